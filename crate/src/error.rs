@@ -1,0 +1,230 @@
+//! Typed errors. Anything that comes from a peer or the network may be hostile: it ends up here,
+//! never in a panic.
+
+use core::fmt;
+
+/// Everything that can go wrong in a qkdlab session.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A caller-supplied parameter is outside its allowed range; `field` names it.
+    InvalidParameter {
+        /// The parameter's name, as the caller spelled it.
+        field: &'static str,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// A frame's bytes could not be decoded.
+    Decode(DecodeError),
+    /// A classical frame failed authentication, or arrived out of sequence.
+    Auth(AuthError),
+    /// The peer (or the fiber) sent something the protocol does not allow at this point.
+    Peer(PeerMisbehaved),
+    /// The estimated quantum bit error rate is above the abort threshold: an eavesdropper or a
+    /// bad channel; no key can be made.
+    QberTooHigh {
+        /// Observed error rate in the sample.
+        qber: f64,
+        /// The configured abort threshold.
+        threshold: f64,
+    },
+    /// A stage had too few bits to go on.
+    NotEnoughBits {
+        /// The stage that ran short.
+        stage: &'static str,
+        /// Bits available.
+        have: usize,
+        /// Bits required.
+        need: usize,
+    },
+    /// The finite-key bound leaves no secret bits (length shown, possibly negative).
+    NoSecretKey {
+        /// The bound's value before flooring at zero.
+        length: i64,
+    },
+    /// The keys still differ after reconciliation: the verification hashes did not match.
+    VerificationFailed,
+    /// A message arrived after the party finished or failed.
+    Finished,
+    /// Nothing more arrived while a party was still waiting: a frame was dropped or the peer
+    /// went away.
+    Timeout {
+        /// The state that was waiting.
+        waiting_for: &'static str,
+    },
+    /// The operating system's random generator failed.
+    Entropy(String),
+}
+
+/// Why a frame could not be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The frame ended before a field was complete.
+    Truncated,
+    /// Bytes remained after the last field.
+    TrailingBytes,
+    /// The version byte is not one this implementation speaks.
+    UnknownVersion(u8),
+    /// The message type byte is unknown.
+    UnknownType(u8),
+    /// A length field disagrees with the data it describes.
+    BadLength,
+    /// Padding bits of a bit string were not zero.
+    NonZeroPadding,
+    /// A field is larger than the protocol allows.
+    TooLarge,
+    /// A field holds a value outside its domain (a NaN, an unknown enum tag...).
+    BadValue,
+}
+
+/// Why a classical frame was not accepted as authentic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The tag does not match the frame: edited, injected or forged.
+    BadTag,
+    /// The sequence number is not the next one: a replay, a reorder or a dropped frame.
+    Sequence {
+        /// The sequence number the receiver expected.
+        expected: u32,
+        /// The sequence number the frame carried.
+        got: u32,
+    },
+    /// The frame claims to travel in the receiver's own direction (a reflection).
+    WrongDirection,
+}
+
+/// The peer broke the protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PeerMisbehaved {
+    /// A message of another kind was expected in this state.
+    UnexpectedMessage {
+        /// What the state waits for.
+        expected: &'static str,
+        /// What arrived.
+        got: &'static str,
+    },
+    /// A message's contents contradict what was agreed before (a count, a length, an index).
+    Inconsistent(&'static str),
+}
+
+impl Error {
+    /// A stable, machine-readable code (also the JS `error.code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidParameter { .. } => "invalid_parameter",
+            Self::Decode(_) => "decode_error",
+            Self::Auth(AuthError::BadTag) => "auth_bad_tag",
+            Self::Auth(AuthError::Sequence { .. }) => "auth_sequence",
+            Self::Auth(AuthError::WrongDirection) => "auth_direction",
+            Self::Peer(_) => "peer_misbehaved",
+            Self::QberTooHigh { .. } => "qber_too_high",
+            Self::NotEnoughBits { .. } => "not_enough_bits",
+            Self::NoSecretKey { .. } => "no_secret_key",
+            Self::VerificationFailed => "verification_failed",
+            Self::Finished => "finished",
+            Self::Timeout { .. } => "timeout",
+            Self::Entropy(_) => "entropy",
+        }
+    }
+
+    /// Whether this error means the classical channel was tampered with.
+    pub fn is_authentication_failure(&self) -> bool {
+        matches!(self, Self::Auth(_))
+    }
+
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::InvalidParameter { field, reason: reason.into() }
+    }
+
+    pub(crate) fn unexpected(expected: &'static str, got: &'static str) -> Self {
+        Self::Peer(PeerMisbehaved::UnexpectedMessage { expected, got })
+    }
+
+    pub(crate) fn inconsistent(what: &'static str) -> Self {
+        Self::Peer(PeerMisbehaved::Inconsistent(what))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidParameter { field, reason } => write!(f, "invalid parameter `{field}`: {reason}"),
+            Self::Decode(e) => write!(f, "malformed frame: {e}"),
+            Self::Auth(e) => write!(f, "authentication failed: {e}"),
+            Self::Peer(e) => write!(f, "protocol violation: {e}"),
+            Self::QberTooHigh { qber, threshold } => write!(
+                f,
+                "QBER {:.2} % is above the abort threshold {:.2} %: eavesdropping or a bad channel, no key",
+                qber * 100.0,
+                threshold * 100.0
+            ),
+            Self::NotEnoughBits { stage, have, need } => {
+                write!(f, "{stage}: {have} bits available, at least {need} needed (send more pulses)")
+            }
+            Self::NoSecretKey { length } => write!(
+                f,
+                "the finite-key bound leaves no secret key ({length} bits): send more pulses or lower the error rate"
+            ),
+            Self::VerificationFailed => write!(f, "keys differ after reconciliation: verification hashes do not match"),
+            Self::Finished => write!(f, "the party has already finished"),
+            Self::Timeout { waiting_for } => {
+                write!(f, "no frame arrived while waiting in state {waiting_for} (a frame was dropped or the peer left)")
+            }
+            Self::Entropy(e) => write!(f, "random generator failed: {e}"),
+        }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Truncated => write!(f, "truncated"),
+            Self::TrailingBytes => write!(f, "trailing bytes after the last field"),
+            Self::UnknownVersion(v) => write!(f, "unknown version 0x{v:02x}"),
+            Self::UnknownType(t) => write!(f, "unknown message type 0x{t:02x}"),
+            Self::BadLength => write!(f, "a length field disagrees with its data"),
+            Self::NonZeroPadding => write!(f, "padding bits are not zero"),
+            Self::TooLarge => write!(f, "a field exceeds the protocol's limit"),
+            Self::BadValue => write!(f, "a field holds a value outside its domain"),
+        }
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BadTag => write!(f, "the tag does not match (frame edited, injected or forged)"),
+            Self::Sequence { expected, got } => write!(
+                f,
+                "sequence number {got} where {expected} was expected (frame replayed, reordered or dropped)"
+            ),
+            Self::WrongDirection => write!(f, "frame sent in the receiver's own direction (reflected)"),
+        }
+    }
+}
+
+impl fmt::Display for PeerMisbehaved {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnexpectedMessage { expected, got } => write!(f, "expected {expected}, got {got}"),
+            Self::Inconsistent(what) => write!(f, "inconsistent {what}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<DecodeError> for Error {
+    fn from(e: DecodeError) -> Self {
+        Self::Decode(e)
+    }
+}
+
+impl From<AuthError> for Error {
+    fn from(e: AuthError) -> Self {
+        Self::Auth(e)
+    }
+}

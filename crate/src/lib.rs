@@ -1,0 +1,50 @@
+//! # qkdlab
+//!
+//! BB84 quantum key distribution, sans-IO: every stage from photons to a verified final key,
+//! with honest security accounting.
+//!
+//! - [`quantum`]: source, fiber (loss, misalignment, detectors, dark counts), intercept-resend Eve.
+//! - [`sifting`], [`estimation`], [`reconciliation`] (Cascade), [`verification`],
+//!   [`amplification`] (Toeplitz hashing and the finite-key bound).
+//! - [`auth`]: the authenticated classical channel; [`msgs`]: every message's byte codec.
+//! - [`party`]: [`Alice`] and [`Bob`] as state machines; [`session`]: the in-memory driver.
+//!
+//! ```
+//! use qkdlab::{session, Config, Credential, Seed, SessionConfig, ChannelModel};
+//!
+//! let config = SessionConfig {
+//!     protocol: Config { pulses: 400_000, ..Config::default() },
+//!     channel: ChannelModel { length_km: 5.0, error_rate: 0.02, ..ChannelModel::default() },
+//!     eve: None,
+//!     credential: Credential::psk(&[7u8; 32])?,
+//!     seed: Seed::from_text("42"),
+//! };
+//! let report = session::run(&config, &mut session::Passive, &session::StdClock::default())?;
+//! assert!(report.ok);
+//! assert_eq!(report.key_alice, report.key_bob);
+//! # Ok::<(), qkdlab::Error>(())
+//! ```
+
+pub mod amplification;
+pub mod auth;
+pub mod bits;
+pub mod error;
+pub mod estimation;
+pub mod gf2;
+pub mod msgs;
+pub mod party;
+pub mod quantum;
+pub mod reconciliation;
+pub mod rng;
+pub mod session;
+pub mod sifting;
+pub mod verification;
+
+pub use amplification::toeplitz_hash;
+pub use auth::{Credential, hmac_sha256};
+pub use bits::BitVec;
+pub use error::Error;
+pub use party::{Alice, Bob, Config, FinalKey, Summary};
+pub use quantum::{ChannelModel, Fiber, InterceptResend};
+pub use rng::Seed;
+pub use session::{Report, SessionConfig};

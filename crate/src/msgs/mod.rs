@@ -1,0 +1,331 @@
+//! Messages and their byte encoding.
+//!
+//! Two kinds of frame cross the wire, told apart by their type byte:
+//! - **fiber frames** (`0x01..=0x0f`): photons from Alice to the fiber, Bob's measurement
+//!   settings, and the detections the fiber returns. They model the optical path and Bob's own
+//!   detectors, so they carry no tag; the relay hands them to its fiber, never to a tab.
+//! - **classical frames** (`0x10..`): the public, authenticated channel between Alice and Bob,
+//!   sealed by [`crate::auth::Channel`] as
+//!   `version | type | direction | sequence (u32) | payload length (u32) | payload | tag`.
+
+mod codec;
+
+pub use codec::{Reader, Writer};
+
+use crate::bits::BitVec;
+use crate::error::DecodeError;
+use crate::quantum::{Detections, Emission, PulseBatch};
+
+/// The one wire version this implementation speaks.
+pub const VERSION: u8 = 1;
+
+/// Where a frame goes, read from its type byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// To (or from) the simulated fiber.
+    Fiber,
+    /// Between Alice and Bob on the authenticated classical channel.
+    Classical,
+}
+
+/// Checks the version and type bytes of any frame and says where it goes.
+pub fn route(frame: &[u8]) -> Result<Route, DecodeError> {
+    let mut r = Reader::new(frame);
+    let version = r.u8()?;
+    if version != VERSION {
+        return Err(DecodeError::UnknownVersion(version));
+    }
+    let ty = r.u8()?;
+    match ty {
+        0x01..=0x03 => Ok(Route::Fiber),
+        0x10..=0x19 => Ok(Route::Classical),
+        other => Err(DecodeError::UnknownType(other)),
+    }
+}
+
+/// A frame on the optical side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FiberMsg {
+    /// Alice to fiber: the prepared states of one batch.
+    Photons(PulseBatch),
+    /// Bob to fiber: his measurement bases for one batch.
+    Measure {
+        /// Batch number.
+        index: u32,
+        /// One basis bit per pulse.
+        bases: BitVec,
+    },
+    /// Fiber to Bob: his detector clicks for one batch.
+    Detections(Detections),
+}
+
+impl FiberMsg {
+    /// The full frame: version, type, payload.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.u8(VERSION);
+        match self {
+            Self::Photons(b) => {
+                w.u8(0x01).u32(b.index).u8(match b.emission {
+                    Emission::SinglePhoton => 0,
+                });
+                w.bits(&b.bits).bits(&b.bases);
+            }
+            Self::Measure { index, bases } => {
+                w.u8(0x02).u32(*index).bits(bases);
+            }
+            Self::Detections(d) => {
+                w.u8(0x03).u32(d.index).bits(&d.clicks).bits(&d.outcomes);
+            }
+        }
+        w.0
+    }
+
+    /// Decodes a whole frame, rejecting other versions, truncation and trailing bytes.
+    pub fn decode(frame: &[u8]) -> Result<Self, DecodeError> {
+        if route(frame)? != Route::Fiber {
+            return Err(DecodeError::UnknownType(frame[1]));
+        }
+        let mut r = Reader::new(&frame[2..]);
+        let msg = match frame[1] {
+            0x01 => {
+                let index = r.u32()?;
+                let emission = match r.u8()? {
+                    0 => Emission::SinglePhoton,
+                    _ => return Err(DecodeError::BadValue),
+                };
+                let bits = r.bits()?;
+                let bases = r.bits()?;
+                if bits.len() != bases.len() {
+                    return Err(DecodeError::BadLength);
+                }
+                Self::Photons(PulseBatch { index, bits, bases, emission })
+            }
+            0x02 => Self::Measure { index: r.u32()?, bases: r.bits()? },
+            _ => {
+                let index = r.u32()?;
+                let clicks = r.bits()?;
+                let outcomes = r.bits()?;
+                if clicks.len() != outcomes.len() {
+                    return Err(DecodeError::BadLength);
+                }
+                Self::Detections(Detections { index, clicks, outcomes })
+            }
+        };
+        r.finish()?;
+        Ok(msg)
+    }
+}
+
+/// Protocol parameters Alice announces in [`Msg::Hello`]; Bob checks and adopts them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    /// Pulses sent this round.
+    pub pulses: u64,
+    /// Pulses per photon batch.
+    pub batch_size: u32,
+    /// Fraction of sifted bits disclosed for parameter estimation.
+    pub sample_fraction: f64,
+    /// QBER above which the round aborts.
+    pub qber_threshold: f64,
+    /// Secrecy parameter of the final key.
+    pub eps_sec: f64,
+    /// Correctness parameter of the final key.
+    pub eps_cor: f64,
+}
+
+/// One Cascade parity query: the parity of positions `start .. start + len` of pass `pass`'s
+/// shuffled order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParityQuery {
+    /// Pass number (0 is the unshuffled order).
+    pub pass: u8,
+    /// First position in the pass's order.
+    pub start: u32,
+    /// Number of positions.
+    pub len: u32,
+}
+
+/// A classical message (the payload of a classical frame).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    /// Alice to Bob: the round's parameters. Photon batches follow on the fiber.
+    Hello(Params),
+    /// Bob to Alice: which pulses clicked, and his basis at each click.
+    Sift {
+        /// One bit per pulse.
+        clicks: BitVec,
+        /// Bob's basis at each click, in order.
+        bases: BitVec,
+    },
+    /// Alice to Bob: which clicks had matching bases, the sample chosen among the sifted bits,
+    /// and Alice's bits at the sample.
+    SiftReply {
+        /// One bit per click: bases matched.
+        matches: BitVec,
+        /// One bit per sifted bit: disclosed for estimation.
+        sample: BitVec,
+        /// Alice's bits at the sample.
+        sample_bits: BitVec,
+    },
+    /// Bob to Alice: his bits at the sample.
+    SampleReply {
+        /// Bob's bits at the sample.
+        sample_bits: BitVec,
+    },
+    /// Alice to Bob: Cascade's shuffle seed and the top-level block parities of every pass.
+    CascadeStart {
+        /// Seed of the passes' shuffles.
+        seed: [u8; 32],
+        /// Parities of every top-level block of every pass, pass after pass.
+        parities: BitVec,
+    },
+    /// Bob to Alice: every parity Cascade needs this round trip.
+    ParityQuery(Vec<ParityQuery>),
+    /// Alice to Bob: the answers, in query order.
+    Parities(BitVec),
+    /// Bob to Alice: Cascade is done; the verification hash key and Bob's tag.
+    Reconciled {
+        /// Two GF(2^64) evaluation points.
+        hash_key: [u64; 2],
+        /// Bob's hash of his reconciled key.
+        tag: [u64; 2],
+    },
+    /// Alice to Bob: her tag and, when it matched and a key remains, the privacy-amplification
+    /// seed (empty otherwise).
+    Confirm {
+        /// Alice's hash of her key.
+        tag: [u64; 2],
+        /// Toeplitz seed of `n + m - 1` bits, or empty.
+        toeplitz_seed: BitVec,
+    },
+    /// Bob to Alice: Bob verified and holds the final key; Alice may release hers.
+    Done,
+}
+
+/// Most queries a single [`Msg::ParityQuery`] may carry.
+pub const MAX_QUERIES: usize = 1 << 20;
+
+impl Msg {
+    /// The type byte.
+    pub fn type_byte(&self) -> u8 {
+        match self {
+            Self::Hello(_) => 0x10,
+            Self::Sift { .. } => 0x11,
+            Self::SiftReply { .. } => 0x12,
+            Self::SampleReply { .. } => 0x13,
+            Self::CascadeStart { .. } => 0x14,
+            Self::ParityQuery(_) => 0x15,
+            Self::Parities(_) => 0x16,
+            Self::Reconciled { .. } => 0x17,
+            Self::Confirm { .. } => 0x18,
+            Self::Done => 0x19,
+        }
+    }
+
+    /// The message's name, for errors and logs.
+    pub fn name(&self) -> &'static str {
+        type_name(self.type_byte())
+    }
+
+    /// The payload bytes.
+    pub fn encode_payload(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        match self {
+            Self::Hello(p) => {
+                w.u64(p.pulses).u32(p.batch_size).f64(p.sample_fraction).f64(p.qber_threshold);
+                w.f64(p.eps_sec).f64(p.eps_cor);
+            }
+            Self::Sift { clicks, bases } => {
+                w.bits(clicks).bits(bases);
+            }
+            Self::SiftReply { matches, sample, sample_bits } => {
+                w.bits(matches).bits(sample).bits(sample_bits);
+            }
+            Self::SampleReply { sample_bits } => {
+                w.bits(sample_bits);
+            }
+            Self::CascadeStart { seed, parities } => {
+                w.raw(seed).bits(parities);
+            }
+            Self::ParityQuery(qs) => {
+                let n = u32::try_from(qs.len()).expect("query lists are bounded by MAX_QUERIES");
+                w.u32(n);
+                for q in qs {
+                    w.u8(q.pass).u32(q.start).u32(q.len);
+                }
+            }
+            Self::Parities(p) => {
+                w.bits(p);
+            }
+            Self::Reconciled { hash_key, tag } => {
+                w.u64(hash_key[0]).u64(hash_key[1]).u64(tag[0]).u64(tag[1]);
+            }
+            Self::Confirm { tag, toeplitz_seed } => {
+                w.u64(tag[0]).u64(tag[1]).bits(toeplitz_seed);
+            }
+            Self::Done => {}
+        }
+        w.0
+    }
+
+    /// Decodes a payload of type `ty`, rejecting truncation and trailing bytes.
+    pub fn decode_payload(ty: u8, payload: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(payload);
+        let msg = match ty {
+            0x10 => Self::Hello(Params {
+                pulses: r.u64()?,
+                batch_size: r.u32()?,
+                sample_fraction: r.f64()?,
+                qber_threshold: r.f64()?,
+                eps_sec: r.f64()?,
+                eps_cor: r.f64()?,
+            }),
+            0x11 => Self::Sift { clicks: r.bits()?, bases: r.bits()? },
+            0x12 => Self::SiftReply { matches: r.bits()?, sample: r.bits()?, sample_bits: r.bits()? },
+            0x13 => Self::SampleReply { sample_bits: r.bits()? },
+            0x14 => Self::CascadeStart { seed: r.array()?, parities: r.bits()? },
+            0x15 => {
+                let n = r.u32()? as usize;
+                if n > MAX_QUERIES {
+                    return Err(DecodeError::TooLarge);
+                }
+                if r.remaining() < n * 9 {
+                    return Err(DecodeError::Truncated);
+                }
+                let mut qs = Vec::with_capacity(n);
+                for _ in 0..n {
+                    qs.push(ParityQuery { pass: r.u8()?, start: r.u32()?, len: r.u32()? });
+                }
+                Self::ParityQuery(qs)
+            }
+            0x16 => Self::Parities(r.bits()?),
+            0x17 => Self::Reconciled { hash_key: [r.u64()?, r.u64()?], tag: [r.u64()?, r.u64()?] },
+            0x18 => Self::Confirm { tag: [r.u64()?, r.u64()?], toeplitz_seed: r.bits()? },
+            0x19 => Self::Done,
+            other => return Err(DecodeError::UnknownType(other)),
+        };
+        r.finish()?;
+        Ok(msg)
+    }
+}
+
+/// The name of a message type byte.
+pub fn type_name(ty: u8) -> &'static str {
+    match ty {
+        0x01 => "Photons",
+        0x02 => "Measure",
+        0x03 => "Detections",
+        0x10 => "Hello",
+        0x11 => "Sift",
+        0x12 => "SiftReply",
+        0x13 => "SampleReply",
+        0x14 => "CascadeStart",
+        0x15 => "ParityQuery",
+        0x16 => "Parities",
+        0x17 => "Reconciled",
+        0x18 => "Confirm",
+        0x19 => "Done",
+        _ => "unknown",
+    }
+}

@@ -1,0 +1,80 @@
+//! Alice and Bob: sans-IO state machines. Each step takes one frame (bytes) and returns the
+//! frames to send; a finished party yields its final key once.
+//!
+//! A protocol abort that both sides can compute from public data (QBER too high, too few bits,
+//! verification mismatch, no secret key) is reached by each side on its own, after sending the
+//! frame that lets the other side compute it too. A frame that fails authentication or breaks
+//! the protocol ends the party at once with the error and sends nothing.
+
+mod alice;
+mod bob;
+mod config;
+
+pub use alice::Alice;
+pub use bob::Bob;
+pub use config::{Config, MAX_PULSES};
+
+use crate::amplification::FiniteKey;
+use crate::bits::BitVec;
+use crate::error::Error;
+
+/// What one side saw of the round, as far as it got. Public data only.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    /// Pulses sent.
+    pub pulses: u64,
+    /// Detector clicks.
+    pub clicks: u64,
+    /// Bits left after sifting.
+    pub sifted_bits: usize,
+    /// Bits disclosed for parameter estimation.
+    pub sample_bits: usize,
+    /// Error rate in the sample.
+    pub qber: f64,
+    /// First-pass Cascade block size.
+    pub cascade_first_block: usize,
+    /// Cascade passes.
+    pub cascade_passes: usize,
+    /// Parity bits Alice disclosed in Cascade.
+    pub cascade_disclosed: u64,
+    /// Bits Bob corrected (Bob's side only).
+    pub cascade_corrections: usize,
+    /// Cascade query round trips (Bob's side only).
+    pub cascade_round_trips: usize,
+    /// Bits of the verification tag.
+    pub verification_bits: u64,
+    /// Probability that different keys pass verification.
+    pub verification_collision: f64,
+    /// The finite-key terms, once computed.
+    pub finite_key: Option<FiniteKey>,
+}
+
+/// The key a party releases after both sides verified it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FinalKey {
+    /// The secret bits.
+    pub bits: BitVec,
+}
+
+impl core::fmt::Debug for FinalKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "FinalKey({} bits)", self.bits.len())
+    }
+}
+
+/// Where a party is, beyond its protocol state.
+#[derive(Debug)]
+pub(crate) enum Status {
+    Running,
+    Finished(Option<FinalKey>),
+    Failed(Error),
+}
+
+impl Status {
+    pub(crate) fn failure(&self) -> Option<&Error> {
+        match self {
+            Self::Failed(e) => Some(e),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! The fiber: a sans-IO simulation of the optical path between Alice and Bob.
+//!
+//! It takes Alice's photon batches and Bob's measurement settings (as frames, in any order),
+//! lets Eve intercept in between, and answers each batch with Bob's detections once both
+//! sides of it have arrived. A batch is measured exactly once; after that its states are gone.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{ChannelModel, InterceptResend, PulseBatch, detect};
+use crate::bits::BitVec;
+use crate::error::Error;
+use crate::msgs::FiberMsg;
+use crate::rng::{QkdRng, Seed};
+
+/// Most batches the fiber holds while waiting for their other half.
+pub const MAX_PENDING_BATCHES: usize = 4096;
+
+/// Counts the fiber keeps (no secrets: no bit or basis).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FiberStats {
+    /// Pulses Alice sent.
+    pub pulses: u64,
+    /// Pulses Eve measured and re-sent.
+    pub intercepted: u64,
+    /// Detector clicks at Bob.
+    pub clicks: u64,
+}
+
+/// The simulated optical channel, with an optional intercept-resend eavesdropper.
+pub struct Fiber {
+    model: ChannelModel,
+    eve: Option<InterceptResend>,
+    rng: QkdRng,
+    eve_rng: QkdRng,
+    photons: BTreeMap<u32, PulseBatch>,
+    settings: BTreeMap<u32, BitVec>,
+    measured: BTreeSet<u32>,
+    stats: FiberStats,
+}
+
+impl Fiber {
+    /// A fiber following `model`, with Eve on it if `eve` is given; its randomness (loss, noise,
+    /// Eve's choices) comes from `seed`.
+    pub fn new(model: ChannelModel, eve: Option<InterceptResend>, seed: &Seed) -> Result<Self, Error> {
+        model.validate()?;
+        if let Some(e) = &eve {
+            e.validate()?;
+        }
+        Ok(Self {
+            model,
+            eve,
+            rng: seed.rng("fiber"),
+            eve_rng: seed.rng("eve"),
+            photons: BTreeMap::new(),
+            settings: BTreeMap::new(),
+            measured: BTreeSet::new(),
+            stats: FiberStats::default(),
+        })
+    }
+
+    /// Counts so far.
+    pub fn stats(&self) -> &FiberStats {
+        &self.stats
+    }
+
+    /// Takes one fiber frame (Photons from Alice or Measure from Bob) and returns the frames
+    /// for Bob (Detections) that became ready.
+    pub fn handle(&mut self, frame: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
+        let ready = match FiberMsg::decode(frame)? {
+            FiberMsg::Photons(batch) => self.photons(batch)?,
+            FiberMsg::Measure { index, bases } => self.measure(index, bases)?,
+            FiberMsg::Detections(_) => return Err(Error::unexpected("Photons or Measure", "Detections")),
+        };
+        Ok(ready.into_iter().collect())
+    }
+
+    /// Alice's photons enter the fiber; Eve acts on them in flight.
+    pub fn photons(&mut self, mut batch: PulseBatch) -> Result<Option<Vec<u8>>, Error> {
+        self.check_new(batch.index, self.photons.contains_key(&batch.index))?;
+        if let Some(s) = self.settings.get(&batch.index) {
+            if s.len() != batch.len() {
+                return Err(Error::inconsistent("batch length between photons and measurement"));
+            }
+        }
+        self.stats.pulses += batch.len() as u64;
+        if let Some(eve) = &self.eve {
+            let record = eve.intercept(&mut batch, &mut self.eve_rng);
+            self.stats.intercepted += record.intercepted.count_ones() as u64;
+        }
+        let index = batch.index;
+        self.photons.insert(index, batch);
+        Ok(self.try_detect(index))
+    }
+
+    /// Bob's measurement bases for a batch.
+    pub fn measure(&mut self, index: u32, bases: BitVec) -> Result<Option<Vec<u8>>, Error> {
+        self.check_new(index, self.settings.contains_key(&index))?;
+        if let Some(b) = self.photons.get(&index) {
+            if b.len() != bases.len() {
+                return Err(Error::inconsistent("batch length between photons and measurement"));
+            }
+        }
+        self.settings.insert(index, bases);
+        Ok(self.try_detect(index))
+    }
+
+    fn check_new(&self, index: u32, duplicate: bool) -> Result<(), Error> {
+        if duplicate || self.measured.contains(&index) {
+            return Err(Error::inconsistent("batch index (already sent or measured)"));
+        }
+        if self.photons.len() + self.settings.len() >= MAX_PENDING_BATCHES {
+            return Err(Error::inconsistent("number of pending batches (limit reached)"));
+        }
+        Ok(())
+    }
+
+    fn try_detect(&mut self, index: u32) -> Option<Vec<u8>> {
+        if !(self.photons.contains_key(&index) && self.settings.contains_key(&index)) {
+            return None;
+        }
+        let batch = self.photons.remove(&index)?;
+        let bases = self.settings.remove(&index)?;
+        self.measured.insert(index);
+        let d = detect(&batch, &bases, &self.model, &mut self.rng);
+        self.stats.clicks += d.clicks.count_ones() as u64;
+        Some(FiberMsg::Detections(d).encode())
+    }
+}

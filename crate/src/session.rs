@@ -1,0 +1,287 @@
+//! The in-memory driver: runs Alice, Bob, the fiber and an optional adversary on the classical
+//! channel, frame by frame, and reports what happened.
+
+use std::collections::VecDeque;
+
+use crate::amplification::FiniteKey;
+use crate::auth::{Credential, Direction};
+use crate::bits::BitVec;
+use crate::error::Error;
+use crate::msgs::{self, Route};
+use crate::party::{Alice, Bob, Config, Summary};
+use crate::quantum::{ChannelModel, Fiber, InterceptResend};
+use crate::rng::Seed;
+
+/// Everything one session needs.
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    /// Protocol parameters.
+    pub protocol: Config,
+    /// The physical channel.
+    pub channel: ChannelModel,
+    /// An intercept-resend eavesdropper on the fiber, if any.
+    pub eve: Option<InterceptResend>,
+    /// The classical channel's credential.
+    pub credential: Credential,
+    /// The seed every random choice derives from.
+    pub seed: Seed,
+}
+
+/// Something sitting on the classical channel. It sees every classical frame and returns what
+/// is delivered instead: the frame itself (observe), nothing (drop), an edited frame, the
+/// frame twice (replay), or extra frames (inject).
+pub trait Adversary {
+    /// Called for each classical frame travelling in `dir`.
+    fn on_frame(&mut self, dir: Direction, frame: Vec<u8>) -> Vec<Vec<u8>>;
+}
+
+/// An adversary that lets everything through.
+#[derive(Debug, Default)]
+pub struct Passive;
+
+impl Adversary for Passive {
+    fn on_frame(&mut self, _dir: Direction, frame: Vec<u8>) -> Vec<Vec<u8>> {
+        vec![frame]
+    }
+}
+
+/// A clock for stage timings. The parties never read it; only the driver does.
+pub trait Clock {
+    /// Milliseconds since an arbitrary origin.
+    fn now_ms(&self) -> f64;
+}
+
+/// The host's monotonic clock (not available on wasm32; the wasm layer passes its own).
+#[cfg(not(target_arch = "wasm32"))]
+pub struct StdClock(std::time::Instant);
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Default for StdClock {
+    fn default() -> Self {
+        Self(std::time::Instant::now())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Clock for StdClock {
+    fn now_ms(&self) -> f64 {
+        self.0.elapsed().as_secs_f64() * 1e3
+    }
+}
+
+/// Time spent in one protocol stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageTime {
+    /// Stage name: quantum, sifting, estimation, reconciliation, verification, amplification.
+    pub name: &'static str,
+    /// Milliseconds, summed over both parties and the fiber.
+    pub ms: f64,
+}
+
+/// Bits disclosed on the public channel, per stage.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Disclosed {
+    /// Sample bits (each side's), discarded from the key.
+    pub estimation: u64,
+    /// Cascade parity bits from Alice.
+    pub reconciliation: u64,
+    /// Verification tag bits.
+    pub verification: u64,
+}
+
+/// Authentication costs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthReport {
+    /// The mode (e.g. `psk-hmac-sha256`).
+    pub mode: &'static str,
+    /// Classical frames sent, both directions.
+    pub frames: u64,
+    /// Tag bits transmitted, both directions.
+    pub tag_bits: u64,
+    /// Secret key bits spent on authentication (the bootstrap PSK; HMAC reuses it per frame).
+    pub key_bits_used: u64,
+}
+
+/// What a session did.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// Both parties hold the same verified key.
+    pub ok: bool,
+    /// Why the session ended without a key.
+    pub error: Option<Error>,
+    /// Which party stopped first with that error (`alice`, `bob`, `fiber`, or `driver`).
+    pub failed_party: Option<&'static str>,
+    /// Pulses sent.
+    pub pulses: u64,
+    /// Pulses Eve intercepted.
+    pub intercepted: u64,
+    /// Detector clicks.
+    pub clicks: u64,
+    /// Bits after sifting.
+    pub sifted_bits: usize,
+    /// Sample size.
+    pub sample_bits: usize,
+    /// Sample error rate.
+    pub qber: f64,
+    /// Bits disclosed per stage.
+    pub disclosed: Disclosed,
+    /// Bob's Cascade view: first block, passes, corrections, query round trips.
+    pub cascade: Summary,
+    /// Classical round trips (Bob-to-Alice flights).
+    pub round_trips: usize,
+    /// The finite-key terms.
+    pub finite_key: Option<FiniteKey>,
+    /// Final key length in bits (0 without a key).
+    pub final_key_bits: usize,
+    /// Alice's key, if she released one.
+    pub key_alice: Option<BitVec>,
+    /// Bob's key, if he released one.
+    pub key_bob: Option<BitVec>,
+    /// Authentication costs.
+    pub auth: AuthReport,
+    /// Time per stage.
+    pub stages: Vec<StageTime>,
+}
+
+const STAGES: [&str; 6] = ["quantum", "sifting", "estimation", "reconciliation", "verification", "amplification"];
+
+fn stage_of(frame: &[u8]) -> usize {
+    match frame.get(1).copied().unwrap_or(0) {
+        0x11 | 0x12 => 1,
+        0x13 => 2,
+        0x14..=0x16 => 3,
+        0x17 => 4,
+        0x18 | 0x19 => 5,
+        _ => 0,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum To {
+    Alice,
+    Bob,
+    Fiber,
+}
+
+/// Runs a session to its end with `adversary` on the classical channel.
+pub fn run(config: &SessionConfig, adversary: &mut dyn Adversary, clock: &dyn Clock) -> Result<Report, Error> {
+    config.protocol.validate()?;
+    let mut alice = Alice::new(config.protocol.clone(), &config.credential, config.seed.rng("alice"))?;
+    let mut bob = Bob::new(&config.credential, config.seed.rng("bob"));
+    let mut fiber = Fiber::new(config.channel.clone(), config.eve.clone(), &config.seed)?;
+    let mut times = [0f64; 6];
+    let mut error: Option<(Error, &'static str)> = None;
+    let mut round_trips = 0usize;
+
+    let t = clock.now_ms();
+    let first = alice.start()?;
+    times[0] += clock.now_ms() - t;
+    let mut queue: VecDeque<(To, Vec<u8>)> = VecDeque::new();
+    dispatch(&mut queue, To::Alice, first, adversary);
+
+    while !queue.is_empty() && error.is_none() {
+        let turn: Vec<_> = queue.drain(..).collect();
+        let mut to_alice = false;
+        for (to, frame) in turn {
+            let stage = stage_of(&frame);
+            let t = clock.now_ms();
+            let (from, result) = match to {
+                To::Fiber => (To::Fiber, fiber.handle(&frame)),
+                To::Bob => (To::Bob, bob.handle(&frame)),
+                To::Alice => {
+                    to_alice = true;
+                    (To::Alice, alice.handle(&frame))
+                }
+            };
+            times[stage] += clock.now_ms() - t;
+            match result {
+                Ok(out) => dispatch(&mut queue, from, out, adversary),
+                Err(e) => {
+                    error = Some((e, name(from)));
+                    break;
+                }
+            }
+        }
+        if to_alice {
+            round_trips += 1;
+        }
+    }
+    if error.is_none() {
+        // A party that stopped by itself (QBER, verification...) or a channel gone quiet.
+        error = match (alice.failure(), bob.failure()) {
+            (_, Some(e)) => Some((e.clone(), "bob")),
+            (Some(e), None) => Some((e.clone(), "alice")),
+            (None, None) if !(alice.is_finished() && bob.is_finished()) => {
+                let waiting = if alice.is_finished() { bob.state() } else { alice.state() };
+                Some((Error::Timeout { waiting_for: waiting }, "driver"))
+            }
+            _ => None,
+        };
+    }
+
+    let key_alice = alice.take_key().map(|k| k.bits);
+    let key_bob = bob.take_key().map(|k| k.bits);
+    let (a, b) = (alice.summary(), bob.summary());
+    let ok = error.is_none() && key_alice.is_some() && key_alice == key_bob;
+    let (aa, ba) = (alice.auth_stats(), bob.auth_stats());
+    let finite_key = a.finite_key.clone().or_else(|| b.finite_key.clone());
+    Ok(Report {
+        ok,
+        failed_party: error.as_ref().map(|(_, p)| *p),
+        error: error.map(|(e, _)| e),
+        pulses: config.protocol.pulses,
+        intercepted: fiber.stats().intercepted,
+        clicks: fiber.stats().clicks,
+        sifted_bits: a.sifted_bits.max(b.sifted_bits),
+        sample_bits: a.sample_bits.max(b.sample_bits),
+        qber: if b.sample_bits > 0 { b.qber } else { a.qber },
+        disclosed: Disclosed {
+            estimation: 2 * a.sample_bits.max(b.sample_bits) as u64,
+            reconciliation: a.cascade_disclosed,
+            verification: a.verification_bits,
+        },
+        cascade: b.clone(),
+        round_trips,
+        final_key_bits: if ok { key_alice.as_ref().map_or(0, BitVec::len) } else { 0 },
+        finite_key,
+        key_alice: if ok { key_alice } else { None },
+        key_bob: if ok { key_bob } else { None },
+        auth: AuthReport {
+            mode: config.credential.mode(),
+            frames: aa.frames_sent + ba.frames_sent,
+            tag_bits: aa.tag_bits_sent + ba.tag_bits_sent,
+            key_bits_used: config.credential.key_bits(),
+        },
+        stages: STAGES.iter().zip(times).map(|(&name, ms)| StageTime { name, ms }).collect(),
+    })
+}
+
+fn name(to: To) -> &'static str {
+    match to {
+        To::Alice => "alice",
+        To::Bob => "bob",
+        To::Fiber => "fiber",
+    }
+}
+
+/// Routes a party's output: fiber frames to the fiber (or Bob), classical ones through the
+/// adversary to the peer.
+fn dispatch(queue: &mut VecDeque<(To, Vec<u8>)>, from: To, frames: Vec<Vec<u8>>, adversary: &mut dyn Adversary) {
+    for f in frames {
+        let route = msgs::route(&f);
+        match (from, route) {
+            (To::Fiber, _) => queue.push_back((To::Bob, f)),
+            (_, Ok(Route::Fiber)) => queue.push_back((To::Fiber, f)),
+            (To::Alice, _) => {
+                for g in adversary.on_frame(Direction::AliceToBob, f) {
+                    queue.push_back((To::Bob, g));
+                }
+            }
+            (To::Bob, _) => {
+                for g in adversary.on_frame(Direction::BobToAlice, f) {
+                    queue.push_back((To::Alice, g));
+                }
+            }
+        }
+    }
+}
