@@ -21,7 +21,9 @@ fn main() -> ExitCode {
             }
         },
         Err(msg) => {
-            eprintln!("{msg}\nusage: session [--pulses N] [--length-km KM] [--error-rate Q] [--eve FRACTION] [--seed TEXT] [--efficiency E] [--dark P]");
+            eprintln!(
+                "{msg}\nusage: session [--pulses N] [--length-km KM] [--error-rate Q] [--eve FRACTION] [--seed TEXT] [--efficiency E] [--dark P]"
+            );
             ExitCode::FAILURE
         }
     }
@@ -37,7 +39,10 @@ fn parse(args: Vec<String>) -> Result<SessionConfig, String> {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let num = || value.parse::<f64>().map_err(|_| format!("{flag}: not a number: {value}"));
         match flag.as_str() {
-            "--pulses" => protocol.pulses = value.replace('_', "").parse().map_err(|_| format!("--pulses: not an integer: {value}"))?,
+            "--pulses" => {
+                protocol.pulses =
+                    value.replace('_', "").parse().map_err(|_| format!("--pulses: not an integer: {value}"))?
+            }
             "--length-km" => channel.length_km = num()?,
             "--error-rate" => channel.error_rate = num()?,
             "--efficiency" => channel.detector_efficiency = num()?,
@@ -54,23 +59,52 @@ fn parse(args: Vec<String>) -> Result<SessionConfig, String> {
 fn print_report(config: &SessionConfig, r: &Report) {
     let ch = &config.channel;
     println!("qkdlab BB84 session");
-    println!("  channel        {} km, {:.2} dB loss, detection probability {:.4}, misalignment {:.2} %", ch.length_km, ch.loss_db(), ch.detection_probability(), ch.error_rate * 100.0);
+    println!(
+        "  channel        {} km, {:.2} dB loss, detection probability {:.4}, misalignment {:.2} %",
+        ch.length_km,
+        ch.loss_db(),
+        ch.detection_probability(),
+        ch.error_rate * 100.0
+    );
     println!("1 quantum        {} pulses, {} intercepted by Eve, {} clicks", r.pulses, r.intercepted, r.clicks);
     println!("2 sifting        {} sifted bits", r.sifted_bits);
-    println!("3 estimation     {} sampled, QBER {:.3} % (abort above {:.1} %)", r.sample_bits, r.qber * 100.0, config.protocol.qber_threshold * 100.0);
+    println!(
+        "3 estimation     {} sampled, QBER {:.3} % (abort above {:.1} %)",
+        r.sample_bits,
+        r.qber * 100.0,
+        config.protocol.qber_threshold * 100.0
+    );
     let c = &r.cascade;
-    println!("4 reconciliation Cascade k1={} passes={}: {} parities disclosed, {} corrections, {} query round trips", c.cascade_first_block, c.cascade_passes, r.disclosed.reconciliation, c.cascade_corrections, c.cascade_round_trips);
-    println!("5 verification   {}-bit tag, collision probability {:.1e}", r.disclosed.verification, c.verification_collision);
+    println!(
+        "4 reconciliation Cascade k1={} passes={}: {} parities disclosed, {} corrections, {} query round trips",
+        c.cascade_first_block,
+        c.cascade_passes,
+        r.disclosed.reconciliation,
+        c.cascade_corrections,
+        c.cascade_round_trips
+    );
+    println!(
+        "5 verification   {}-bit tag, collision probability {:.1e}",
+        r.disclosed.verification, c.verification_collision
+    );
     if let Some(fk) = &r.finite_key {
         println!("6 amplification  l = n - n h(Q+mu) - leak_EC - log2(2/(eps_sec^2 eps_cor))");
-        println!("                 n={} k={} mu={:.4} n h(Q+mu)={:.1} leak_EC={} eps term={:.1} -> l={}", fk.n, fk.k, fk.mu, fk.phase_error_bits, fk.leak_ec, fk.epsilon_bits, fk.length);
+        println!(
+            "                 n={} k={} mu={:.4} n h(Q+mu)={:.1} leak_EC={} eps term={:.1} -> l={}",
+            fk.n, fk.k, fk.mu, fk.phase_error_bits, fk.leak_ec, fk.epsilon_bits, fk.length
+        );
     }
-    println!("  authentication {} : {} frames, {} tag bits, {} key bits", r.auth.mode, r.auth.frames, r.auth.tag_bits, r.auth.key_bits_used);
+    println!(
+        "  authentication {} : {} frames, {} tag bits, {} key bits",
+        r.auth.mode, r.auth.frames, r.auth.tag_bits, r.auth.key_bits_used
+    );
     println!("  round trips    {}", r.round_trips);
     let times: Vec<String> = r.stages.iter().map(|s| format!("{} {:.1} ms", s.name, s.ms)).collect();
     println!("  timings        {}", times.join(", "));
     match (&r.error, r.ok) {
-        (_, true) => println!("OK: both sides hold the same {}-bit key (fingerprint {})", r.final_key_bits, fingerprint(r)),
+        (_, true) => {
+            println!("OK: both sides hold the same {}-bit key (fingerprint {})", r.final_key_bits, fingerprint(r))
+        }
         (Some(e), _) => println!("ABORTED by {} [{}]: {e}", r.failed_party.unwrap_or("?"), e.code()),
         (None, false) => println!("ABORTED"),
     }

@@ -169,12 +169,10 @@ impl BitVec {
     pub fn select(&self, mask: &Self) -> Self {
         assert_eq!(self.len, mask.len, "select with a mask of another length");
         let mut out = Self::zeros(mask.count_ones());
-        let mut k = 0;
-        for i in mask.ones() {
+        for (k, i) in mask.ones().enumerate() {
             if self.get(i) {
                 out.set(k, true);
             }
-            k += 1;
         }
         out
     }

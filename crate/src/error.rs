@@ -171,7 +171,10 @@ impl fmt::Display for Error {
             Self::VerificationFailed => write!(f, "keys differ after reconciliation: verification hashes do not match"),
             Self::Finished => write!(f, "the party has already finished"),
             Self::Timeout { waiting_for } => {
-                write!(f, "no frame arrived while waiting in state {waiting_for} (a frame was dropped or the peer left)")
+                write!(
+                    f,
+                    "no frame arrived while waiting in state {waiting_for} (a frame was dropped or the peer left)"
+                )
             }
             Self::Entropy(e) => write!(f, "random generator failed: {e}"),
         }
@@ -197,10 +200,9 @@ impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::BadTag => write!(f, "the tag does not match (frame edited, injected or forged)"),
-            Self::Sequence { expected, got } => write!(
-                f,
-                "sequence number {got} where {expected} was expected (frame replayed, reordered or dropped)"
-            ),
+            Self::Sequence { expected, got } => {
+                write!(f, "sequence number {got} where {expected} was expected (frame replayed, reordered or dropped)")
+            }
             Self::WrongDirection => write!(f, "frame sent in the receiver's own direction (reflected)"),
         }
     }

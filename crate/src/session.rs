@@ -51,6 +51,16 @@ pub trait Clock {
     fn now_ms(&self) -> f64;
 }
 
+/// A clock that always reads zero: reports are then identical byte for byte across runs.
+#[derive(Debug, Default)]
+pub struct NoClock;
+
+impl Clock for NoClock {
+    fn now_ms(&self) -> f64 {
+        0.0
+    }
+}
+
 /// The host's monotonic clock (not available on wasm32; the wasm layer passes its own).
 #[cfg(not(target_arch = "wasm32"))]
 pub struct StdClock(std::time::Instant);

@@ -50,6 +50,6 @@ mod tests {
     #[test]
     fn inconsistent_lengths_are_peer_errors() {
         let e = basis_matches(&BitVec::zeros(3), &BitVec::zeros(4));
-        assert_eq!(e.map(|_| ()).unwrap_err().code(), "peer_misbehaved");
+        assert_eq!(e.map(|_| ()).expect_err("lengths differ").code(), "peer_misbehaved");
     }
 }

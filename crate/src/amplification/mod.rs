@@ -26,7 +26,10 @@ pub fn toeplitz_hash(seed: &BitVec, input: &BitVec, output_bits: usize) -> Resul
         return Err(Error::invalid("inputBits", "must be at least 1 when outputBits > 0"));
     }
     if seed.len() != n + m - 1 {
-        return Err(Error::invalid("seed", format!("must hold inputBits + outputBits - 1 = {} bits, got {}", n + m - 1, seed.len())));
+        return Err(Error::invalid(
+            "seed",
+            format!("must hold inputBits + outputBits - 1 = {} bits, got {}", n + m - 1, seed.len()),
+        ));
     }
     let s: Vec<u64> = seed.words().iter().map(|w| w.reverse_bits()).collect();
     let x: Vec<u64> = input.words().iter().map(|w| w.reverse_bits()).collect();

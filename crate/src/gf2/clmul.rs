@@ -23,6 +23,28 @@ pub fn clmul(a: u64, b: u64) -> (u64, u64) {
     portable(a, b)
 }
 
+/// XORs the schoolbook product `a * b` into `out` (`a.len() + b.len()` words at least): the
+/// base case of the Karatsuba product, dispatched once per call so the loop inlines the
+/// instruction.
+pub fn schoolbook_into(a: &[u64], b: &[u64], out: &mut [u64]) {
+    assert!(out.len() >= a.len() + b.len(), "product buffer too short");
+    #[cfg(target_arch = "x86_64")]
+    {
+        if has_pclmulqdq() {
+            // SAFETY: the CPU supports PCLMULQDQ and SSE2 (checked just above).
+            unsafe { x86::schoolbook_into(a, b, out) };
+            return;
+        }
+    }
+    for (i, &x) in a.iter().enumerate() {
+        for (j, &y) in b.iter().enumerate() {
+            let (lo, hi) = portable(x, y);
+            out[i + j] ^= lo;
+            out[i + j + 1] ^= hi;
+        }
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 #[inline]
 fn has_pclmulqdq() -> bool {
@@ -43,6 +65,17 @@ mod x86 {
         let lo = _mm_cvtsi128_si64(p) as u64;
         let hi = _mm_cvtsi128_si64(_mm_unpackhi_epi64(p, p)) as u64;
         (lo, hi)
+    }
+
+    #[target_feature(enable = "pclmulqdq,sse2")]
+    pub(super) fn schoolbook_into(a: &[u64], b: &[u64], out: &mut [u64]) {
+        for (i, &x) in a.iter().enumerate() {
+            for (j, &y) in b.iter().enumerate() {
+                let (lo, hi) = clmul(x, y);
+                out[i + j] ^= lo;
+                out[i + j + 1] ^= hi;
+            }
+        }
     }
 }
 

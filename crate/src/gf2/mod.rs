@@ -6,7 +6,7 @@
 
 mod clmul;
 
-pub use clmul::{clmul, portable as clmul_portable};
+pub use clmul::{clmul, portable as clmul_portable, schoolbook_into};
 
 /// Words at or below which products are done by schoolbook multiplication.
 const KARATSUBA_THRESHOLD: usize = 24;
@@ -38,16 +38,7 @@ fn mul_into(a: &[u64], b: &[u64], out: &mut [u64]) {
 }
 
 fn schoolbook(a: &[u64], b: &[u64], out: &mut [u64]) {
-    for (i, &x) in a.iter().enumerate() {
-        if x == 0 {
-            continue;
-        }
-        for (j, &y) in b.iter().enumerate() {
-            let (lo, hi) = clmul(x, y);
-            out[i + j] ^= lo;
-            out[i + j + 1] ^= hi;
-        }
-    }
+    schoolbook_into(a, b, out);
 }
 
 /// Karatsuba for equal lengths: with `a = a0 + z^h a1`, `a*b = p0 + z^h (pm - p0 - p2) +

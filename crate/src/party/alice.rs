@@ -91,6 +91,10 @@ impl Alice {
     /// Takes one classical frame from Bob and returns the frames to send.
     pub fn handle(&mut self, frame: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
         if !matches!(self.status, Status::Running) {
+            // Still authenticate: a replay after the end is reported as what it is.
+            if msgs::route(frame) == Ok(Route::Classical) {
+                self.channel.open(frame)?;
+            }
             return Err(Error::Finished);
         }
         match self.step(frame) {
@@ -132,7 +136,13 @@ impl Alice {
         }
     }
 
-    fn on_sift(&mut self, bits: &BitVec, bases: &BitVec, clicks: &BitVec, bob_bases: &BitVec) -> Result<Vec<Vec<u8>>, Error> {
+    fn on_sift(
+        &mut self,
+        bits: &BitVec,
+        bases: &BitVec,
+        clicks: &BitVec,
+        bob_bases: &BitVec,
+    ) -> Result<Vec<Vec<u8>>, Error> {
         if clicks.len() != bits.len() {
             return Err(Error::inconsistent("click mask length"));
         }
@@ -175,7 +185,13 @@ impl Alice {
         Ok(vec![self.channel.seal(&Msg::CascadeStart { seed, parities })])
     }
 
-    fn on_reconciled(&mut self, key: &BitVec, cascade: &CascadeAlice, points: [u64; 2], bob_tag: [u64; 2]) -> Result<Vec<Vec<u8>>, Error> {
+    fn on_reconciled(
+        &mut self,
+        key: &BitVec,
+        cascade: &CascadeAlice,
+        points: [u64; 2],
+        bob_tag: [u64; 2],
+    ) -> Result<Vec<Vec<u8>>, Error> {
         let tag = verification::tag(key, points);
         let leak = cascade.disclosed() + verification::TAG_BITS;
         let fk = self.config.finite_key(key.len(), self.summary.sample_bits, self.summary.qber, leak);

@@ -19,11 +19,33 @@ use crate::verification;
 /// Bob's protocol states, each named for what it waits for.
 enum State {
     ExpectHello,
-    ExpectDetections { config: Config, bases: BitVec, clicks: Vec<u64>, outcomes: Vec<u64>, seen: Vec<bool>, missing: u32 },
-    ExpectSiftReply { config: Config, clicked_bits: BitVec, clicks: BitVec },
-    ExpectCascadeStart { config: Config, key: BitVec, qber: f64 },
-    ExpectParities { config: Config, cascade: CascadeBob },
-    ExpectConfirm { config: Config, key: BitVec, tag: [u64; 2] },
+    ExpectDetections {
+        config: Config,
+        bases: BitVec,
+        clicks: Vec<u64>,
+        outcomes: Vec<u64>,
+        seen: Vec<bool>,
+        missing: u32,
+    },
+    ExpectSiftReply {
+        config: Config,
+        clicked_bits: BitVec,
+        clicks: BitVec,
+    },
+    ExpectCascadeStart {
+        config: Config,
+        key: BitVec,
+        qber: f64,
+    },
+    ExpectParities {
+        config: Config,
+        cascade: CascadeBob,
+    },
+    ExpectConfirm {
+        config: Config,
+        key: BitVec,
+        tag: [u64; 2],
+    },
     Over,
 }
 
@@ -67,6 +89,10 @@ impl Bob {
     /// frames to send (classical for Alice, Measure for the fiber).
     pub fn handle(&mut self, frame: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
         if !matches!(self.status, Status::Running) {
+            // Still authenticate: a replay after the end is reported as what it is.
+            if msgs::route(frame) == Ok(Route::Classical) {
+                self.channel.open(frame)?;
+            }
             return Err(Error::Finished);
         }
         match self.step(frame) {
@@ -89,9 +115,10 @@ impl Bob {
         let msg = self.channel.open(frame)?;
         match (core::mem::replace(&mut self.state, State::Over), msg) {
             (State::ExpectHello, Msg::Hello(params)) => self.on_hello(Config::from_params(&params)?),
-            (State::ExpectSiftReply { config, clicked_bits, clicks }, Msg::SiftReply { matches, sample, sample_bits }) => {
-                self.on_sift_reply(config, &clicked_bits, &clicks, &matches, &sample, &sample_bits)
-            }
+            (
+                State::ExpectSiftReply { config, clicked_bits, clicks },
+                Msg::SiftReply { matches, sample, sample_bits },
+            ) => self.on_sift_reply(config, &clicked_bits, &clicks, &matches, &sample, &sample_bits),
             (State::ExpectCascadeStart { config, key, qber }, Msg::CascadeStart { seed, parities }) => {
                 let params = CascadeParams::for_qber(qber, key.len());
                 self.summary.cascade_first_block = params.first_block;
@@ -152,7 +179,9 @@ impl Bob {
         if *missing > 0 {
             return Ok(Vec::new());
         }
-        let State::ExpectDetections { config, bases, clicks, outcomes, .. } = core::mem::replace(&mut self.state, State::Over) else {
+        let State::ExpectDetections { config, bases, clicks, outcomes, .. } =
+            core::mem::replace(&mut self.state, State::Over)
+        else {
             unreachable!("matched above");
         };
         let n = config.pulses as usize;
@@ -194,7 +223,12 @@ impl Bob {
         Ok(reply)
     }
 
-    fn after_cascade_step(&mut self, config: Config, cascade: CascadeBob, step: CascadeStep) -> Result<Vec<Vec<u8>>, Error> {
+    fn after_cascade_step(
+        &mut self,
+        config: Config,
+        cascade: CascadeBob,
+        step: CascadeStep,
+    ) -> Result<Vec<Vec<u8>>, Error> {
         self.summary.cascade_disclosed = cascade.disclosed();
         self.summary.cascade_corrections = cascade.corrections();
         self.summary.cascade_round_trips = cascade.round_trips();
@@ -210,14 +244,22 @@ impl Bob {
                 self.summary.verification_bits = verification::TAG_BITS;
                 self.summary.verification_collision = verification::collision_probability(key.len());
                 let leak = cascade.disclosed() + verification::TAG_BITS;
-                self.summary.finite_key = Some(config.finite_key(key.len(), self.summary.sample_bits, self.summary.qber, leak));
+                self.summary.finite_key =
+                    Some(config.finite_key(key.len(), self.summary.sample_bits, self.summary.qber, leak));
                 self.state = State::ExpectConfirm { config, key, tag };
                 Ok(vec![self.channel.seal(&Msg::Reconciled { hash_key: points, tag })])
             }
         }
     }
 
-    fn on_confirm(&mut self, config: &Config, key: &BitVec, tag: [u64; 2], alice_tag: [u64; 2], seed: &BitVec) -> Result<Vec<Vec<u8>>, Error> {
+    fn on_confirm(
+        &mut self,
+        config: &Config,
+        key: &BitVec,
+        tag: [u64; 2],
+        alice_tag: [u64; 2],
+        seed: &BitVec,
+    ) -> Result<Vec<Vec<u8>>, Error> {
         if tag != alice_tag {
             return self.fail_after(Vec::new(), Error::VerificationFailed);
         }

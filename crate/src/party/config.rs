@@ -47,7 +47,10 @@ impl Config {
             return Err(Error::invalid("pulses", format!("must be in 1..={MAX_PULSES}, got {}", self.pulses)));
         }
         if self.batch_size == 0 || self.batch_size % 64 != 0 || self.batch_size > 1 << 24 {
-            return Err(Error::invalid("batchSize", format!("must be a multiple of 64 up to 2^24, got {}", self.batch_size)));
+            return Err(Error::invalid(
+                "batchSize",
+                format!("must be a multiple of 64 up to 2^24, got {}", self.batch_size),
+            ));
         }
         let open_unit = |field, v: f64, max: f64| {
             if v.is_finite() && v > 0.0 && v <= max {
@@ -65,7 +68,8 @@ impl Config {
 
     /// Number of photon batches.
     pub fn batches(&self) -> u32 {
-        u32::try_from(self.pulses.div_ceil(u64::from(self.batch_size))).expect("pulses <= MAX_PULSES keeps batches in u32")
+        u32::try_from(self.pulses.div_ceil(u64::from(self.batch_size)))
+            .expect("pulses <= MAX_PULSES keeps batches in u32")
     }
 
     /// Pulses in batch `index`.

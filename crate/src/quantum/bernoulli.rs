@@ -31,7 +31,8 @@ pub fn fill_bernoulli(out: &mut [u64], len: usize, p: f64, rng: &mut QkdRng) {
         loop {
             let u = 1.0 - unit_f64(rng); // in (0, 1]
             let gap = (u.ln() / denom).floor();
-            if !(gap < (len - i) as f64) {
+            // `gap` may be +inf for tiny p; NaN cannot occur (u in (0, 1]).
+            if gap >= (len - i) as f64 {
                 break;
             }
             i += gap as usize;

@@ -38,7 +38,11 @@ impl ChannelModel {
     /// Refuses NaN, negative lengths or losses, and probabilities outside their ranges.
     pub fn validate(&self) -> Result<(), Error> {
         let nonneg = |field, v: f64| {
-            if v.is_finite() && v >= 0.0 { Ok(()) } else { Err(Error::invalid(field, format!("must be a finite number >= 0, got {v}"))) }
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(Error::invalid(field, format!("must be a finite number >= 0, got {v}")))
+            }
         };
         let prob = |field, v: f64, max: f64| {
             if v.is_finite() && (0.0..=max).contains(&v) {

@@ -56,5 +56,9 @@ pub fn detect(batch: &PulseBatch, bob_bases: &BitVec, model: &ChannelModel, rng:
         clicks[w] = click;
         outcomes[w] = bit & click;
     }
-    Detections { index: batch.index, clicks: BitVec::from_words(clicks, len), outcomes: BitVec::from_words(outcomes, len) }
+    Detections {
+        index: batch.index,
+        clicks: BitVec::from_words(clicks, len),
+        outcomes: BitVec::from_words(outcomes, len),
+    }
 }

@@ -15,3 +15,50 @@
 mod cascade;
 
 pub use cascade::{CascadeAlice, CascadeBob, CascadeParams, CascadeStep, Layout};
+
+use crate::bits::BitVec;
+use crate::error::Error;
+
+/// The outcome of [`reconcile`]: Bob's corrected key and what it cost.
+#[derive(Debug, Clone)]
+pub struct Reconciled {
+    /// Bob's key after Cascade.
+    pub key: BitVec,
+    /// Parity bits Alice disclosed.
+    pub disclosed: u64,
+    /// Query round trips (plus the one that carries the top-level parities).
+    pub round_trips: usize,
+    /// Bits Bob flipped.
+    pub corrections: usize,
+    /// Block sizes and passes used.
+    pub params: CascadeParams,
+}
+
+/// Runs both sides of Cascade in memory on two bit strings (for teaching, tests and
+/// benchmarks): Alice's `reference` and Bob's `noisy` copy, at estimated error rate `qber`.
+pub fn reconcile(reference: &BitVec, noisy: &BitVec, qber: f64, seed: &[u8; 32]) -> Result<Reconciled, Error> {
+    if reference.len() != noisy.len() {
+        return Err(Error::invalid(
+            "noisy",
+            format!("must have as many bits as the reference ({}), got {}", reference.len(), noisy.len()),
+        ));
+    }
+    if !(qber.is_finite() && (0.0..=0.5).contains(&qber)) {
+        return Err(Error::invalid("qber", format!("must be in [0, 0.5], got {qber}")));
+    }
+    let n = reference.len();
+    let params = CascadeParams::for_qber(qber, n);
+    let mut alice = CascadeAlice::new(reference, Layout::new(n, params, seed));
+    let mut bob = CascadeBob::new(noisy.clone(), Layout::new(n, params, seed));
+    let mut step = bob.start(&alice.top_parities())?;
+    while let CascadeStep::Query(qs) = step {
+        step = bob.receive(&alice.answer(&qs)?)?;
+    }
+    Ok(Reconciled {
+        key: bob.key().clone(),
+        disclosed: alice.disclosed(),
+        round_trips: bob.round_trips() + 1,
+        corrections: bob.corrections(),
+        params,
+    })
+}

@@ -1,0 +1,149 @@
+//! Every message survives a round trip; truncated, padded and foreign frames are refused with
+//! the exact error.
+
+use qkdlab::auth::{Channel, Credential, Direction};
+use qkdlab::bits::BitVec;
+use qkdlab::error::{DecodeError, Error};
+use qkdlab::msgs::{FiberMsg, Msg, Params, ParityQuery};
+use qkdlab::quantum::{Detections, Emission, PulseBatch};
+
+fn bits(n: usize, step: usize) -> BitVec {
+    BitVec::from_bools(&(0..n).map(|i| i % step == 0).collect::<Vec<_>>())
+}
+
+fn every_message() -> Vec<Msg> {
+    vec![
+        Msg::Hello(Params {
+            pulses: 1_000_000,
+            batch_size: 65_536,
+            sample_fraction: 0.1,
+            qber_threshold: 0.11,
+            eps_sec: 1e-10,
+            eps_cor: 1e-15,
+        }),
+        Msg::Sift { clicks: bits(130, 3), bases: bits(44, 2) },
+        Msg::SiftReply { matches: bits(44, 5), sample: bits(9, 4), sample_bits: bits(3, 2) },
+        Msg::SampleReply { sample_bits: bits(3, 1) },
+        Msg::CascadeStart { seed: [0x5a; 32], parities: bits(77, 7) },
+        Msg::ParityQuery(vec![
+            ParityQuery { pass: 0, start: 0, len: 32 },
+            ParityQuery { pass: 3, start: 4096, len: 1 },
+        ]),
+        Msg::Parities(bits(2, 2)),
+        Msg::Reconciled { hash_key: [1, u64::MAX], tag: [0xdead_beef, 7] },
+        Msg::Confirm { tag: [2, 3], toeplitz_seed: bits(1001, 3) },
+        Msg::Done,
+    ]
+}
+
+fn fiber_messages() -> Vec<FiberMsg> {
+    vec![
+        FiberMsg::Photons(PulseBatch {
+            index: 3,
+            bits: bits(100, 3),
+            bases: bits(100, 2),
+            emission: Emission::SinglePhoton,
+        }),
+        FiberMsg::Measure { index: 3, bases: bits(100, 5) },
+        FiberMsg::Detections(Detections { index: 3, clicks: bits(100, 7), outcomes: bits(100, 14) }),
+    ]
+}
+
+fn channels() -> (Channel, Channel) {
+    let c = Credential::psk(&[9; 32]).expect("32 bytes");
+    (Channel::new(&c, Direction::AliceToBob), Channel::new(&c, Direction::BobToAlice))
+}
+
+#[test]
+fn every_classical_message_round_trips_through_sealed_frames() {
+    let (mut a, mut b) = channels();
+    for msg in every_message() {
+        assert_eq!(Msg::decode_payload(msg.type_byte(), &msg.encode_payload()), Ok(msg.clone()));
+        let frame = a.seal(&msg);
+        assert_eq!(b.open(&frame), Ok(msg));
+    }
+}
+
+#[test]
+fn every_fiber_message_round_trips() {
+    for msg in fiber_messages() {
+        assert_eq!(FiberMsg::decode(&msg.encode()), Ok(msg));
+    }
+}
+
+#[test]
+fn truncated_payloads_are_refused_as_truncated() {
+    for msg in every_message() {
+        let p = msg.encode_payload();
+        for cut in 0..p.len() {
+            assert_eq!(
+                Msg::decode_payload(msg.type_byte(), &p[..cut]),
+                Err(DecodeError::Truncated),
+                "{} cut at {cut}",
+                msg.name()
+            );
+        }
+    }
+    for msg in fiber_messages() {
+        let f = msg.encode();
+        for cut in 2..f.len() {
+            assert_eq!(FiberMsg::decode(&f[..cut]), Err(DecodeError::Truncated));
+        }
+    }
+}
+
+#[test]
+fn trailing_bytes_are_refused() {
+    for msg in every_message() {
+        let mut p = msg.encode_payload();
+        p.push(0);
+        assert_eq!(Msg::decode_payload(msg.type_byte(), &p), Err(DecodeError::TrailingBytes), "{}", msg.name());
+    }
+    for msg in fiber_messages() {
+        let mut f = msg.encode();
+        f.push(0);
+        assert_eq!(FiberMsg::decode(&f), Err(DecodeError::TrailingBytes));
+    }
+}
+
+#[test]
+fn sealed_frames_with_a_missing_or_extra_byte_are_refused_as_malformed() {
+    let (mut a, _) = channels();
+    let frame = a.seal(&Msg::Done);
+    let (_, mut b) = channels();
+    assert_eq!(b.open(&frame[..frame.len() - 1]), Err(Error::Decode(DecodeError::Truncated)));
+    let mut longer = frame.clone();
+    longer.push(0);
+    assert_eq!(b.open(&longer), Err(Error::Decode(DecodeError::TrailingBytes)));
+}
+
+#[test]
+fn unknown_versions_and_types_are_refused() {
+    let (mut a, mut b) = channels();
+    let mut frame = a.seal(&Msg::Done);
+    frame[0] = 2;
+    assert_eq!(b.open(&frame), Err(Error::Decode(DecodeError::UnknownVersion(2))));
+    let mut f = fiber_messages()[0].encode();
+    f[0] = 0;
+    assert_eq!(FiberMsg::decode(&f), Err(DecodeError::UnknownVersion(0)));
+    assert_eq!(qkdlab::msgs::route(&[1, 0x7f]), Err(DecodeError::UnknownType(0x7f)));
+    assert_eq!(Msg::decode_payload(0x42, &[]), Err(DecodeError::UnknownType(0x42)));
+}
+
+#[test]
+fn non_zero_padding_and_non_finite_numbers_are_refused() {
+    let mut p = Msg::Parities(BitVec::zeros(3)).encode_payload();
+    *p.last_mut().expect("one data byte") = 0x01;
+    assert_eq!(Msg::decode_payload(0x16, &p), Err(DecodeError::NonZeroPadding));
+    let mut hello = every_message()[0].encode_payload();
+    hello[12..20].copy_from_slice(&f64::NAN.to_bits().to_be_bytes());
+    assert_eq!(Msg::decode_payload(0x10, &hello), Err(DecodeError::BadValue));
+}
+
+#[test]
+fn a_huge_declared_length_does_not_allocate_and_is_refused() {
+    let mut p = vec![0xff, 0xff, 0xff, 0xff];
+    p.extend_from_slice(&[0; 8]);
+    assert_eq!(Msg::decode_payload(0x16, &p), Err(DecodeError::Truncated));
+    assert_eq!(Msg::decode_payload(0x15, &[0x7f, 0xff, 0xff, 0xff]), Err(DecodeError::TooLarge));
+}

@@ -1,0 +1,152 @@
+//! Whole sessions in memory: honest runs, intercept-resend, and every tampering of every
+//! classical frame.
+
+mod common;
+
+use qkdlab::amplification::finite_key_length;
+use qkdlab::auth::Direction;
+use qkdlab::error::{AuthError, Error};
+use qkdlab::session::Adversary;
+use qkdlab::verification::TAG_BITS;
+
+use common::{run, run_with, small, with_eve};
+
+#[test]
+fn no_eve_at_two_percent_gives_equal_keys_of_the_predicted_length() {
+    let config = small(0.02, "honest");
+    let r = run(&config);
+    assert!(r.ok, "{:?}", r.error);
+    let (a, b) = (r.key_alice.as_ref().expect("alice key"), r.key_bob.as_ref().expect("bob key"));
+    assert_eq!(a, b);
+    assert!((r.qber - 0.02).abs() < 0.015, "qber {}", r.qber);
+    let n = r.sifted_bits - r.sample_bits;
+    let leak = r.disclosed.reconciliation + TAG_BITS;
+    let expect = finite_key_length(n, r.sample_bits, r.qber, leak, 1e-10, 1e-15);
+    assert!(expect.length > 0);
+    assert_eq!(a.len(), expect.length);
+    assert_eq!(r.final_key_bits, expect.length);
+    assert_eq!(r.finite_key.as_ref().map(|f| f.length), Some(expect.length));
+}
+
+#[test]
+fn intercept_resend_raises_qber_to_a_quarter() {
+    let r = run(&with_eve(0.0, 1.0, "eve everywhere"));
+    assert!(!r.ok);
+    assert_eq!(r.key_alice, None);
+    assert_eq!(r.key_bob, None);
+    let sigma = (0.25 * 0.75 / r.sample_bits as f64).sqrt();
+    assert!((r.qber - 0.25).abs() < 4.0 * sigma, "qber {} sample {}", r.qber, r.sample_bits);
+    assert!(matches!(r.error, Some(Error::QberTooHigh { .. })), "{:?}", r.error);
+    assert_eq!(r.intercepted, r.pulses);
+}
+
+#[test]
+fn intercepting_a_fifth_of_the_photons_adds_five_percent() {
+    let r = run(&with_eve(0.0, 0.2, "eve a fifth"));
+    let sigma = (0.05 * 0.95 / r.sample_bits as f64).sqrt();
+    assert!((r.qber - 0.05).abs() < 4.0 * sigma, "qber {}", r.qber);
+}
+
+#[test]
+fn same_seed_gives_the_same_report_and_another_seed_another_key() {
+    let config = small(0.02, "replay me");
+    let (r1, r2) = (run(&config), run(&config));
+    assert_eq!(format!("{r1:?}"), format!("{r2:?}"));
+    assert_eq!(r1.key_alice, r2.key_alice);
+    let r3 = run(&small(0.02, "another seed"));
+    assert!(r3.ok);
+    assert_ne!(r1.key_alice, r3.key_alice);
+}
+
+#[test]
+fn a_wrong_psk_fails_authentication_on_the_first_frame() {
+    let mut config = small(0.02, "wrong psk");
+    let good = run(&config);
+    assert!(good.ok);
+    // Alice and Bob with different keys: Bob cannot authenticate Hello.
+    struct Rekey(qkdlab::auth::Channel);
+    impl Adversary for Rekey {
+        fn on_frame(&mut self, _dir: Direction, frame: Vec<u8>) -> Vec<Vec<u8>> {
+            let msg = qkdlab::msgs::Msg::decode_payload(frame[1], &frame[11..frame.len() - 32]).expect("honest frame");
+            vec![self.0.seal(&msg)]
+        }
+    }
+    let other = qkdlab::Credential::psk(&[0x43; 32]).expect("32 bytes");
+    let mut mitm = Rekey(qkdlab::auth::Channel::new(&other, Direction::AliceToBob));
+    config.seed = qkdlab::Seed::from_text("wrong psk");
+    let r = run_with(&config, &mut mitm);
+    assert_eq!(r.error, Some(Error::Auth(AuthError::BadTag)));
+    assert_eq!(r.failed_party, Some("bob"));
+}
+
+/// What the adversary does to the classical frame number `target` (counted over both
+/// directions).
+#[derive(Clone, Copy, Debug)]
+enum Action {
+    Observe,
+    Drop,
+    Edit,
+    Replay,
+    Inject,
+}
+
+struct Tamper {
+    target: usize,
+    seen: usize,
+    action: Action,
+}
+
+impl Adversary for Tamper {
+    fn on_frame(&mut self, _dir: Direction, frame: Vec<u8>) -> Vec<Vec<u8>> {
+        let i = self.seen;
+        self.seen += 1;
+        if i != self.target {
+            return vec![frame];
+        }
+        match self.action {
+            Action::Observe => vec![frame],
+            Action::Drop => vec![],
+            Action::Edit => {
+                let mut f = frame;
+                let at = if f.len() > 11 + 32 { 11 } else { f.len() - 1 };
+                f[at] ^= 0x01;
+                vec![f]
+            }
+            Action::Replay => vec![frame.clone(), frame],
+            Action::Inject => {
+                // A forged frame with the right header and a made-up tag, ahead of the real one.
+                let mut forged = frame.clone();
+                let n = forged.len();
+                forged[n - 32..].copy_from_slice(&[0xa5; 32]);
+                vec![forged, frame]
+            }
+        }
+    }
+}
+
+#[test]
+fn every_tampering_of_every_classical_frame_aborts_without_a_key() {
+    let config = small(0.02, "tamper");
+    let mut count = Tamper { target: usize::MAX, seen: 0, action: Action::Observe };
+    let honest = run_with(&config, &mut count);
+    assert!(honest.ok);
+    let frames = count.seen;
+    assert!(frames >= 10, "{frames} frames");
+    for target in 0..frames {
+        let observed = run_with(&config, &mut Tamper { target, seen: 0, action: Action::Observe });
+        assert!(observed.ok && observed.key_alice == honest.key_alice, "observing frame {target} changed the outcome");
+        for action in [Action::Drop, Action::Edit, Action::Replay, Action::Inject] {
+            let r = run_with(&config, &mut Tamper { target, seen: 0, action });
+            assert!(!r.ok, "{action:?} on frame {target} left a key");
+            assert_eq!((r.key_alice.is_some(), r.key_bob.is_some()), (false, false));
+            let e = r.error.expect("an error");
+            let expected = match action {
+                Action::Edit | Action::Inject => matches!(e, Error::Auth(AuthError::BadTag)),
+                Action::Replay => matches!(e, Error::Auth(AuthError::Sequence { .. })),
+                Action::Drop => matches!(e, Error::Timeout { .. }),
+                Action::Observe => false,
+            };
+            assert!(expected, "{action:?} on frame {target}/{frames}: {e:?}");
+        }
+    }
+}
