@@ -175,95 +175,148 @@ enum To {
 
 /// Runs a session to its end with `adversary` on the classical channel.
 pub fn run(config: &SessionConfig, adversary: &mut dyn Adversary, clock: &dyn Clock) -> Result<Report, Error> {
-    config.protocol.validate()?;
-    let mut alice = Alice::new(config.protocol.clone(), &config.credential, config.seed.rng("alice"))?;
-    let mut bob = Bob::new(&config.credential, config.seed.rng("bob"));
-    let mut fiber = Fiber::new(config.channel.clone(), config.eve.clone(), &config.seed)?;
-    let mut times = [0f64; 6];
-    let mut error: Option<(Error, &'static str)> = None;
-    let mut round_trips = 0usize;
+    let mut driver = Driver::new(config)?;
+    while driver.step(adversary, clock) {}
+    Ok(driver.finish())
+}
 
-    let t = clock.now_ms();
-    let first = alice.start()?;
-    times[0] += clock.now_ms() - t;
-    let mut queue: VecDeque<(To, Vec<u8>)> = VecDeque::new();
-    dispatch(&mut queue, To::Alice, first, adversary);
+/// A session run one turn at a time, so a caller can show progress or yield between turns
+/// (a browser page stays responsive). A turn delivers every frame in flight.
+pub struct Driver {
+    config: SessionConfig,
+    alice: Alice,
+    bob: Bob,
+    fiber: Fiber,
+    queue: VecDeque<(To, Vec<u8>)>,
+    times: [f64; 6],
+    error: Option<(Error, &'static str)>,
+    round_trips: usize,
+    started: bool,
+}
 
-    while !queue.is_empty() && error.is_none() {
-        let turn: Vec<_> = queue.drain(..).collect();
+impl Driver {
+    /// Sets up the parties and the fiber; nothing is sent yet.
+    pub fn new(config: &SessionConfig) -> Result<Self, Error> {
+        config.protocol.validate()?;
+        Ok(Self {
+            alice: Alice::new(config.protocol.clone(), &config.credential, config.seed.rng("alice"))?,
+            bob: Bob::new(&config.credential, config.seed.rng("bob")),
+            fiber: Fiber::new(config.channel.clone(), config.eve.clone(), &config.seed)?,
+            config: config.clone(),
+            queue: VecDeque::new(),
+            times: [0.0; 6],
+            error: None,
+            round_trips: 0,
+            started: false,
+        })
+    }
+
+    /// The state each party is in, as `(alice, bob)`.
+    pub fn states(&self) -> (&'static str, &'static str) {
+        (self.alice.state(), self.bob.state())
+    }
+
+    /// Classical round trips so far.
+    pub fn round_trips(&self) -> usize {
+        self.round_trips
+    }
+
+    /// Runs one turn; returns whether there is more to do.
+    pub fn step(&mut self, adversary: &mut dyn Adversary, clock: &dyn Clock) -> bool {
+        if !self.started {
+            self.started = true;
+            let t = clock.now_ms();
+            let first = self.alice.start();
+            self.times[0] += clock.now_ms() - t;
+            match first {
+                Ok(frames) => dispatch(&mut self.queue, To::Alice, frames, adversary),
+                Err(e) => self.error = Some((e, "alice")),
+            }
+            return self.error.is_none();
+        }
+        if self.queue.is_empty() || self.error.is_some() {
+            return false;
+        }
+        let turn: Vec<_> = self.queue.drain(..).collect();
         let mut to_alice = false;
         for (to, frame) in turn {
             let stage = stage_of(&frame);
             let t = clock.now_ms();
-            let (from, result) = match to {
-                To::Fiber => (To::Fiber, fiber.handle(&frame)),
-                To::Bob => (To::Bob, bob.handle(&frame)),
+            let result = match to {
+                To::Fiber => self.fiber.handle(&frame),
+                To::Bob => self.bob.handle(&frame),
                 To::Alice => {
                     to_alice = true;
-                    (To::Alice, alice.handle(&frame))
+                    self.alice.handle(&frame)
                 }
             };
-            times[stage] += clock.now_ms() - t;
+            self.times[stage] += clock.now_ms() - t;
             match result {
-                Ok(out) => dispatch(&mut queue, from, out, adversary),
+                Ok(out) => dispatch(&mut self.queue, to, out, adversary),
                 Err(e) => {
-                    error = Some((e, name(from)));
+                    self.error = Some((e, name(to)));
                     break;
                 }
             }
         }
         if to_alice {
-            round_trips += 1;
+            self.round_trips += 1;
         }
-    }
-    if error.is_none() {
-        // A party that stopped by itself (QBER, verification...) or a channel gone quiet.
-        error = match (alice.failure(), bob.failure()) {
-            (_, Some(e)) => Some((e.clone(), "bob")),
-            (Some(e), None) => Some((e.clone(), "alice")),
-            (None, None) if !(alice.is_finished() && bob.is_finished()) => {
-                let waiting = if alice.is_finished() { bob.state() } else { alice.state() };
-                Some((Error::Timeout { waiting_for: waiting }, "driver"))
-            }
-            _ => None,
-        };
+        !self.queue.is_empty() && self.error.is_none()
     }
 
-    let key_alice = alice.take_key().map(|k| k.bits);
-    let key_bob = bob.take_key().map(|k| k.bits);
-    let (a, b) = (alice.summary(), bob.summary());
-    let ok = error.is_none() && key_alice.is_some() && key_alice == key_bob;
-    let (aa, ba) = (alice.auth_stats(), bob.auth_stats());
-    let finite_key = a.finite_key.clone().or_else(|| b.finite_key.clone());
-    Ok(Report {
-        ok,
-        failed_party: error.as_ref().map(|(_, p)| *p),
-        error: error.map(|(e, _)| e),
-        pulses: config.protocol.pulses,
-        intercepted: fiber.stats().intercepted,
-        clicks: fiber.stats().clicks,
-        sifted_bits: a.sifted_bits.max(b.sifted_bits),
-        sample_bits: a.sample_bits.max(b.sample_bits),
-        qber: if b.sample_bits > 0 { b.qber } else { a.qber },
-        disclosed: Disclosed {
-            estimation: 2 * a.sample_bits.max(b.sample_bits) as u64,
-            reconciliation: a.cascade_disclosed,
-            verification: a.verification_bits,
-        },
-        cascade: b.clone(),
-        round_trips,
-        final_key_bits: if ok { key_alice.as_ref().map_or(0, BitVec::len) } else { 0 },
-        finite_key,
-        key_alice: if ok { key_alice } else { None },
-        key_bob: if ok { key_bob } else { None },
-        auth: AuthReport {
-            mode: config.credential.mode(),
-            frames: aa.frames_sent + ba.frames_sent,
-            tag_bits: aa.tag_bits_sent + ba.tag_bits_sent,
-            key_bits_used: config.credential.key_bits(),
-        },
-        stages: STAGES.iter().zip(times).map(|(&name, ms)| StageTime { name, ms }).collect(),
-    })
+    /// Ends the session and reports; keys appear only if both sides verified the same key.
+    pub fn finish(mut self) -> Report {
+        let (alice, bob) = (&mut self.alice, &mut self.bob);
+        let mut error = self.error.take();
+        if error.is_none() {
+            // A party that stopped by itself (QBER, verification...) or a channel gone quiet.
+            error = match (alice.failure(), bob.failure()) {
+                (_, Some(e)) => Some((e.clone(), "bob")),
+                (Some(e), None) => Some((e.clone(), "alice")),
+                (None, None) if !(alice.is_finished() && bob.is_finished()) => {
+                    let waiting = if alice.is_finished() { bob.state() } else { alice.state() };
+                    Some((Error::Timeout { waiting_for: waiting }, "driver"))
+                }
+                _ => None,
+            };
+        }
+        let key_alice = alice.take_key().map(|k| k.bits);
+        let key_bob = bob.take_key().map(|k| k.bits);
+        let (a, b) = (alice.summary(), bob.summary());
+        let ok = error.is_none() && key_alice.is_some() && key_alice == key_bob;
+        let (aa, ba) = (alice.auth_stats(), bob.auth_stats());
+        let config = &self.config;
+        Report {
+            ok,
+            failed_party: error.as_ref().map(|(_, p)| *p),
+            error: error.map(|(e, _)| e),
+            pulses: config.protocol.pulses,
+            intercepted: self.fiber.stats().intercepted,
+            clicks: self.fiber.stats().clicks,
+            sifted_bits: a.sifted_bits.max(b.sifted_bits),
+            sample_bits: a.sample_bits.max(b.sample_bits),
+            qber: if b.sample_bits > 0 { b.qber } else { a.qber },
+            disclosed: Disclosed {
+                estimation: 2 * a.sample_bits.max(b.sample_bits) as u64,
+                reconciliation: a.cascade_disclosed,
+                verification: a.verification_bits,
+            },
+            cascade: b.clone(),
+            round_trips: self.round_trips,
+            final_key_bits: if ok { key_alice.as_ref().map_or(0, BitVec::len) } else { 0 },
+            finite_key: a.finite_key.clone().or_else(|| b.finite_key.clone()),
+            key_alice: if ok { key_alice } else { None },
+            key_bob: if ok { key_bob } else { None },
+            auth: AuthReport {
+                mode: config.credential.mode(),
+                frames: aa.frames_sent + ba.frames_sent,
+                tag_bits: aa.tag_bits_sent + ba.tag_bits_sent,
+                key_bits_used: config.credential.key_bits(),
+            },
+            stages: STAGES.iter().zip(self.times).map(|(&name, ms)| StageTime { name, ms }).collect(),
+        }
+    }
 }
 
 fn name(to: To) -> &'static str {
