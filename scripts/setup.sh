@@ -3,6 +3,7 @@
 # Follows the verified recipe for these machines (only package registries are reachable).
 #   scripts/setup.sh          Rust target + wasm tools + browser + npm packages
 #   scripts/setup.sh rust     only the Rust part (enough for the core's tests)
+#   scripts/setup.sh wasm     Rust + wasm tools (enough to build the package)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,7 +45,9 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then
   }
 fi
 
-if [ "$what" = browser ] || [ "$what" = all ]; then
+[ "$what" = wasm ] && exit 0
+
+if [ "$what" = all ]; then
   if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
     log "installing Debian chromium + chromium-driver"
     sudo_cmd=""

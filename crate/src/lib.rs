@@ -48,3 +48,6 @@ pub use party::{Alice, Bob, Config, FinalKey, Summary};
 pub use quantum::{ChannelModel, Fiber, InterceptResend};
 pub use rng::Seed;
 pub use session::{Report, SessionConfig};
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;

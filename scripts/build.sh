@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds the npm package `qkdlab` into pkg/: the wasm module bound for the web (ES module with
+# `await init()`, also what bundlers take) and for Node (no init needed), one package.json with
+# conditional exports, TypeScript types, README.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh wasm
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+echo "[build] cargo build --release --target wasm32-unknown-unknown" >&2
+cargo build --quiet --release --target wasm32-unknown-unknown -p qkdlab
+wasm=target/wasm32-unknown-unknown/release/qkdlab.wasm
+
+rm -rf pkg
+wasm-bindgen "$wasm" --target web --out-dir pkg/web --out-name qkdlab
+wasm-bindgen "$wasm" --target nodejs --out-dir pkg/node --out-name qkdlab
+# node/ holds CommonJS; its ESM face re-exports it and offers a no-op init() so code written
+# for the browser (`await init()`) runs unchanged.
+printf '{ "type": "commonjs" }\n' > pkg/node/package.json
+node scripts/package-entry.mjs pkg
+cp README.md pkg/README.md
+echo "[build] pkg/ ready ($(du -sh pkg | cut -f1))" >&2
