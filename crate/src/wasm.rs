@@ -82,7 +82,7 @@ export interface Reconciliation {
 // ---- options ----
 
 #[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct ChannelOptions {
     length_km: Option<f64>,
     attenuation_db_per_km: Option<f64>,
@@ -93,14 +93,13 @@ struct ChannelOptions {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct EveOptions {
     intercept_fraction: f64,
     basis: Option<String>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct AuthOptions {
     mode: String,
     #[serde(with = "serde_bytes")]
@@ -108,7 +107,7 @@ struct AuthOptions {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct Options {
     pulses: Option<f64>,
     batch_size: Option<f64>,
@@ -123,7 +122,37 @@ struct Options {
     auth: Option<AuthOptions>,
 }
 
+const OPTION_KEYS: &[&str] =
+    &["pulses", "batchSize", "sampleFraction", "qberThreshold", "epsSec", "epsCor", "seed", "channel", "eve", "auth"];
+const CHANNEL_KEYS: &[&str] =
+    &["lengthKm", "attenuationDbPerKm", "insertionLossDb", "errorRate", "detectorEfficiency", "darkCountProb"];
+const EVE_KEYS: &[&str] = &["interceptFraction", "basis"];
+const AUTH_KEYS: &[&str] = &["mode", "psk"];
+
+/// Refuses keys the options do not have (a typo would otherwise silently use a default).
+fn check_keys(value: &JsValue, allowed: &[&str], path: &str) -> Result<(), JsValue> {
+    if !value.is_object() {
+        return Ok(());
+    }
+    let object: &js_sys::Object = value.unchecked_ref();
+    for key in js_sys::Object::keys(object).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !allowed.contains(&key.as_str()) {
+            return Err(type_error(&format!("unknown option `{path}{key}` (known: {})", allowed.join(", "))));
+        }
+    }
+    Ok(())
+}
+
 fn parse(options: JsValue) -> Result<Options, JsValue> {
+    if !options.is_object() {
+        return Err(type_error("options must be an object"));
+    }
+    check_keys(&options, OPTION_KEYS, "")?;
+    for (key, allowed) in [("channel", CHANNEL_KEYS), ("eve", EVE_KEYS), ("auth", AUTH_KEYS)] {
+        let nested = Reflect::get(&options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+        check_keys(&nested, allowed, &format!("{key}."))?;
+    }
     serde_wasm_bindgen::from_value(options).map_err(|e| type_error(&format!("invalid options: {e}")))
 }
 

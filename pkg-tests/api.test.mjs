@@ -1,0 +1,171 @@
+// The built package, imported as a user imports it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import init, { simulate, toeplitzHash, hmacSha256, finiteKeyLength, reconcile, Alice, Bob, Fiber, Session, frameRoute } from "qkdlab";
+import { dataRows, hex, fromHex, psk } from "./helpers.mjs";
+
+await init();
+const options = (extra = {}) => ({
+  pulses: 200_000, seed: "42", channel: { lengthKm: 5, errorRate: 0.02 }, auth: { mode: "psk", psk: psk() }, ...extra,
+});
+const withoutTimes = (r) => JSON.stringify({ ...r, stages: r.stages.map((s) => s.name), keyAlice: hex(r.keyAlice ?? []), keyBob: hex(r.keyBob ?? []) });
+
+test("a full session gives equal keys of the reported length", () => {
+  const r = simulate(options());
+  assert.equal(r.ok, true, JSON.stringify(r.error));
+  assert.ok(r.keyAlice instanceof Uint8Array);
+  assert.deepEqual(r.keyAlice, r.keyBob);
+  assert.ok(r.finalKeyBits > 0);
+  assert.equal(r.keyAlice.length, Math.ceil(r.finalKeyBits / 8));
+  assert.equal(r.finalKeyBits, r.finiteKey.length);
+  assert.equal(r.leakedBits, r.disclosed.reconciliation + r.disclosed.verification);
+  assert.equal(r.finiteKey.leakEc, r.leakedBits);
+  assert.ok(Math.abs(r.qber - 0.02) < 0.015, `qber ${r.qber}`);
+  assert.deepEqual(r.stages.map((s) => s.name), ["quantum", "sifting", "estimation", "reconciliation", "verification", "amplification"]);
+});
+
+test("the same seed gives the same report and another seed another key", () => {
+  assert.equal(withoutTimes(simulate(options())), withoutTimes(simulate(options())));
+  assert.notEqual(hex(simulate(options()).keyAlice), hex(simulate(options({ seed: "43" })).keyAlice));
+});
+
+test("intercept-resend on every photon aborts with the QBER error and no key", () => {
+  const r = simulate(options({ eve: { interceptFraction: 1 }, channel: { lengthKm: 5, errorRate: 0 } }));
+  assert.equal(r.ok, false);
+  assert.equal(r.error.code, "qber_too_high");
+  assert.equal(r.keyAlice, undefined);
+  assert.ok(Math.abs(r.qber - 0.25) < 0.05, `qber ${r.qber}`);
+});
+
+test("HMAC-SHA256 matches RFC 4231 through the JS API", () => {
+  const rows = dataRows("hmac_sha256_rfc4231.txt");
+  assert.equal(rows.length, 7);
+  for (const [, key, data, mac] of rows) {
+    assert.equal(hex(hmacSha256(fromHex(key), fromHex(data))).slice(0, mac.length), mac);
+  }
+});
+
+test("toeplitzHash matches the naive reference vectors through the JS API", () => {
+  const rows = dataRows("toeplitz_naive.txt");
+  assert.equal(rows.length, 12);
+  for (const [n, m, seed, input, out] of rows) {
+    assert.equal(hex(toeplitzHash(fromHex(seed), fromHex(input), Number(n), Number(m))), out, `n=${n} m=${m}`);
+  }
+});
+
+test("finiteKeyLength and reconcile stand alone", () => {
+  const f = finiteKeyLength(100_000, 10_000, 0.02, 15_000);
+  assert.ok(f.length > 0 && Math.abs(f.epsilonBits - 117.2674833) < 1e-6);
+  const a = new Uint8Array(1250).map((_, i) => (i * 37) & 0xff);
+  const b = a.slice();
+  for (const i of [3, 100, 700, 1200]) b[i] ^= 0x10;
+  const r = reconcile(a, b, 10_000, 0.0004, "s");
+  assert.deepEqual(r.key, a);
+  assert.equal(r.corrections, 4);
+  assert.ok(r.disclosed > 0);
+});
+
+const refused = (fn, code, field, Kind = RangeError) => {
+  assert.throws(fn, (e) => {
+    assert.ok(e instanceof Kind, `${e.constructor.name}: ${e.message}`);
+    assert.equal(e.code, code);
+    if (field) assert.equal(e.field, field);
+    assert.ok(e.message.length > 10);
+    return true;
+  });
+};
+
+test("bad arguments are refused with their code and field", () => {
+  refused(() => simulate(options({ pulses: -1 })), "invalid_parameter", "pulses");
+  refused(() => simulate(options({ pulses: 1.5 })), "invalid_parameter", "pulses");
+  refused(() => simulate(options({ pulses: NaN })), "invalid_parameter", "pulses");
+  refused(() => simulate(options({ pulses: 2 ** 40 })), "invalid_parameter", "pulses");
+  refused(() => simulate(options({ pulses: "1000" })), "invalid_parameter", undefined, TypeError);
+  refused(() => simulate(options({ pulsez: 10 })), "invalid_parameter", undefined, TypeError);
+  refused(() => simulate(options({ channel: { errorrate: 0.01 } })), "invalid_parameter", undefined, TypeError);
+  refused(() => simulate(null), "invalid_parameter", undefined, TypeError);
+  refused(() => simulate(options({ channel: { errorRate: 0.6 } })), "invalid_parameter", "errorRate");
+  refused(() => simulate(options({ channel: { errorRate: -0.01 } })), "invalid_parameter", "errorRate");
+  refused(() => simulate(options({ channel: { lengthKm: NaN } })), "invalid_parameter", "lengthKm");
+  refused(() => simulate(options({ channel: { detectorEfficiency: 1.5 } })), "invalid_parameter", "detectorEfficiency");
+  refused(() => simulate(options({ eve: { interceptFraction: 2 } })), "invalid_parameter", "interceptFraction");
+  refused(() => simulate(options({ eve: { interceptFraction: 0.5, basis: "circular" } })), "invalid_parameter", "eve.basis");
+  refused(() => simulate(options({ auth: { mode: "psk", psk: new Uint8Array(31) } })), "invalid_parameter", "psk");
+  refused(() => simulate(options({ auth: { mode: "pki", psk: psk() } })), "invalid_parameter", "auth.mode");
+  refused(() => simulate(options({ auth: undefined })), "invalid_parameter", "auth");
+  refused(() => simulate(options({ batchSize: 100 })), "invalid_parameter", "batchSize");
+  refused(() => simulate(options({ sampleFraction: 0 })), "invalid_parameter", "sampleFraction");
+  refused(() => toeplitzHash(new Uint8Array(1), new Uint8Array(1), 8, 4), "invalid_parameter", "seed");
+  refused(() => toeplitzHash(new Uint8Array(2), new Uint8Array(1), 8.5, 4), "invalid_parameter", "inputBits");
+  refused(() => finiteKeyLength(1000, 100, 0.7, 0), "invalid_parameter", "qber");
+  refused(() => reconcile(new Uint8Array(2), new Uint8Array(3), 16, 0.01), "invalid_parameter", "noisy");
+  refused(() => frameRoute(new Uint8Array([9, 1])), "decode_error", undefined, Error);
+});
+
+/** Runs Alice, Bob and the fiber over an in-process queue; `tamper` may edit classical frames. */
+function frameByFrame(tamper = (f) => f) {
+  const seed = "frames";
+  const alice = new Alice({ pulses: 200_000, seed, auth: { mode: "psk", psk: psk() } });
+  const bob = new Bob({ seed, auth: { mode: "psk", psk: psk() } });
+  const fiber = new Fiber({ seed, channel: { lengthKm: 5, errorRate: 0.02 } });
+  const queue = alice.start().map((f) => [frameRoute(f) === "fiber" ? "fiber" : "bob", f]);
+  let classical = 0;
+  while (queue.length) {
+    const [to, frame] = queue.shift();
+    const from = to;
+    let out;
+    try {
+      out = to === "fiber" ? fiber.handle(frame) : to === "bob" ? bob.handle(frame) : alice.handle(frame);
+    } catch (e) {
+      return { alice, bob, error: e };
+    }
+    for (const f of out) {
+      if (from === "fiber") queue.push(["bob", f]);
+      else if (frameRoute(f) === "fiber") queue.push(["fiber", f]);
+      else queue.push([from === "alice" ? "bob" : "alice", tamper(f, classical++)]);
+    }
+  }
+  return { alice, bob, error: null };
+}
+
+test("a session driven frame by frame through Alice, Bob and Fiber equals simulate", () => {
+  const { alice, bob, error } = frameByFrame();
+  assert.equal(error, null);
+  assert.equal(alice.state, "Finished");
+  assert.equal(bob.state, "Finished");
+  const ka = alice.takeKey();
+  assert.deepEqual(ka, bob.takeKey());
+  assert.equal(alice.takeKey(), undefined, "a key is yielded once");
+  const r = simulate({ pulses: 200_000, seed: "frames", channel: { lengthKm: 5, errorRate: 0.02 }, auth: { mode: "psk", psk: psk() } });
+  assert.deepEqual(ka, r.keyAlice);
+});
+
+test("an adversary flipping one bit of a classical frame gets the authentication error", () => {
+  const { alice, bob, error } = frameByFrame((f, i) => {
+    if (i !== 3) return f;
+    const g = f.slice();
+    g[12] ^= 0x04;
+    return g;
+  });
+  assert.ok(error instanceof Error);
+  assert.equal(error.code, "auth_bad_tag");
+  assert.equal(alice.finished || bob.finished, false);
+  assert.equal(alice.takeKey(), undefined);
+  assert.equal(bob.takeKey(), undefined);
+  assert.ok([alice.failure?.code, bob.failure?.code].includes("auth_bad_tag"));
+});
+
+test("Session runs in chunks with progress and gives the same report as simulate", async () => {
+  const s = new Session(options());
+  const states = new Set();
+  let steps = 0;
+  while (s.step()) {
+    states.add(s.progress.bob);
+    steps++;
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.ok(steps > 10);
+  assert.ok(states.has("ExpectParities"), [...states].join(","));
+  assert.equal(withoutTimes(s.report()), withoutTimes(simulate(options())));
+  assert.throws(() => s.report(), (e) => e.code === "finished");
+});
