@@ -1,17 +1,34 @@
 #!/usr/bin/env bash
-# Everything, from a clean clone: installs what is missing, then format, lints and tests.
+# Everything, from a clean clone: installs what is missing, then format, lints, the core's
+# tests, the wasm tests under Node and headless Chromium, and the built package's tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 step() { printf '\n== %s\n' "$*"; }
 
-step "setup"
-bash scripts/setup.sh rust
+step "setup (installs only what is missing)"
+bash scripts/setup.sh all
 
 step "cargo fmt --check"
 cargo fmt --all --check
 
-step "cargo clippy --all-targets -- -D warnings"
+step "cargo clippy (native and wasm32) -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+cargo clippy -p qkdlab --lib --target wasm32-unknown-unknown --quiet -- -D warnings
 
 step "cargo test"
 cargo test --workspace --quiet
+
+step "wasm-bindgen tests under Node"
+(cd crate && wasm-pack test --node --release --mode no-install -- --test wasm_node)
+
+step "wasm-bindgen tests in headless Chromium"
+(cd crate && wasm-pack test --headless --chrome --release --mode no-install -- --test wasm_browser)
+
+step "build the npm package"
+bash scripts/build.sh
+# Resolve `qkdlab` to the built package the way npm links a local dependency.
+npm install --no-save --no-audit --no-fund ./pkg >/dev/null
+
+step "package tests (node --test)"
+node --test pkg-tests/

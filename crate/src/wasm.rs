@@ -204,7 +204,12 @@ impl Options {
             None | Some("random") => EveBasis::Random,
             Some("rectilinear") => EveBasis::Fixed(Basis::Rectilinear),
             Some("diagonal") => EveBasis::Fixed(Basis::Diagonal),
-            Some(other) => return Err(Error::invalid("eve.basis", format!("must be random, rectilinear or diagonal, got {other:?}"))),
+            Some(other) => {
+                return Err(Error::invalid(
+                    "eve.basis",
+                    format!("must be random, rectilinear or diagonal, got {other:?}"),
+                ));
+            }
         };
         let eve = InterceptResend { fraction: e.intercept_fraction, basis };
         eve.validate()?;
@@ -439,7 +444,9 @@ impl Clock for JsClock {
 /// Runs a whole BB84 session in memory (Alice, Bob, the fiber) and returns its report. The
 /// same seed and options give the same report (timings aside).
 #[wasm_bindgen(unchecked_return_type = "Report")]
-pub fn simulate(#[wasm_bindgen(unchecked_param_type = "SimulateOptions")] options: JsValue) -> Result<JsValue, JsValue> {
+pub fn simulate(
+    #[wasm_bindgen(unchecked_param_type = "SimulateOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
     let mut session = Session::new(options)?;
     while session.step() {}
     session.report()
@@ -510,7 +517,14 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
 /// The finite-key length and every term of the bound, for `n` key bits, `k` sampled bits at
 /// error rate `qber` and `leakEc` disclosed bits.
 #[wasm_bindgen(js_name = finiteKeyLength, unchecked_return_type = "FiniteKeyTerms")]
-pub fn finite_key(n: f64, k: f64, qber: f64, leak_ec: f64, eps_sec: Option<f64>, eps_cor: Option<f64>) -> Result<JsValue, JsValue> {
+pub fn finite_key(
+    n: f64,
+    k: f64,
+    qber: f64,
+    leak_ec: f64,
+    eps_sec: Option<f64>,
+    eps_cor: Option<f64>,
+) -> Result<JsValue, JsValue> {
     let n = integer("n", n, 1e12).map_err(|e| js_error(&e))? as usize;
     let k = integer("k", k, 1e12).map_err(|e| js_error(&e))? as usize;
     if !(qber.is_finite() && (0.0..=0.5).contains(&qber)) {
@@ -531,7 +545,13 @@ pub fn finite_key(n: f64, k: f64, qber: f64, leak_ec: f64, eps_sec: Option<f64>,
 /// Cascade on two bit strings of `bits` bits: corrects `noisy` towards `reference` and reports
 /// what it disclosed. `seed` (text) fixes the shuffles.
 #[wasm_bindgen(unchecked_return_type = "Reconciliation")]
-pub fn reconcile(reference: &[u8], noisy: &[u8], bits: f64, qber: f64, seed: Option<String>) -> Result<JsValue, JsValue> {
+pub fn reconcile(
+    reference: &[u8],
+    noisy: &[u8],
+    bits: f64,
+    qber: f64,
+    seed: Option<String>,
+) -> Result<JsValue, JsValue> {
     let n = integer("bits", bits, 1e9).map_err(|e| js_error(&e))? as usize;
     let a = BitVec::from_bytes(reference, n).map_err(|e| js_error(&Error::invalid("reference", e.to_string())))?;
     let b = BitVec::from_bytes(noisy, n).map_err(|e| js_error(&Error::invalid("noisy", e.to_string())))?;
