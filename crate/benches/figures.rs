@@ -2,6 +2,7 @@
 //! Toeplitz hashing time, and quantum-layer throughput. A benchmark, not a test: it asserts
 //! nothing and prints numbers. `cargo bench --bench figures` (add `-- --quick` for fewer runs).
 
+use std::fmt::Write as _;
 use std::time::Instant;
 
 use qkdlab::amplification::binary_entropy;
@@ -14,12 +15,37 @@ use qkdlab::toeplitz_hash;
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let runs = if quick { 3 } else { 10 };
-    cascade(runs);
-    toeplitz(if quick { 3 } else { 10 });
+    let mut json = String::from("{");
+    for (q, ms) in cascade(runs) {
+        let _ = write!(json, "\"cascade_ms_{q}\":{ms:.3},");
+    }
+    let _ = write!(json, "\"toeplitz_ms\":{:.3},", toeplitz(if quick { 3 } else { 10 }));
     quantum(if quick { 20_000_000 } else { 100_000_000 });
+    let _ = write!(json, "\"session_quantum_ms\":{:.3}}}", session_quantum_stage());
+    // The last line is machine-readable, for the wasm comparison in `npm run bench`.
+    println!("{json}");
 }
 
-fn cascade(runs: usize) {
+/// The quantum stage of a whole 2e6-pulse session (source, frames, fiber, detection), the
+/// workload `npm run bench` also runs in wasm.
+fn session_quantum_stage() -> f64 {
+    use qkdlab::session::{Passive, StdClock, run};
+    use qkdlab::{Config, Credential, SessionConfig};
+    let config = SessionConfig {
+        protocol: Config { pulses: 2_000_000, ..Config::default() },
+        channel: ChannelModel { length_km: 10.0, error_rate: 0.02, ..ChannelModel::default() },
+        eve: None,
+        credential: Credential::psk(&[0; 32]).expect("32 bytes"),
+        seed: Seed::from_text("bench"),
+    };
+    let r = run(&config, &mut Passive, &StdClock::default()).expect("valid config");
+    let ms = r.stages[0].ms;
+    println!("Session quantum stage, 2000000 pulses: {ms:.1} ms = {:.1} million pulses/s", 2e6 / ms / 1e3);
+    ms
+}
+
+fn cascade(runs: usize) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
     let n = 100_000;
     println!("Cascade, n = {n} bits, {runs} runs per QBER (f = disclosed / (n h(Q)), Q the actual error rate)");
     println!(
@@ -58,10 +84,12 @@ fn cascade(runs: usize) {
             ms / runs as f64,
             residual
         );
+        out.push((q, ms / runs as f64));
     }
+    out
 }
 
-fn toeplitz(runs: usize) {
+fn toeplitz(runs: usize) -> f64 {
     let n = 1_000_000;
     let m = n / 2;
     let mut rng = Seed::from_text("toeplitz bench").rng("t");
@@ -75,6 +103,7 @@ fn toeplitz(runs: usize) {
         std::hint::black_box(y);
     }
     println!("Toeplitz hash, n = {n} -> m = {m}: best of {runs} {best:.1} ms");
+    best
 }
 
 fn quantum(pulses: usize) {

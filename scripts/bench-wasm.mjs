@@ -1,0 +1,44 @@
+// The core benchmark's workloads in wasm under Node, printed beside the native figures.
+// Run by `npm run bench` after the native benchmark; figures, not pass/fail.
+import { reconcile, toeplitzHash, simulate } from "qkdlab";
+
+const native = JSON.parse(process.argv[2] ?? "{}");
+const h = (p) => (p <= 0 ? 0 : -p * Math.log2(p) - (1 - p) * Math.log2(1 - p));
+let x = 0x9e3779b9;
+const rand = () => ((x ^= x << 13), (x ^= x >>> 17), (x ^= x << 5), (x >>> 0) / 2 ** 32);
+const randomBytes = (n) => Uint8Array.from({ length: n }, () => (rand() * 256) | 0);
+const time = (f) => {
+  const t = performance.now();
+  const v = f();
+  return [performance.now() - t, v];
+};
+
+const rows = [];
+const n = 100_000;
+for (const q of [0.01, 0.02, 0.05, 0.08]) {
+  const a = randomBytes(n / 8);
+  const b = a.slice();
+  let errors = 0;
+  for (let i = 0; i < n; i++) if (rand() < q) (b[i >> 3] ^= 0x80 >> (i & 7)), errors++;
+  const [ms, r] = time(() => reconcile(a, b, n, errors / n, "bench"));
+  const f = r.disclosed / (n * h(errors / n));
+  rows.push([`Cascade ${q * 100}% ms (f ${f.toFixed(3)}, ${r.roundTrips} rt)`, native[`cascade_ms_${q}`], ms]);
+}
+{
+  const m = 500_000;
+  const input = randomBytes(1_000_000 / 8);
+  const seed = randomBytes(Math.ceil((1_000_000 + m - 1) / 8));
+  seed[seed.length - 1] &= 0xfe; // 1499999 bits: the padding bit must be zero
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) best = Math.min(best, time(() => toeplitzHash(seed, input, 1_000_000, m))[0]);
+  rows.push(["Toeplitz 1e6 -> 5e5 ms", native.toeplitz_ms, best]);
+}
+{
+  const r = simulate({ pulses: 2_000_000, seed: "bench", channel: { lengthKm: 10, errorRate: 0.02 }, auth: { mode: "psk", psk: new Uint8Array(32) } });
+  rows.push(["Session quantum stage 2e6 pulses ms", native.session_quantum_ms, r.stages[0].ms]);
+}
+console.log(`\n${"workload".padEnd(44)} ${"native".padStart(10)} ${"wasm".padStart(10)} ${"wasm/native".padStart(12)}`);
+for (const [name, nat, wasm] of rows) {
+  const ratio = nat ? (wasm / nat).toFixed(2) : "-";
+  console.log(`${name.padEnd(44)} ${(nat ?? NaN).toFixed(1).padStart(10)} ${wasm.toFixed(1).padStart(10)} ${ratio.padStart(12)}`);
+}
