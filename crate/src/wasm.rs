@@ -582,8 +582,43 @@ pub fn frame_route(frame: &[u8]) -> Result<String, JsValue> {
 
 // ---- parties ----
 
-fn party_state(failure: Option<&Error>) -> JsValue {
-    failure.map_or(JsValue::NULL, js_error)
+/// The methods Alice and Bob share in JS, generated once for each.
+macro_rules! party_methods {
+    ($ty:ident, $js:literal) => {
+        #[wasm_bindgen(js_class = $js)]
+        impl $ty {
+            /// Takes one frame; returns the frames to send. Throws a typed error (and stops) on a
+            /// frame that fails authentication or breaks the protocol.
+            #[wasm_bindgen(unchecked_return_type = "Uint8Array[]")]
+            pub fn handle(&mut self, frame: &[u8]) -> Result<Array, JsValue> {
+                self.0.handle(frame).map(frames).map_err(|e| js_error(&e))
+            }
+
+            /// The state the party waits in (`ExpectSift`, ..., `Finished`, `Failed`).
+            #[wasm_bindgen(getter)]
+            pub fn state(&self) -> String {
+                self.0.state().into()
+            }
+
+            /// Whether the party holds a verified key.
+            #[wasm_bindgen(getter)]
+            pub fn finished(&self) -> bool {
+                self.0.is_finished()
+            }
+
+            /// Why the party stopped (an `Error` with a `code`), or null.
+            #[wasm_bindgen(getter, unchecked_return_type = "Error | null")]
+            pub fn failure(&self) -> JsValue {
+                self.0.failure().map_or(JsValue::NULL, js_error)
+            }
+
+            /// The final key, once; undefined before the end or after it was taken.
+            #[wasm_bindgen(js_name = takeKey)]
+            pub fn take_key(&mut self) -> Option<Vec<u8>> {
+                self.0.take_key().map(|k| k.bits.to_bytes())
+            }
+        }
+    };
 }
 
 /// Alice over any transport: `start()` returns her first frames (photons for the fiber, Hello
@@ -606,38 +641,9 @@ impl JsAlice {
     pub fn start(&mut self) -> Result<Array, JsValue> {
         self.0.start().map(frames).map_err(|e| js_error(&e))
     }
-
-    /// Takes one frame from Bob; returns the frames to send. Throws a typed error (and stops)
-    /// on a frame that fails authentication or breaks the protocol.
-    #[wasm_bindgen(unchecked_return_type = "Uint8Array[]")]
-    pub fn handle(&mut self, frame: &[u8]) -> Result<Array, JsValue> {
-        self.0.handle(frame).map(frames).map_err(|e| js_error(&e))
-    }
-
-    /// The state Alice waits in (`ExpectSift`, ..., `Finished`, `Failed`).
-    #[wasm_bindgen(getter)]
-    pub fn state(&self) -> String {
-        self.0.state().into()
-    }
-
-    /// Whether Alice holds a verified key.
-    #[wasm_bindgen(getter)]
-    pub fn finished(&self) -> bool {
-        self.0.is_finished()
-    }
-
-    /// Why Alice stopped (an `Error` with a `code`), or null.
-    #[wasm_bindgen(getter, unchecked_return_type = "Error | null")]
-    pub fn failure(&self) -> JsValue {
-        party_state(self.0.failure())
-    }
-
-    /// The final key, once; undefined before the end or after it was taken.
-    #[wasm_bindgen(js_name = takeKey)]
-    pub fn take_key(&mut self) -> Option<Vec<u8>> {
-        self.0.take_key().map(|k| k.bits.to_bytes())
-    }
 }
+
+party_methods!(JsAlice, "Alice");
 
 /// Bob over any transport: `handle(frame)` takes Alice's frames and the fiber's detections and
 /// returns his (measurement settings for the fiber, classical frames for Alice).
@@ -653,37 +659,9 @@ impl JsBob {
         let build = || -> Result<Bob, Error> { Ok(Bob::new(&o.credential()?, o.seed()?.rng("bob"))) };
         build().map(JsBob).map_err(|e| js_error(&e))
     }
-
-    /// Takes one frame; returns the frames to send.
-    #[wasm_bindgen(unchecked_return_type = "Uint8Array[]")]
-    pub fn handle(&mut self, frame: &[u8]) -> Result<Array, JsValue> {
-        self.0.handle(frame).map(frames).map_err(|e| js_error(&e))
-    }
-
-    /// The state Bob waits in.
-    #[wasm_bindgen(getter)]
-    pub fn state(&self) -> String {
-        self.0.state().into()
-    }
-
-    /// Whether Bob holds a verified key.
-    #[wasm_bindgen(getter)]
-    pub fn finished(&self) -> bool {
-        self.0.is_finished()
-    }
-
-    /// Why Bob stopped, or null.
-    #[wasm_bindgen(getter, unchecked_return_type = "Error | null")]
-    pub fn failure(&self) -> JsValue {
-        party_state(self.0.failure())
-    }
-
-    /// The final key, once.
-    #[wasm_bindgen(js_name = takeKey)]
-    pub fn take_key(&mut self) -> Option<Vec<u8>> {
-        self.0.take_key().map(|k| k.bits.to_bytes())
-    }
 }
+
+party_methods!(JsBob, "Bob");
 
 /// The simulated optical channel: takes Alice's photon frames and Bob's measurement frames,
 /// returns Bob's detections.

@@ -221,11 +221,7 @@ impl Alice {
 
     /// The name of the state Alice is in.
     pub fn state(&self) -> &'static str {
-        match &self.status {
-            Status::Running => self.state.name(),
-            Status::Finished(_) => "Finished",
-            Status::Failed(_) => "Failed",
-        }
+        self.status.name(self.state.name())
     }
 
     /// Why Alice stopped, if she failed.
@@ -235,15 +231,12 @@ impl Alice {
 
     /// Whether Alice finished with a verified key.
     pub fn is_finished(&self) -> bool {
-        matches!(self.status, Status::Finished(_))
+        self.status.is_finished()
     }
 
     /// The final key, once (later calls return `None`).
     pub fn take_key(&mut self) -> Option<FinalKey> {
-        match &mut self.status {
-            Status::Finished(k) => k.take(),
-            _ => None,
-        }
+        self.status.take_key()
     }
 
     /// What Alice saw of the round.

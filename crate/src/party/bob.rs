@@ -286,11 +286,7 @@ impl Bob {
 
     /// The name of the state Bob is in.
     pub fn state(&self) -> &'static str {
-        match &self.status {
-            Status::Running => self.state.name(),
-            Status::Finished(_) => "Finished",
-            Status::Failed(_) => "Failed",
-        }
+        self.status.name(self.state.name())
     }
 
     /// Why Bob stopped, if he failed.
@@ -300,15 +296,12 @@ impl Bob {
 
     /// Whether Bob finished with a verified key.
     pub fn is_finished(&self) -> bool {
-        matches!(self.status, Status::Finished(_))
+        self.status.is_finished()
     }
 
     /// The final key, once (later calls return `None`).
     pub fn take_key(&mut self) -> Option<FinalKey> {
-        match &mut self.status {
-            Status::Finished(k) => k.take(),
-            _ => None,
-        }
+        self.status.take_key()
     }
 
     /// What Bob saw of the round.

@@ -71,6 +71,27 @@ pub(crate) enum Status {
 }
 
 impl Status {
+    /// The party's state name: the protocol state while running.
+    pub(crate) fn name(&self, running: &'static str) -> &'static str {
+        match self {
+            Self::Running => running,
+            Self::Finished(_) => "Finished",
+            Self::Failed(_) => "Failed",
+        }
+    }
+
+    pub(crate) fn is_finished(&self) -> bool {
+        matches!(self, Self::Finished(_))
+    }
+
+    /// The key, once.
+    pub(crate) fn take_key(&mut self) -> Option<FinalKey> {
+        match self {
+            Self::Finished(k) => k.take(),
+            _ => None,
+        }
+    }
+
     pub(crate) fn failure(&self) -> Option<&Error> {
         match self {
             Self::Failed(e) => Some(e),
