@@ -58,6 +58,20 @@ impl Fiber {
         })
     }
 
+    /// Puts Eve on the fiber (or takes her off) for the photons that arrive from now on.
+    pub fn set_eve(&mut self, eve: Option<InterceptResend>) -> Result<(), Error> {
+        if let Some(e) = &eve {
+            e.validate()?;
+        }
+        self.eve = eve;
+        Ok(())
+    }
+
+    /// Whether any photon has entered the fiber yet.
+    pub fn in_use(&self) -> bool {
+        self.stats.pulses > 0
+    }
+
     /// Counts so far.
     pub fn stats(&self) -> &FiberStats {
         &self.stats

@@ -1,0 +1,204 @@
+//! One WebSocket connection: a send task draining the member's queue, and a receive loop that
+//! joins a room, enforces the limits and routes frames.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use qkdlab::ChannelModel;
+use qkdlab::quantum::InterceptResend;
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use crate::AppState;
+use crate::limits::{IDLE_TIMEOUT, JOIN_TIMEOUT, MAX_MESSAGES_PER_SECOND, MAX_TEXT_BYTES};
+use crate::room::{Mitm, Outgoing, Role, eve_basis};
+
+/// Close code for a policy violation (RFC 6455, 7.4.1).
+const POLICY: u16 = 1008;
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ChannelJson {
+    length_km: Option<f64>,
+    attenuation_db_per_km: Option<f64>,
+    insertion_loss_db: Option<f64>,
+    error_rate: Option<f64>,
+    detector_efficiency: Option<f64>,
+    dark_count_prob: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Join {
+    r#type: String,
+    role: String,
+    room: Option<String>,
+    #[serde(default)]
+    channel: ChannelJson,
+    intercept_fraction: Option<f64>,
+    basis: Option<String>,
+    #[serde(default)]
+    mitm: bool,
+}
+
+fn channel_model(c: &ChannelJson) -> ChannelModel {
+    let d = ChannelModel::default();
+    ChannelModel {
+        length_km: c.length_km.unwrap_or(d.length_km),
+        attenuation_db_per_km: c.attenuation_db_per_km.unwrap_or(d.attenuation_db_per_km),
+        insertion_loss_db: c.insertion_loss_db.unwrap_or(d.insertion_loss_db),
+        error_rate: c.error_rate.unwrap_or(d.error_rate),
+        detector_efficiency: c.detector_efficiency.unwrap_or(d.detector_efficiency),
+        dark_count_prob: c.dark_count_prob.unwrap_or(d.dark_count_prob),
+    }
+}
+
+/// Serves one connection until it closes or breaks a limit.
+pub async fn run(socket: WebSocket, state: AppState) {
+    let (mut sink, mut stream) = socket.split();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
+    let sender = tokio::spawn(async move {
+        while let Some(out) = rx.recv().await {
+            let (msg, last) = match out {
+                Outgoing::Binary(b) => (Message::Binary(b.into()), false),
+                Outgoing::Text(t) => (Message::Text(t.into()), false),
+                Outgoing::Close(reason) => {
+                    (Message::Close(Some(CloseFrame { code: POLICY, reason: reason.into() })), true)
+                }
+            };
+            if sink.send(msg).await.is_err() || last {
+                break;
+            }
+        }
+    });
+
+    let conn = state.rooms.connection_id();
+    let joined = tokio::time::timeout(JOIN_TIMEOUT, stream.next()).await;
+    let membership = match joined {
+        Ok(Some(Ok(Message::Text(text)))) => join(&state, conn, &text, &tx),
+        Ok(_) => Err("the first message must be a join request".to_string()),
+        Err(_) => Err("no join request in time".to_string()),
+    };
+    let (room, role) = match membership {
+        Ok(m) => m,
+        Err(reason) => {
+            tracing::info!(conn, %reason, "refused");
+            let _ = tx.send(Outgoing::Close(reason));
+            drop(tx);
+            let _ = sender.await;
+            return;
+        }
+    };
+    tracing::info!(conn, room = %short(&room), role = role.name(), "joined");
+    announce(&state, &room);
+
+    let mut window = (Instant::now(), 0u32);
+    let reason = loop {
+        let msg = match tokio::time::timeout(IDLE_TIMEOUT, stream.next()).await {
+            Err(_) => break Some("idle for too long".to_string()),
+            Ok(None) | Ok(Some(Err(_))) => break None,
+            Ok(Some(Ok(m))) => m,
+        };
+        if window.0.elapsed() >= Duration::from_secs(1) {
+            window = (Instant::now(), 0);
+        }
+        window.1 += 1;
+        if window.1 > MAX_MESSAGES_PER_SECOND {
+            break Some(format!("more than {MAX_MESSAGES_PER_SECOND} messages per second"));
+        }
+        match msg {
+            Message::Binary(b) => {
+                if let Err(reason) = state.rooms.route(&room, role, b.to_vec()) {
+                    break Some(reason);
+                }
+            }
+            Message::Text(t) => {
+                if t.len() > MAX_TEXT_BYTES {
+                    break Some(format!("text messages are limited to {MAX_TEXT_BYTES} bytes"));
+                }
+                match relay_text(&t, role) {
+                    Ok((to, text)) => match to {
+                        Some(to) => state.rooms.send_text(&room, to, text),
+                        None => state.rooms.broadcast(&room, Some(role), &text),
+                    },
+                    Err(reason) => break Some(reason),
+                }
+            }
+            Message::Close(_) => break None,
+            Message::Ping(_) | Message::Pong(_) => {}
+        }
+    };
+    if let Some(reason) = &reason {
+        tracing::info!(conn, room = %short(&room), role = role.name(), %reason, "closed");
+        let _ = tx.send(Outgoing::Close(reason.clone()));
+    } else {
+        tracing::info!(conn, room = %short(&room), role = role.name(), "left");
+    }
+    state.rooms.leave(&room, role, conn);
+    state.rooms.broadcast(&room, None, &json!({ "type": "left", "role": role.name() }).to_string());
+    announce(&state, &room);
+    drop(tx);
+    let _ = sender.await;
+}
+
+/// Room ids are secrets of a sort (the link is the invitation): log only a prefix.
+fn short(room: &str) -> &str {
+    &room[..room.len().min(6)]
+}
+
+fn join(
+    state: &AppState,
+    conn: u64,
+    text: &str,
+    tx: &mpsc::UnboundedSender<Outgoing>,
+) -> Result<(String, Role), String> {
+    let j: Join = serde_json::from_str(text).map_err(|e| format!("bad join request: {e}"))?;
+    if j.r#type != "join" {
+        return Err("the first message must be a join request".into());
+    }
+    let role = Role::parse(&j.role).ok_or_else(|| format!("unknown role {:?} (alice, bob or eve)", j.role))?;
+    let room = match (role, j.room) {
+        (Role::Alice, None) => state.rooms.create(conn, channel_model(&j.channel), tx.clone())?,
+        (Role::Alice, Some(_)) => return Err("Alice opens a new room; she does not join one".into()),
+        (_, None) => return Err("a room id is required".into()),
+        (Role::Bob, Some(id)) => {
+            state.rooms.join(&id, role, conn, tx.clone(), None)?;
+            id
+        }
+        (Role::Eve, Some(id)) => {
+            let attack = InterceptResend {
+                fraction: j.intercept_fraction.unwrap_or(0.0),
+                basis: eve_basis(j.basis.as_deref())?,
+            };
+            let mitm = if j.mitm { Mitm::On } else { Mitm::Off };
+            state.rooms.join(&id, role, conn, tx.clone(), Some((attack, mitm)))?;
+            id
+        }
+    };
+    let _ = tx.send(Outgoing::Text(json!({ "type": "joined", "room": room, "role": role.name() }).to_string()));
+    Ok((room, role))
+}
+
+fn announce(state: &AppState, room: &str) {
+    let roles: Vec<&str> = state.rooms.roles(room).iter().map(|r| r.name()).collect();
+    state.rooms.broadcast(room, None, &json!({ "type": "members", "roles": roles }).to_string());
+}
+
+/// Control messages between tabs (chat, abort notices): JSON objects with a known `type`,
+/// stamped with the sender's role. `to` (optional) addresses one role.
+fn relay_text(text: &str, from: Role) -> Result<(Option<Role>, String), String> {
+    let mut v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("bad control message: {e}"))?;
+    let obj = v.as_object_mut().ok_or("control messages are JSON objects")?;
+    match obj.get("type").and_then(|t| t.as_str()) {
+        Some("chat" | "abort" | "status") => {}
+        other => return Err(format!("unknown control message type {other:?}")),
+    }
+    let to = match obj.get("to").and_then(|t| t.as_str()) {
+        Some(r) => Some(Role::parse(r).ok_or("unknown addressee")?),
+        None => None,
+    };
+    obj.insert("from".into(), from.name().into());
+    Ok((to, v.to_string()))
+}

@@ -1,0 +1,19 @@
+//! Every limit the relay enforces. A client that breaks one is closed with a reason; other
+//! rooms never notice.
+
+use std::time::Duration;
+
+/// Largest WebSocket message (a 1e6-pulse Sift frame is about 190 KiB).
+pub const MAX_FRAME_BYTES: usize = 8 << 20;
+/// Most rooms open at once.
+pub const MAX_ROOMS: usize = 1024;
+/// Members of a room: Alice, Bob and at most one Eve.
+pub const MAX_MEMBERS: usize = 3;
+/// A connection that sends nothing for this long is closed.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
+/// A connection must join a room this soon after connecting.
+pub const JOIN_TIMEOUT: Duration = Duration::from_secs(15);
+/// Most messages one connection may send per second.
+pub const MAX_MESSAGES_PER_SECOND: u32 = 5_000;
+/// Most bytes of a chat or control text message.
+pub const MAX_TEXT_BYTES: usize = 64 << 10;

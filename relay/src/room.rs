@@ -1,0 +1,248 @@
+//! Rooms and routing: who is in a room, and where each frame goes.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use qkdlab::msgs::{self, Route};
+use qkdlab::quantum::{EveBasis, InterceptResend};
+use qkdlab::rng::Seed;
+use qkdlab::{ChannelModel, Fiber};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::limits::{MAX_MEMBERS, MAX_ROOMS};
+
+/// A member's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Sends photons; creates the room.
+    Alice,
+    /// Measures photons.
+    Bob,
+    /// The eavesdropper: on the fiber, and optionally in the middle of the classical channel.
+    Eve,
+}
+
+impl Role {
+    /// Parses `alice`, `bob`, `eve`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "alice" => Some(Self::Alice),
+            "bob" => Some(Self::Bob),
+            "eve" => Some(Self::Eve),
+            _ => None,
+        }
+    }
+
+    /// The role's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Alice => "alice",
+            Self::Bob => "bob",
+            Self::Eve => "eve",
+        }
+    }
+}
+
+/// What the relay sends a connection.
+#[derive(Debug, Clone)]
+pub enum Outgoing {
+    /// A protocol frame.
+    Binary(Vec<u8>),
+    /// A JSON control message.
+    Text(String),
+    /// Close with a reason.
+    Close(String),
+}
+
+/// How Eve sits on the classical channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mitm {
+    /// She only listens on the fiber.
+    Off,
+    /// Classical frames pass through her tab, which may edit, drop or inject them.
+    On,
+}
+
+struct Room {
+    members: HashMap<Role, (u64, UnboundedSender<Outgoing>)>,
+    fiber: Fiber,
+    mitm: Mitm,
+}
+
+/// All rooms, behind one lock (each operation is short).
+#[derive(Default)]
+pub struct Rooms {
+    inner: Mutex<HashMap<String, Room>>,
+    next_id: Mutex<u64>,
+}
+
+/// Why a join or a frame was refused (sent as the close reason).
+pub type Refusal = String;
+
+fn random_id() -> Result<String, Refusal> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|e| format!("no randomness for a room id: {e}"))?;
+    Ok(b.iter().map(|x| format!("{x:02x}")).collect())
+}
+
+impl Rooms {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Room>> {
+        // A panic while holding the lock cannot leave a room half-updated in a way that matters
+        // more than refusing service, so recover the guard.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A connection id, for telling a member from a later one with the same role.
+    pub fn connection_id(&self) -> u64 {
+        let mut n = self.next_id.lock().unwrap_or_else(|p| p.into_inner());
+        *n += 1;
+        *n
+    }
+
+    /// Alice opens a room with her channel model; returns the unguessable room id.
+    pub fn create(&self, conn: u64, channel: ChannelModel, tx: UnboundedSender<Outgoing>) -> Result<String, Refusal> {
+        let seed = Seed::from_entropy().map_err(|e| e.to_string())?;
+        let fiber = Fiber::new(channel, None, &seed).map_err(|e| e.to_string())?;
+        let mut rooms = self.lock();
+        if rooms.len() >= MAX_ROOMS {
+            return Err(format!("the relay is full ({MAX_ROOMS} rooms); try again later"));
+        }
+        let id = random_id()?;
+        let mut members = HashMap::new();
+        members.insert(Role::Alice, (conn, tx));
+        rooms.insert(id.clone(), Room { members, fiber, mitm: Mitm::Off });
+        Ok(id)
+    }
+
+    /// Bob or Eve joins a room. Eve brings her attack: intercept-resend on the fiber and
+    /// whether she sits in the middle of the classical channel.
+    pub fn join(
+        &self,
+        id: &str,
+        role: Role,
+        conn: u64,
+        tx: UnboundedSender<Outgoing>,
+        eve: Option<(InterceptResend, Mitm)>,
+    ) -> Result<(), Refusal> {
+        let mut rooms = self.lock();
+        let room = rooms.get_mut(id).ok_or("no such room (the link is wrong or Alice left)")?;
+        if room.members.contains_key(&role) {
+            return Err(format!("the role {} is already taken in this room", role.name()));
+        }
+        if room.members.len() >= MAX_MEMBERS {
+            return Err("the room is full".into());
+        }
+        if let Some((attack, mitm)) = eve {
+            if room.fiber.in_use() {
+                return Err("the session has already started; Eve must join before the photons fly".into());
+            }
+            room.fiber.set_eve(Some(attack)).map_err(|e| e.to_string())?;
+            room.mitm = mitm;
+        }
+        room.members.insert(role, (conn, tx));
+        Ok(())
+    }
+
+    /// The roles present in a room.
+    pub fn roles(&self, id: &str) -> Vec<Role> {
+        let rooms = self.lock();
+        let mut roles: Vec<Role> = rooms.get(id).map(|r| r.members.keys().copied().collect()).unwrap_or_default();
+        roles.sort_by_key(|r| r.name());
+        roles
+    }
+
+    /// Sends a text message to every member of a room but `except`.
+    pub fn broadcast(&self, id: &str, except: Option<Role>, text: &str) {
+        let rooms = self.lock();
+        if let Some(room) = rooms.get(id) {
+            for (role, (_, tx)) in &room.members {
+                if Some(*role) != except {
+                    let _ = tx.send(Outgoing::Text(text.to_string()));
+                }
+            }
+        }
+    }
+
+    /// Sends a text message to one role, if present.
+    pub fn send_text(&self, id: &str, to: Role, text: String) {
+        if let Some((_, tx)) = self.lock().get(id).and_then(|r| r.members.get(&to)) {
+            let _ = tx.send(Outgoing::Text(text));
+        }
+    }
+
+    /// Routes one binary frame from `from`. Photon and measurement frames go to the fiber (its
+    /// detections to Bob); classical frames go to the peer, through Eve when she is in the
+    /// middle; Eve's frames go where their direction byte says.
+    pub fn route(&self, id: &str, from: Role, frame: Vec<u8>) -> Result<(), Refusal> {
+        let route = msgs::route(&frame).map_err(|e| format!("malformed frame: {e}"))?;
+        let mut rooms = self.lock();
+        let room = rooms.get_mut(id).ok_or("the room is gone")?;
+        let send = |room: &Room, to: Role, f: Vec<u8>| {
+            if let Some((_, tx)) = room.members.get(&to) {
+                let _ = tx.send(Outgoing::Binary(f));
+            }
+        };
+        match (from, route) {
+            (Role::Eve, Route::Fiber) => return Err("Eve may not send photons or measurements as a party".into()),
+            (Role::Alice | Role::Bob, Route::Fiber) => {
+                if from == Role::Alice && frame.get(1) != Some(&0x01)
+                    || from == Role::Bob && frame.get(1) != Some(&0x02)
+                {
+                    return Err(format!("{} may not send this fiber frame", from.name()));
+                }
+                let out = room.fiber.handle(&frame).map_err(|e| format!("the fiber refused a frame: {e}"))?;
+                for f in out {
+                    send(room, Role::Bob, f);
+                }
+            }
+            (Role::Eve, Route::Classical) => {
+                if room.mitm != Mitm::On {
+                    return Err("Eve is not in the middle of the classical channel".into());
+                }
+                let to = if frame.get(2) == Some(&0) { Role::Bob } else { Role::Alice };
+                send(room, to, frame);
+            }
+            (_, Route::Classical) => {
+                let peer = if from == Role::Alice { Role::Bob } else { Role::Alice };
+                let to = if room.mitm == Mitm::On && room.members.contains_key(&Role::Eve) { Role::Eve } else { peer };
+                send(room, to, frame);
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes a connection; Alice leaving closes the room. Returns the roles still there.
+    pub fn leave(&self, id: &str, role: Role, conn: u64) -> Vec<Role> {
+        let mut rooms = self.lock();
+        let Some(room) = rooms.get_mut(id) else { return Vec::new() };
+        if room.members.get(&role).is_some_and(|(c, _)| *c == conn) {
+            room.members.remove(&role);
+        }
+        let left: Vec<Role> = room.members.keys().copied().collect();
+        if role == Role::Alice || left.is_empty() {
+            rooms.remove(id);
+        }
+        left
+    }
+
+    /// Number of open rooms.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no room is open.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Eve's basis strategy from its name.
+pub fn eve_basis(name: Option<&str>) -> Result<EveBasis, Refusal> {
+    use qkdlab::quantum::Basis;
+    match name {
+        None | Some("random") => Ok(EveBasis::Random),
+        Some("rectilinear") => Ok(EveBasis::Fixed(Basis::Rectilinear)),
+        Some("diagonal") => Ok(EveBasis::Fixed(Basis::Diagonal)),
+        Some(other) => Err(format!("unknown basis strategy {other:?}")),
+    }
+}

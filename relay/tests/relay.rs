@@ -1,0 +1,220 @@
+//! The relay on port 0 with real WebSocket clients: full sessions, Eve, refusals, limits.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use qkdlab::rng::Seed;
+use qkdlab::{Alice, Bob, Config, Credential};
+use qkdlab_relay::{MAX_FRAME_BYTES, Paths, app};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+async fn start() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let addr = listener.local_addr().expect("bound");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let paths = Paths { www: root.join("www"), pkg: root.join("pkg") };
+    tokio::spawn(async move { axum::serve(listener, app(&paths)).await });
+    format!("ws://{addr}/ws")
+}
+
+async fn connect(url: &str, join: Value) -> Ws {
+    let (mut ws, _) = connect_async(url).await.expect("websocket connects");
+    ws.send(Message::text(join.to_string())).await.expect("send join");
+    ws
+}
+
+/// The next text message (skipping nothing else: binary frames here are a test failure).
+async fn text(ws: &mut Ws) -> Value {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await.expect("a message in time") {
+            Some(Ok(Message::Text(t))) => return serde_json::from_str(&t).expect("json"),
+            Some(Ok(Message::Close(frame))) => {
+                return json!({ "type": "close", "reason": frame.map(|f| f.reason.to_string()) });
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            other => panic!("expected text, got {other:?}"),
+        }
+    }
+}
+
+async fn until(ws: &mut Ws, ty: &str) -> Value {
+    loop {
+        let v = text(ws).await;
+        if v["type"] == ty {
+            return v;
+        }
+    }
+}
+
+async fn open_room(url: &str, channel: Value) -> (Ws, String) {
+    let mut alice = connect(url, json!({ "type": "join", "role": "alice", "channel": channel })).await;
+    let joined = until(&mut alice, "joined").await;
+    (alice, joined["room"].as_str().expect("room id").to_string())
+}
+
+fn psk() -> Credential {
+    Credential::psk(&[0x42; 32]).expect("32 bytes")
+}
+
+/// Drives Alice and Bob (the core's parties) over their sockets until one finishes or fails.
+async fn run_parties(alice_ws: &mut Ws, bob_ws: &mut Ws, pulses: u64) -> (Alice, Bob) {
+    let mut alice = Alice::new(Config { pulses, ..Config::default() }, &psk(), Seed::from_text("relay a").rng("alice"))
+        .expect("config");
+    let mut bob = Bob::new(&psk(), Seed::from_text("relay b").rng("bob"));
+    for f in alice.start().expect("start") {
+        alice_ws.send(Message::binary(f)).await.expect("send");
+    }
+    loop {
+        if alice.is_finished() && bob.is_finished() || alice.failure().is_some() || bob.failure().is_some() {
+            return (alice, bob);
+        }
+        tokio::select! {
+            m = alice_ws.next() => match m {
+                Some(Ok(Message::Binary(b))) => match alice.handle(&b) {
+                    Ok(out) => for f in out { alice_ws.send(Message::binary(f)).await.expect("send") },
+                    Err(_) => return (alice, bob),
+                },
+                Some(Ok(_)) => {}
+                other => panic!("alice socket ended: {other:?}"),
+            },
+            m = bob_ws.next() => match m {
+                Some(Ok(Message::Binary(b))) => match bob.handle(&b) {
+                    Ok(out) => for f in out { bob_ws.send(Message::binary(f)).await.expect("send") },
+                    Err(_) => return (alice, bob),
+                },
+                Some(Ok(_)) => {}
+                other => panic!("bob socket ended: {other:?}"),
+            },
+        }
+    }
+}
+
+#[tokio::test]
+async fn two_clients_grow_the_same_key_through_the_relay_fiber() {
+    let url = start().await;
+    let (mut a, room) = open_room(&url, json!({ "lengthKm": 5, "errorRate": 0.02 })).await;
+    assert_eq!(room.len(), 32, "128-bit room id");
+    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    assert_eq!(until(&mut b, "joined").await["role"], "bob");
+    let members = until(&mut a, "members").await;
+    assert!(members["roles"].as_array().is_some_and(|r| !r.is_empty()));
+    let (mut alice, mut bob) = run_parties(&mut a, &mut b, 300_000).await;
+    assert!(alice.is_finished() && bob.is_finished(), "{:?} {:?}", alice.failure(), bob.failure());
+    let (ka, kb) = (alice.take_key().expect("key"), bob.take_key().expect("key"));
+    assert_eq!(ka, kb);
+    assert!(!ka.bits.is_empty());
+}
+
+#[tokio::test]
+async fn eve_intercepting_everything_makes_both_sides_abort_on_qber() {
+    let url = start().await;
+    let (mut a, room) = open_room(&url, json!({ "lengthKm": 5, "errorRate": 0.0 })).await;
+    let mut e = connect(&url, json!({ "type": "join", "role": "eve", "room": room, "interceptFraction": 1.0 })).await;
+    assert_eq!(until(&mut e, "joined").await["role"], "eve");
+    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut b, "joined").await;
+    let (alice, bob) = run_parties(&mut a, &mut b, 300_000).await;
+    assert_eq!(bob.failure().map(|e| e.code()), Some("qber_too_high"));
+    assert!(!alice.is_finished());
+}
+
+#[tokio::test]
+async fn eve_in_the_middle_sees_classical_frames_but_never_photons() {
+    let url = start().await;
+    let (mut a, room) = open_room(&url, json!({})).await;
+    let mut e = connect(&url, json!({ "type": "join", "role": "eve", "room": room, "mitm": true })).await;
+    until(&mut e, "joined").await;
+    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut b, "joined").await;
+    let mut alice =
+        Alice::new(Config { pulses: 100_000, ..Config::default() }, &psk(), Seed::from_text("x").rng("alice"))
+            .expect("config");
+    for f in alice.start().expect("start") {
+        a.send(Message::binary(f)).await.expect("send");
+    }
+    // Eve receives Hello (classical, type 0x10) and nothing of the photons.
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), e.next()).await.expect("in time") {
+            Some(Ok(Message::Binary(f))) => {
+                assert_eq!(f[1], 0x10, "Eve must only see classical frames");
+                break;
+            }
+            Some(Ok(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_taken_role_and_an_unknown_room_are_refused_with_a_reason() {
+    let url = start().await;
+    let (_a, room) = open_room(&url, json!({})).await;
+    let mut b1 = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut b1, "joined").await;
+    let mut b2 = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    let closed = until(&mut b2, "close").await;
+    assert!(closed["reason"].as_str().is_some_and(|r| r.contains("already taken")), "{closed}");
+    let mut lost = connect(&url, json!({ "type": "join", "role": "bob", "room": "0".repeat(32) })).await;
+    let closed = until(&mut lost, "close").await;
+    assert!(closed["reason"].as_str().is_some_and(|r| r.contains("no such room")), "{closed}");
+    let mut bad = connect(&url, json!({ "type": "join", "role": "mallory", "room": room })).await;
+    assert!(until(&mut bad, "close").await["reason"].as_str().is_some_and(|r| r.contains("unknown role")));
+}
+
+#[tokio::test]
+async fn garbage_and_oversized_frames_close_only_the_sender() {
+    let url = start().await;
+    let (mut a, room) = open_room(&url, json!({})).await;
+    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut b, "joined").await;
+    b.send(Message::binary(vec![0x09, 0x01, 0x02])).await.expect("send");
+    let closed = until(&mut b, "close").await;
+    assert!(closed["reason"].as_str().is_some_and(|r| r.contains("malformed frame")), "{closed}");
+    assert_eq!(until(&mut a, "left").await["role"], "bob");
+
+    // A new Bob, then one frame too large: he is closed, Alice's room lives on.
+    let mut b2 = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut b2, "joined").await;
+    let _ = b2.send(Message::binary(vec![1u8; MAX_FRAME_BYTES + 1])).await;
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match b2.next().await {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                _ => {}
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "oversized sender must be disconnected");
+    assert_eq!(until(&mut a, "left").await["role"], "bob");
+    let mut b3 = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    assert_eq!(until(&mut b3, "joined").await["room"], room.as_str());
+}
+
+#[tokio::test]
+async fn a_peer_leaving_is_announced_to_the_other() {
+    let url = start().await;
+    let (mut a, room) = open_room(&url, json!({})).await;
+    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut b, "joined").await;
+    b.close(None).await.expect("close");
+    assert_eq!(until(&mut a, "left").await["role"], "bob");
+}
+
+#[tokio::test]
+async fn chat_messages_reach_the_peer_stamped_with_the_sender() {
+    let url = start().await;
+    let (mut a, room) = open_room(&url, json!({})).await;
+    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut b, "joined").await;
+    a.send(Message::text(json!({ "type": "chat", "iv": "00", "ct": "ab" }).to_string())).await.expect("send");
+    let chat = until(&mut b, "chat").await;
+    assert_eq!(chat["from"], "alice");
+    assert_eq!(chat["ct"], "ab");
+}
