@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Builds what is missing and runs one BB84 session natively, printing its report stage by
-# stage. (The browser playground and its relay are a later milestone; until then this is the
-# way to watch a session.) Extra arguments go to the example, e.g.
-#   npm start -- --pulses 2000000 --length-km 25 --error-rate 0.03 --eve 0.2
+# Builds what is missing (the wasm package, the relay) and serves the playground on
+# http://127.0.0.1:8080 (PORT=... to change). `npm run session -- --pulses 2000000 ...` runs one
+# session natively in the terminal instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh rust
-exec cargo run --release --quiet --example session -- "$@"
+bash scripts/setup.sh wasm
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+if [ ! -f pkg/web/qkdlab.js ] || [ -n "$(find crate/src crate/Cargo.toml -newer pkg/web/qkdlab.js -print -quit)" ]; then
+  bash scripts/build.sh
+fi
+cargo build --quiet --release -p qkdlab-relay
+exec target/release/qkdlab-relay --port "${PORT:-8080}" --www www --pkg pkg

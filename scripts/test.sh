@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything, from a clean clone: installs what is missing, then format, lints, the core's
-# tests, the wasm tests under Node and headless Chromium, and the built package's tests.
+# tests, the wasm tests under Node and headless Chromium, the built package's tests and the
+# playground's end-to-end tests in Chromium against a real relay.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
@@ -30,5 +31,8 @@ bash scripts/build.sh
 # Resolve `qkdlab` to the built package the way npm links a local dependency.
 npm install --no-save --no-audit --no-fund ./pkg >/dev/null
 
-step "package tests (node --test)"
-node --test pkg-tests/
+step "build the relay"
+cargo build --quiet --release -p qkdlab-relay
+
+step "package tests and browser end-to-end tests (node --test; screenshots in test-output/)"
+node --test --test-concurrency=1 pkg-tests/

@@ -73,6 +73,12 @@ export interface Report {
   finiteKey?: FiniteKeyTerms; epsSec: number; epsCor: number; stages: { name: string; ms: number }[];
   error?: ReportError;
 }
+/** What one party has seen so far (public numbers only). */
+export interface PartySummary {
+  pulses: number; clicks: number; siftedBits: number; sampleBits: number; qber: number;
+  cascadeFirstBlock: number; cascadePasses: number; cascadeDisclosed: number; cascadeCorrections: number;
+  cascadeRoundTrips: number; verificationBits: number; verificationCollision: number; finiteKey?: FiniteKeyTerms;
+}
 /** Result of reconcile(). */
 export interface Reconciliation {
   key: Uint8Array; disclosed: number; roundTrips: number; corrections: number; firstBlock: number; passes: number;
@@ -582,6 +588,43 @@ pub fn frame_route(frame: &[u8]) -> Result<String, JsValue> {
 
 // ---- parties ----
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsSummary {
+    pulses: u64,
+    clicks: u64,
+    sifted_bits: usize,
+    sample_bits: usize,
+    qber: f64,
+    cascade_first_block: usize,
+    cascade_passes: usize,
+    cascade_disclosed: u64,
+    cascade_corrections: usize,
+    cascade_round_trips: usize,
+    verification_bits: u64,
+    verification_collision: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    finite_key: Option<JsFiniteKey>,
+}
+
+fn summary_to_js(s: &crate::Summary) -> JsValue {
+    to_js(&JsSummary {
+        pulses: s.pulses,
+        clicks: s.clicks,
+        sifted_bits: s.sifted_bits,
+        sample_bits: s.sample_bits,
+        qber: s.qber,
+        cascade_first_block: s.cascade_first_block,
+        cascade_passes: s.cascade_passes,
+        cascade_disclosed: s.cascade_disclosed,
+        cascade_corrections: s.cascade_corrections,
+        cascade_round_trips: s.cascade_round_trips,
+        verification_bits: s.verification_bits,
+        verification_collision: s.verification_collision,
+        finite_key: s.finite_key.as_ref().map(JsFiniteKey::from),
+    })
+}
+
 /// The methods Alice and Bob share in JS, generated once for each.
 macro_rules! party_methods {
     ($ty:ident, $js:literal) => {
@@ -610,6 +653,12 @@ macro_rules! party_methods {
             #[wasm_bindgen(getter, unchecked_return_type = "Error | null")]
             pub fn failure(&self) -> JsValue {
                 self.0.failure().map_or(JsValue::NULL, js_error)
+            }
+
+            /// What the party has seen so far (public numbers only), for live views.
+            #[wasm_bindgen(getter, unchecked_return_type = "PartySummary")]
+            pub fn summary(&self) -> JsValue {
+                summary_to_js(self.0.summary())
             }
 
             /// The final key, once; undefined before the end or after it was taken.

@@ -1,0 +1,134 @@
+// The playground end to end: a real relay, real Chromium tabs (Playwright).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { chromium } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS } from "./helpers.mjs";
+
+const root = new URL("../", import.meta.url).pathname;
+const shots = `${root}test-output/e2e`;
+let relay, base, browser;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  relay = spawn(`${root}target/release/qkdlab-relay`, ["--port", "0", "--www", `${root}www`, "--pkg", `${root}pkg`], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, RUST_LOG: "warn" },
+  });
+  base = await new Promise((resolve, reject) => {
+    relay.stdout.on("data", (d) => {
+      const m = String(d).match(/http:\/\/[\d.:]+\//);
+      if (m) resolve(m[0]);
+    });
+    relay.on("exit", (code) => reject(new Error(`relay exited with ${code}`)));
+  });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+  relay?.kill();
+});
+
+async function tab(context, url) {
+  const page = await context.newPage();
+  page.errors = [];
+  page.on("pageerror", (e) => page.errors.push(e.message));
+  await page.goto(url);
+  return page;
+}
+
+/** Alice opens a room with `pulses`; returns her page and the invitation links. */
+async function openRoom(context, { pulses = 300000, errorRate = 0.02 } = {}) {
+  const alice = await tab(context, base);
+  await alice.fill("input[name=pulses]", String(pulses));
+  await alice.fill("input[name=errorRate]", String(errorRate));
+  await alice.fill("input[name=lengthKm]", "5");
+  await alice.click("#open-room");
+  await alice.waitForSelector("#bob-link[href*=room]");
+  return { alice, bobLink: await alice.getAttribute("#bob-link", "href"), eveLink: await alice.getAttribute("#eve-link", "href") };
+}
+
+const outcome = async (page) => {
+  await page.waitForSelector("#status[data-outcome]", { state: "attached", timeout: 60_000 });
+  return page.getAttribute("#status", "data-outcome");
+};
+
+test("two tabs grow the same key: same fingerprint, sane QBER, and a working chat", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink } = await openRoom(context);
+  const bob = await tab(context, bobLink);
+  await alice.waitForSelector("#start:not([disabled])");
+  await alice.click("#start");
+  assert.equal(await outcome(alice), "ok");
+  assert.equal(await outcome(bob), "ok");
+  const fa = await alice.textContent("#fingerprint");
+  assert.match(fa, /^[0-9a-f]{4}( [0-9a-f]{4}){3}$/);
+  assert.equal(await bob.textContent("#fingerprint"), fa);
+  const figures = await alice.textContent("#figures");
+  const qber = Number(figures.match(/QBER \(sample of \d+\)([\d.]+) %/)[1]);
+  assert.ok(qber > 0.5 && qber < 4, `QBER ${qber} %`);
+  assert.match(figures, /final key(\d+) bits/);
+  await alice.fill("#chat-form input[name=text]", "hello Bob");
+  await alice.click("#chat-form button");
+  await bob.waitForSelector("#chat-log li:has-text('alice: hello Bob')");
+  await alice.screenshot({ path: `${shots}/two-tabs-alice.png`, fullPage: true });
+  await bob.screenshot({ path: `${shots}/two-tabs-bob.png`, fullPage: true });
+  assert.deepEqual([...alice.errors, ...bob.errors], []);
+  await context.close();
+});
+
+test("Eve intercepting every photon: both tabs show the QBER abort", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink, eveLink } = await openRoom(context, { errorRate: 0 });
+  const eve = await tab(context, eveLink);
+  await eve.fill("#eve-form input[name=interceptFraction]", "1");
+  await eve.click("#eve-join");
+  await eve.waitForSelector("#eve-log:has-text('Joined')");
+  const bob = await tab(context, bobLink);
+  await alice.waitForSelector("#start:not([disabled])");
+  await alice.click("#start");
+  assert.equal(await outcome(alice), "qber_too_high");
+  assert.equal(await outcome(bob), "qber_too_high");
+  assert.match(await bob.textContent("#outcome"), /error rate is too high/);
+  assert.equal(await alice.$("#fingerprint"), null);
+  await alice.screenshot({ path: `${shots}/eve-qber-alice.png`, fullPage: true });
+  await bob.screenshot({ path: `${shots}/eve-qber-bob.png`, fullPage: true });
+  await context.close();
+});
+
+test("Eve in the middle editing a frame: both tabs show the authentication abort and no key", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink, eveLink } = await openRoom(context);
+  const eve = await tab(context, eveLink);
+  await eve.fill("#eve-form input[name=interceptFraction]", "0");
+  await eve.selectOption("#eve-form select[name=mitm]", "edit");
+  await eve.click("#eve-join");
+  await eve.waitForSelector("#eve-log:has-text('Joined')");
+  const bob = await tab(context, bobLink);
+  await alice.waitForSelector("#start:not([disabled])");
+  await alice.click("#start");
+  const codes = [await outcome(alice), await outcome(bob)];
+  assert.deepEqual(codes, ["auth_bad_tag", "auth_bad_tag"]);
+  assert.match(await alice.textContent("#outcome"), /Authentication failed/);
+  assert.match(await bob.textContent("#outcome"), /Authentication failed/);
+  assert.equal(await bob.$("#fingerprint"), null);
+  await eve.screenshot({ path: `${shots}/mitm-eve.png`, fullPage: true });
+  await bob.screenshot({ path: `${shots}/mitm-bob.png`, fullPage: true });
+  await context.close();
+});
+
+test("a tab closed mid-session: the other shows peer left", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink } = await openRoom(context, { pulses: 8000000 });
+  const bob = await tab(context, bobLink);
+  await alice.waitForSelector("#start:not([disabled])");
+  await alice.click("#start");
+  await bob.waitForSelector("#status[data-state]", { state: "attached" });
+  await bob.close();
+  assert.equal(await outcome(alice), "peer_left");
+  assert.match(await alice.textContent("#outcome"), /left before the key was finished/);
+  await alice.screenshot({ path: `${shots}/peer-left-alice.png`, fullPage: true });
+  await context.close();
+});

@@ -1,0 +1,26 @@
+// The encrypted chat panel.
+export function initChat(root, { keyBits, usedBits, onSend }) {
+  root.hidden = false;
+  root.querySelector("#chat-key").textContent =
+    `AES-256-GCM key: the first ${usedBits} of the ${keyBits} key bits (${keyBits - usedBits} left for later keys).`;
+  const list = root.querySelector("#chat-log");
+  const form = root.querySelector("#chat-form");
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = form.elements.text.value.trim();
+    if (text) onSend(text);
+    form.elements.text.value = "";
+  });
+  return {
+    add(who, text) {
+      const li = document.createElement("li");
+      if (text === null) {
+        li.className = "bad";
+        li.textContent = `${who}: (a message that does not decrypt with this key)`;
+      } else {
+        li.textContent = `${who}: ${text}`;
+      }
+      list.append(li);
+    },
+  };
+}

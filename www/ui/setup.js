@@ -1,0 +1,41 @@
+// Alice's setup form, the invitation links and the start button.
+import { linkFor } from "./url.js";
+
+const randomHex = (n) => [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, "0")).join("");
+
+export function initSetup(root, hash, { onOpenRoom, onRunLocal }) {
+  root.hidden = false;
+  const form = root.querySelector("#setup-form");
+  for (const [k, v] of Object.entries(hash)) if (form.elements[k]) form.elements[k].value = v;
+  if (!form.elements.psk.value) form.elements.psk.value = randomHex(32);
+  const values = () => Object.fromEntries(new FormData(form).entries());
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    onOpenRoom(values());
+  });
+  root.querySelector("#run-local").addEventListener("click", () => form.reportValidity() && onRunLocal(values()));
+  return { disable: () => form.querySelectorAll("input, button").forEach((el) => (el.disabled = true)) };
+}
+
+export function initLinks(root, { room, psk, onStart }) {
+  root.hidden = false;
+  const bob = linkFor({ role: "bob", room, psk });
+  const eve = linkFor({ role: "eve", room });
+  Object.assign(root.querySelector("#bob-link"), { href: bob, textContent: bob });
+  Object.assign(root.querySelector("#eve-link"), { href: eve, textContent: eve });
+  const start = root.querySelector("#start");
+  start.addEventListener("click", () => {
+    start.disabled = true;
+    onStart();
+  });
+  return {
+    members(roles) {
+      root.querySelector("#members").textContent = roles.join(", ");
+      start.disabled = !roles.includes("bob") || start.dataset.started === "1";
+    },
+    started() {
+      start.dataset.started = "1";
+      start.disabled = true;
+    },
+  };
+}

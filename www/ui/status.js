@@ -1,0 +1,73 @@
+// The live view of a session: stage chips, a progress bar, the figures, the outcome.
+const STAGES = ["quantum", "sifting", "estimation", "reconciliation", "verification", "amplification"];
+const STAGE_OF_STATE = {
+  Start: 0, ExpectHello: 0, ExpectDetections: 0, ExpectSift: 0,
+  ExpectSiftReply: 1, ExpectSampleReply: 1, ExpectCascadeStart: 2,
+  ExpectParities: 3, ExpectParityQueryOrReconciled: 3,
+  ExpectConfirm: 4, ExpectDone: 5, Finished: 6,
+};
+
+const pct = (x) => `${(x * 100).toFixed(2)} %`;
+
+export function initStatus(root, { qberThreshold = 0.11 } = {}) {
+  root.hidden = false;
+  const stages = root.querySelector("#stages");
+  stages.replaceChildren(...STAGES.map((s) => Object.assign(document.createElement("li"), { textContent: s })));
+  const bar = root.querySelector("#progress");
+  const figures = root.querySelector("#figures");
+  const outcome = root.querySelector("#outcome");
+
+  const showFigures = (s) => {
+    const rows = [
+      ["photons sent", s.pulses.toLocaleString()],
+      ["detected (clicks)", s.clicks.toLocaleString()],
+      ["sifted bits", s.siftedBits.toLocaleString()],
+      ["QBER (sample of " + s.sampleBits + ")", s.sampleBits ? `${pct(s.qber)} (abort above ${pct(qberThreshold)})` : "–"],
+    ];
+    if (s.cascadePasses) rows.push(["Cascade", `k1 = ${s.cascadeFirstBlock}, ${s.cascadePasses} passes, ${s.cascadeDisclosed} parity bits disclosed`]);
+    if (s.verificationBits) rows.push(["verification", `${s.verificationBits}-bit tag, collision ≤ ${s.verificationCollision.toExponential(1)}`]);
+    const f = s.finiteKey;
+    if (f) {
+      rows.push(["QBER bound Q + μ", `${pct(f.qber + f.mu)}`]);
+      rows.push(["finite-key terms", `n ${f.n} − n·h(Q+μ) ${f.phaseErrorBits.toFixed(0)} − leak ${f.leakEc} − ε ${f.epsilonBits.toFixed(1)}`]);
+      rows.push(["final key", `${f.length} bits (ε_sec ${f.epsSec}, ε_cor ${f.epsCor})`]);
+    }
+    rows.push(["authentication", "HMAC-SHA256 with the 256-bit pre-shared key"]);
+    figures.replaceChildren(...rows.flatMap(([k, v]) => [
+      Object.assign(document.createElement("dt"), { textContent: k }),
+      Object.assign(document.createElement("dd"), { textContent: v }),
+    ]));
+  };
+
+  return {
+    progress(state, summary) {
+      const at = STAGE_OF_STATE[state] ?? 0;
+      [...stages.children].forEach((li, i) => {
+        li.className = i < at ? "done" : i === at ? "active" : "";
+      });
+      bar.value = at;
+      root.dataset.state = state;
+      if (summary) showFigures(summary);
+    },
+    done(fp, bits) {
+      outcome.className = "outcome ok";
+      outcome.innerHTML = "";
+      outcome.append(`Shared secret key: ${bits} bits. Fingerprint `, Object.assign(document.createElement("span"), { className: "fingerprint", id: "fingerprint", textContent: fp }));
+      root.dataset.outcome = "ok";
+    },
+    failed(code, plain, detail) {
+      outcome.className = "outcome fail";
+      outcome.textContent = plain;
+      outcome.title = detail ?? "";
+      root.dataset.outcome = code;
+    },
+    report(r) {
+      // A local run's full report.
+      this.progress(r.ok ? "Finished" : "Start", {
+        pulses: r.pulses, clicks: r.clicks, siftedBits: r.siftedBits, sampleBits: r.sampleBits, qber: r.qber,
+        cascadeFirstBlock: r.cascade.firstBlock, cascadePasses: r.cascade.passes, cascadeDisclosed: r.disclosed.reconciliation,
+        verificationBits: r.disclosed.verification, verificationCollision: 0, finiteKey: r.finiteKey,
+      });
+    },
+  };
+}
