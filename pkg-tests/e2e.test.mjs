@@ -73,6 +73,15 @@ test("two tabs grow the same key: same fingerprint, sane QBER, and a working cha
   await alice.fill("#chat-form input[name=text]", "hello Bob");
   await alice.click("#chat-form button");
   await bob.waitForSelector("#chat-log li:has-text('alice: hello Bob')");
+  // A second round over the same room: both plots get a second point.
+  await alice.click("#start:not([disabled])");
+  for (const page of [alice, bob]) {
+    await page.waitForSelector("#status[data-round='2'][data-outcome='ok']", { state: "attached", timeout: 60_000 });
+    await page.waitForSelector("#plot[data-rounds='2']", { state: "attached" });
+    assert.equal(await page.$$eval("#plot circle.key", (c) => c.length), 2);
+  }
+  assert.equal(await bob.textContent("#fingerprint"), await alice.textContent("#fingerprint"));
+  assert.notEqual(await alice.textContent("#fingerprint"), fa, "a new round gives a new key");
   await alice.screenshot({ path: `${shots}/two-tabs-alice.png`, fullPage: true });
   await bob.screenshot({ path: `${shots}/two-tabs-bob.png`, fullPage: true });
   assert.deepEqual([...alice.errors, ...bob.errors], []);
@@ -130,5 +139,23 @@ test("a tab closed mid-session: the other shows peer left", async () => {
   assert.equal(await outcome(alice), "peer_left");
   assert.match(await alice.textContent("#outcome"), /left before the key was finished/);
   await alice.screenshot({ path: `${shots}/peer-left-alice.png`, fullPage: true });
+  await context.close();
+});
+
+test("local mode runs every party in one tab, and its link replays the run", async () => {
+  const context = await browser.newContext();
+  const page = await tab(context, `${base}#pulses=300000&lengthKm=5&errorRate=0.03&seed=replay&psk=${"ab".repeat(32)}`);
+  assert.equal(await page.inputValue("input[name=errorRate]"), "0.03");
+  await page.click("#run-local");
+  assert.equal(await outcome(page), "ok");
+  const first = await page.textContent("#fingerprint");
+  const link = page.url();
+  assert.match(link, /seed=replay/);
+  const again = await tab(context, link);
+  await again.click("#run-local");
+  assert.equal(await outcome(again), "ok");
+  assert.equal(await again.textContent("#fingerprint"), first, "the same link gives the same key");
+  await page.screenshot({ path: `${shots}/local-mode.png`, fullPage: true });
+  assert.deepEqual([...page.errors, ...again.errors], []);
   await context.close();
 });

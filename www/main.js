@@ -5,6 +5,7 @@ import { initSetup, initLinks } from "./ui/setup.js";
 import { initStatus } from "./ui/status.js";
 import { initEve } from "./ui/eve.js";
 import { initChat } from "./ui/chat.js";
+import { initPlot } from "./ui/plot.js";
 import { RelayParty, fingerprint, plainWords } from "./model/party.js";
 import { chatKey, seal, open, AES_KEY_BITS } from "./model/chat.js";
 
@@ -24,26 +25,31 @@ function channelOf(v) {
   };
 }
 
-/** Shows the fingerprint and opens the chat once a party holds a verified key. */
+/** Shows the fingerprint and keys the chat with the newest verified key. */
 async function onKey(party, status, key, summary) {
-  status.done(await fingerprint(key), summary.finiteKey?.length ?? key.length * 8);
-  let aes;
+  const bits = summary.finiteKey?.length ?? key.length * 8;
+  status.done(await fingerprint(key), bits);
   try {
-    aes = await chatKey(key);
+    party.aes = await chatKey(key);
   } catch (e) {
+    party.aes = null;
     $("chat").hidden = false;
-    $("chat-key").textContent = `No chat: ${e.message}.`;
+    $("chat-key").textContent = `No chat this round: ${e.message}.`;
     return;
   }
-  const chat = initChat($("chat"), {
-    keyBits: summary.finiteKey?.length ?? key.length * 8,
-    usedBits: AES_KEY_BITS,
-    onSend: async (text) => {
-      party.sendText(await seal(aes, text));
-      chat.add("me", text);
-    },
-  });
-  party.emit = ((prev) => (type, msg) => (type === "chat" ? open(aes, msg).then((t) => chat.add(msg.from, t)) : prev(type, msg)))(party.emit);
+  if (!party.chat) {
+    party.chat = initChat($("chat"), {
+      onSend: async (text) => {
+        if (!party.aes) return;
+        party.sendText(await seal(party.aes, text));
+        party.chat.add("me", text);
+      },
+    });
+    const emit = party.emit;
+    party.emit = (type, msg) =>
+      type === "chat" ? (party.aes ? open(party.aes, msg) : Promise.resolve(null)).then((t) => party.chat.add(msg.from, t)) : emit(type, msg);
+  }
+  party.chat.keyInfo(bits, AES_KEY_BITS, party.round);
 }
 
 function runAlice(hash) {
@@ -61,6 +67,11 @@ function runAlice(hash) {
       setup.disable();
       let links;
       let status;
+      let plot;
+      const endRound = (summary, ok) => {
+        (plot ??= initPlot($("plot"))).add(summary?.qber ?? 0, ok ? summary?.finiteKey?.length ?? 0 : 0);
+        links?.nextRound();
+      };
       const party = new RelayParty(qkd, {
         role: "alice",
         url: wsUrl(),
@@ -71,9 +82,10 @@ function runAlice(hash) {
               psk: v.psk,
               onStart: () => {
                 links.started();
-                status = initStatus($("status"));
+                status ??= initStatus($("status"));
+                const seed = v.seed ? `${v.seed}/round ${party.round + 1}` : undefined;
                 try {
-                  party.startAlice({ pulses: Number(v.pulses), seed: v.seed || undefined, auth: { mode: "psk", psk } });
+                  party.startAlice({ pulses: Number(v.pulses), seed, auth: { mode: "psk", psk } });
                 } catch (e) {
                   status.failed(e.code ?? "error", `Cannot start: ${e.message}`);
                 }
@@ -81,9 +93,15 @@ function runAlice(hash) {
             });
             say("Room open. Send Bob his link; Eve may join with hers before you start.");
           } else if (type === "members") links?.members(msg.roles);
+          else if (type === "round") status?.round(msg.round);
           else if (type === "progress") status?.progress(msg.state, msg.summary);
-          else if (type === "done") onKey(party, status, msg.key, msg.summary);
-          else if (type === "failed") (status ??= initStatus($("status"))).failed(msg.code, msg.plain, msg.message);
+          else if (type === "done") {
+            onKey(party, status, msg.key, msg.summary);
+            endRound(msg.summary, true);
+          } else if (type === "failed") {
+            (status ??= initStatus($("status"))).failed(msg.code, msg.plain, msg.message);
+            if (msg.code !== "peer_left" && msg.code !== "relay_closed") endRound(msg.summary, false);
+          }
         },
       });
       party.join({ channel: channelOf(v) }).catch((e) => say(`Error: ${e.message}`));
@@ -100,14 +118,21 @@ function runBob(hash) {
     return say(`Error: this link is incomplete (${e.message}). Ask Alice for a new one.`);
   }
   const status = initStatus($("status"));
+  let plot;
   const party = new RelayParty(qkd, {
     role: "bob",
     url: wsUrl(),
     onEvent: (type, msg) => {
       if (type === "joined") party.startBob({ auth: { mode: "psk", psk } });
+      else if (type === "round") status.round(msg.round);
       else if (type === "progress") status.progress(msg.state, msg.summary);
-      else if (type === "done") onKey(party, status, msg.key, msg.summary);
-      else if (type === "failed") status.failed(msg.code, msg.plain, msg.message);
+      else if (type === "done") {
+        onKey(party, status, msg.key, msg.summary);
+        (plot ??= initPlot($("plot"))).add(msg.summary.qber, msg.summary.finiteKey?.length ?? 0);
+      } else if (type === "failed") {
+        status.failed(msg.code, msg.plain, msg.message);
+        if (msg.summary && msg.code !== "peer_left") (plot ??= initPlot($("plot"))).add(msg.summary.qber, 0);
+      }
     },
   });
   party.join({ room: hash.room }).catch((e) => say(`Error: ${e.message}`));

@@ -203,6 +203,10 @@ impl Rooms {
                 send(room, to, frame);
             }
             (_, Route::Classical) => {
+                // Alice's Hello opens a round: the fiber forgets the last round's batches.
+                if from == Role::Alice && frame.get(1) == Some(&0x10) {
+                    room.fiber.reset();
+                }
                 let peer = if from == Role::Alice { Role::Bob } else { Role::Alice };
                 let to = if room.mitm == Mitm::On && room.members.contains_key(&Role::Eve) { Role::Eve } else { peer };
                 send(room, to, frame);

@@ -27,6 +27,8 @@ export class RelayParty {
     this.ws.binaryType = "arraybuffer";
     this.party = null;
     this.over = false;
+    this.round = 0;
+    this.bobOptions = null;
     this.lastProgress = 0;
     this.ws.addEventListener("message", (e) => this.#onMessage(e));
     this.ws.addEventListener("close", (e) => {
@@ -44,16 +46,21 @@ export class RelayParty {
     this.ws.send(JSON.stringify({ type: "join", role: this.role, ...request }));
   }
 
-  /** Alice: prepares the photons and sends the first frames. */
+  /** Alice: prepares the photons of a new round and sends the first frames. */
   startAlice(options) {
     this.party = new this.qkd.Alice(options);
+    this.over = false;
+    this.emit("round", { round: ++this.round });
     this.#send(this.party.start());
     this.#progress(true);
   }
 
-  /** Bob: ready to measure whatever arrives. */
+  /** Bob: ready to measure whatever arrives; each Hello after a round's end opens the next. */
   startBob(options) {
+    this.bobOptions = options;
     this.party = new this.qkd.Bob(options);
+    this.over = false;
+    this.emit("round", { round: ++this.round });
   }
 
   sendText(obj) {
@@ -72,6 +79,7 @@ export class RelayParty {
     if (typeof e.data === "string") return this.#onText(JSON.parse(e.data));
     const frame = new Uint8Array(e.data);
     if (this.role === "eve") return this.emit("frame", { frame, send: (f) => this.ws.send(f) });
+    if (this.role === "bob" && this.over && frame[1] === 0x10 && this.bobOptions) this.startBob(this.bobOptions);
     if (!this.party || this.over) return;
     try {
       this.#send(this.party.handle(frame));

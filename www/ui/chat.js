@@ -1,8 +1,6 @@
 // The encrypted chat panel.
-export function initChat(root, { keyBits, usedBits, onSend }) {
+export function initChat(root, { onSend }) {
   root.hidden = false;
-  root.querySelector("#chat-key").textContent =
-    `AES-256-GCM key: the first ${usedBits} of the ${keyBits} key bits (${keyBits - usedBits} left for later keys).`;
   const list = root.querySelector("#chat-log");
   const form = root.querySelector("#chat-form");
   form.addEventListener("submit", (e) => {
@@ -12,6 +10,10 @@ export function initChat(root, { keyBits, usedBits, onSend }) {
     form.elements.text.value = "";
   });
   return {
+    keyInfo(keyBits, usedBits, round) {
+      root.querySelector("#chat-key").textContent =
+        `AES-256-GCM key from round ${round}: the first ${usedBits} of its ${keyBits} bits (${keyBits - usedBits} left for later keys).`;
+    },
     add(who, text) {
       const li = document.createElement("li");
       if (text === null) {

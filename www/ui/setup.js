@@ -37,5 +37,10 @@ export function initLinks(root, { room, psk, onStart }) {
       start.dataset.started = "1";
       start.disabled = true;
     },
+    nextRound() {
+      start.dataset.started = "0";
+      start.textContent = "Start another round";
+      start.disabled = root.querySelector("#members").textContent.indexOf("bob") < 0;
+    },
   };
 }

@@ -40,6 +40,13 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
   };
 
   return {
+    round(n) {
+      root.dataset.round = String(n);
+      root.querySelector("#status-h").textContent = `Session, round ${n}`;
+      delete root.dataset.outcome;
+      outcome.textContent = "";
+      outcome.className = "outcome";
+    },
     progress(state, summary) {
       const at = STAGE_OF_STATE[state] ?? 0;
       [...stages.children].forEach((li, i) => {

@@ -67,6 +67,14 @@ impl Fiber {
         Ok(())
     }
 
+    /// Starts a new round: batches still waiting are dropped and batch numbers may be used
+    /// again (each batch of the new round is new photons, still measured at most once).
+    pub fn reset(&mut self) {
+        self.photons.clear();
+        self.settings.clear();
+        self.measured.clear();
+    }
+
     /// Whether any photon has entered the fiber yet.
     pub fn in_use(&self) -> bool {
         self.stats.pulses > 0
@@ -138,5 +146,42 @@ impl Fiber {
         let d = detect(&batch, &bases, &self.model, &mut self.rng);
         self.stats.clicks += d.clicks.count_ones() as u64;
         Some(FiberMsg::Detections(d).encode())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::msgs::FiberMsg;
+    use crate::quantum::Source;
+
+    fn fiber() -> Fiber {
+        Fiber::new(ChannelModel::default(), None, &Seed::from_text("fiber")).expect("valid model")
+    }
+
+    #[test]
+    fn a_batch_is_measured_once_and_a_second_measurement_is_refused() {
+        let mut f = fiber();
+        let mut rng = Seed::from_text("src").rng("alice");
+        let batch = Source::default().prepare(0, 640, &mut rng);
+        assert_eq!(f.handle(&FiberMsg::Photons(batch.clone()).encode()).map(|v| v.len()), Ok(0));
+        let measure = FiberMsg::Measure { index: 0, bases: BitVec::zeros(640) }.encode();
+        assert_eq!(f.handle(&measure).map(|v| v.len()), Ok(1));
+        assert!(matches!(f.handle(&measure), Err(Error::Peer(_))));
+        assert!(matches!(f.handle(&FiberMsg::Photons(batch.clone()).encode()), Err(Error::Peer(_))));
+        // A new round may reuse the numbers, with new photons.
+        f.reset();
+        assert_eq!(f.handle(&FiberMsg::Photons(batch).encode()).map(|v| v.len()), Ok(0));
+        assert_eq!(f.handle(&measure).map(|v| v.len()), Ok(1));
+    }
+
+    #[test]
+    fn lengths_that_disagree_are_refused() {
+        let mut f = fiber();
+        let mut rng = Seed::from_text("src").rng("alice");
+        let batch = Source::default().prepare(3, 128, &mut rng);
+        f.handle(&FiberMsg::Photons(batch).encode()).expect("photons accepted");
+        let measure = FiberMsg::Measure { index: 3, bases: BitVec::zeros(64) }.encode();
+        assert!(matches!(f.handle(&measure), Err(Error::Peer(_))));
     }
 }
