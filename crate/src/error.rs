@@ -54,6 +54,13 @@ pub enum Error {
     },
     /// The operating system's random generator failed.
     Entropy(String),
+    /// The authentication key pool ran dry: the session stops rather than reuse key.
+    AuthPoolExhausted {
+        /// Bits left in the pool.
+        have: usize,
+        /// Bits needed.
+        need: usize,
+    },
 }
 
 /// Why a frame could not be decoded.
@@ -127,6 +134,7 @@ impl Error {
             Self::Finished => "finished",
             Self::Timeout { .. } => "timeout",
             Self::Entropy(_) => "entropy",
+            Self::AuthPoolExhausted { .. } => "auth_pool_exhausted",
         }
     }
 
@@ -177,6 +185,10 @@ impl fmt::Display for Error {
                 )
             }
             Self::Entropy(e) => write!(f, "random generator failed: {e}"),
+            Self::AuthPoolExhausted { have, need } => write!(
+                f,
+                "the authentication key pool is empty ({have} bits left, {need} needed): stopping instead of reusing key"
+            ),
         }
     }
 }

@@ -26,11 +26,14 @@
 //! ```
 
 pub mod amplification;
+pub mod attacks;
 pub mod auth;
 pub mod bits;
 pub mod error;
 pub mod estimation;
 pub mod gf2;
+pub mod keystore;
+pub mod link;
 pub mod msgs;
 pub mod party;
 pub mod quantum;

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use crate::amplification::FiniteKey;
-use crate::auth::{Credential, Direction};
+use crate::auth::{Credential, Direction, KeyPool};
 use crate::bits::BitVec;
 use crate::error::Error;
 use crate::msgs::{self, Route};
@@ -100,7 +100,7 @@ pub struct Disclosed {
 }
 
 /// Authentication costs.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AuthReport {
     /// The mode (e.g. `psk-hmac-sha256`).
     pub mode: &'static str,
@@ -108,8 +108,13 @@ pub struct AuthReport {
     pub frames: u64,
     /// Tag bits transmitted, both directions.
     pub tag_bits: u64,
-    /// Secret key bits spent on authentication (the bootstrap PSK; HMAC reuses it per frame).
+    /// Secret key bits spent on authentication: the bootstrap PSK (HMAC reuses it per frame),
+    /// or the pool bits of this round (HMAC keys, Wegman-Carter hash points and pads).
     pub key_bits_used: u64,
+    /// Wegman-Carter pad bits consumed (each frame's pad counted once).
+    pub pad_bits_used: u64,
+    /// Summed forgery probability of the accepted frames (information-theoretic tags only).
+    pub epsilon: f64,
 }
 
 /// What a session did.
@@ -151,6 +156,8 @@ pub struct Report {
     pub auth: AuthReport,
     /// Time per stage.
     pub stages: Vec<StageTime>,
+    /// Wegman-Carter pads left after the round: Alice's `(A->B, B->A)` and Bob's `(A->B, B->A)`.
+    pub pads_left: Option<[(KeyPool, KeyPool); 2]>,
 }
 
 const STAGES: [&str; 6] = ["quantum", "sifting", "estimation", "reconciliation", "verification", "amplification"];
@@ -197,10 +204,15 @@ pub struct Driver {
 impl Driver {
     /// Sets up the parties and the fiber; nothing is sent yet.
     pub fn new(config: &SessionConfig) -> Result<Self, Error> {
+        Self::with_credentials(config, &config.credential, &config.credential)
+    }
+
+    /// The same, with a credential for each side (PKI: each holds its own identity).
+    pub fn with_credentials(config: &SessionConfig, alice: &Credential, bob: &Credential) -> Result<Self, Error> {
         config.protocol.validate()?;
         Ok(Self {
-            alice: Alice::new(config.protocol.clone(), &config.credential, config.seed.rng("alice"))?,
-            bob: Bob::new(&config.credential, config.seed.rng("bob")),
+            alice: Alice::new(config.protocol.clone(), alice, config.seed.rng("alice"))?,
+            bob: Bob::new(bob, config.seed.rng("bob")),
             fiber: Fiber::new(config.channel.clone(), config.eve.clone(), &config.seed)?,
             config: config.clone(),
             queue: VecDeque::new(),
@@ -312,7 +324,13 @@ impl Driver {
                 mode: config.credential.mode(),
                 frames: aa.frames_sent + ba.frames_sent,
                 tag_bits: aa.tag_bits_sent + ba.tag_bits_sent,
-                key_bits_used: config.credential.key_bits(),
+                key_bits_used: config.credential.key_bits() + (aa.pad_bits_used + ba.pad_bits_used) / 2,
+                pad_bits_used: (aa.pad_bits_used + ba.pad_bits_used) / 2,
+                epsilon: aa.epsilon + ba.epsilon,
+            },
+            pads_left: match (alice.auth_pads(), bob.auth_pads()) {
+                (Some((a_send, a_recv)), Some((b_send, b_recv))) => Some([(a_send, a_recv), (b_recv, b_send)]),
+                _ => None,
             },
             stages: STAGES.iter().zip(self.times).map(|(&name, ms)| StageTime { name, ms }).collect(),
         }

@@ -71,7 +71,7 @@ impl Alice {
         }
         let source = Source::default();
         let mut out = Vec::with_capacity(self.config.batches() as usize + 1);
-        out.push(self.channel.seal(&Msg::Hello(self.config.params())));
+        out.push(self.channel.seal(&Msg::Hello(self.config.params()))?);
         let mut words_bits = Vec::new();
         let mut words_bases = Vec::new();
         for index in 0..self.config.batches() {
@@ -123,7 +123,7 @@ impl Alice {
                 let parities = cascade.answer(&qs)?;
                 self.summary.cascade_disclosed = cascade.disclosed();
                 self.state = State::ExpectParityQueryOrReconciled { key, cascade };
-                Ok(vec![self.channel.seal(&Msg::Parities(parities))])
+                Ok(vec![self.channel.seal(&Msg::Parities(parities))?])
             }
             (State::ExpectParityQueryOrReconciled { key, cascade }, Msg::Reconciled { hash_key, tag }) => {
                 self.on_reconciled(&key, &cascade, hash_key, tag)
@@ -155,7 +155,7 @@ impl Alice {
             Err(e) => {
                 // Tell Bob the matches so he reaches the same conclusion.
                 let reply = Msg::SiftReply { matches, sample: BitVec::zeros(key.len()), sample_bits: BitVec::zeros(0) };
-                let frame = self.channel.seal(&reply);
+                let frame = self.channel.seal(&reply)?;
                 return self.fail_after(vec![frame], e);
             }
         };
@@ -164,7 +164,7 @@ impl Alice {
         self.summary.sample_bits = k;
         let reply = Msg::SiftReply { matches, sample: sample.clone(), sample_bits: sample_bits.clone() };
         self.state = State::ExpectSampleReply { key: without_sample(&key, &sample), sample_bits };
-        Ok(vec![self.channel.seal(&reply)])
+        Ok(vec![self.channel.seal(&reply)?])
     }
 
     fn on_sample_reply(&mut self, key: BitVec, mine: &BitVec, bob: &BitVec) -> Result<Vec<Vec<u8>>, Error> {
@@ -182,7 +182,7 @@ impl Alice {
         self.summary.cascade_passes = params.passes;
         self.summary.cascade_disclosed = cascade.disclosed();
         self.state = State::ExpectParityQueryOrReconciled { key, cascade };
-        Ok(vec![self.channel.seal(&Msg::CascadeStart { seed, parities })])
+        Ok(vec![self.channel.seal(&Msg::CascadeStart { seed, parities })?])
     }
 
     fn on_reconciled(
@@ -200,17 +200,17 @@ impl Alice {
         self.summary.finite_key = Some(fk.clone());
         let no_seed = Msg::Confirm { tag, toeplitz_seed: BitVec::zeros(0) };
         if tag != bob_tag {
-            let frame = self.channel.seal(&no_seed);
+            let frame = self.channel.seal(&no_seed)?;
             return self.fail_after(vec![frame], Error::VerificationFailed);
         }
         if fk.length == 0 {
-            let frame = self.channel.seal(&no_seed);
+            let frame = self.channel.seal(&no_seed)?;
             return self.fail_after(vec![frame], Error::NoSecretKey { length: fk.bound.floor() as i64 });
         }
         let seed = crate::quantum::random_bits(key.len() + fk.length - 1, &mut self.rng);
         let bits = toeplitz_hash(&seed, key, fk.length)?;
         self.state = State::ExpectDone { key: FinalKey { bits } };
-        Ok(vec![self.channel.seal(&Msg::Confirm { tag, toeplitz_seed: seed })])
+        Ok(vec![self.channel.seal(&Msg::Confirm { tag, toeplitz_seed: seed })?])
     }
 
     fn fail_after(&mut self, frames: Vec<Vec<u8>>, e: Error) -> Result<Vec<Vec<u8>>, Error> {
@@ -247,5 +247,10 @@ impl Alice {
     /// Authentication costs so far.
     pub fn auth_stats(&self) -> &AuthStats {
         self.channel.stats()
+    }
+
+    /// Wegman-Carter pad bits left, as `(sending, receiving)` pools.
+    pub fn auth_pads(&self) -> Option<(crate::auth::KeyPool, crate::auth::KeyPool)> {
+        self.channel.pads_left()
     }
 }

@@ -190,7 +190,7 @@ impl Bob {
         self.summary.clicks = clicks.count_ones() as u64;
         let sift = Msg::Sift { clicks: clicks.clone(), bases: bases.select(&clicks) };
         self.state = State::ExpectSiftReply { config, clicked_bits: outcomes, clicks };
-        Ok(vec![self.channel.seal(&sift)])
+        Ok(vec![self.channel.seal(&sift)?])
     }
 
     fn on_sift_reply(
@@ -215,7 +215,7 @@ impl Bob {
         let mine = key.select(sample);
         let qber = error_rate(alice_sample, &mine)?;
         self.summary.qber = qber;
-        let reply = vec![self.channel.seal(&Msg::SampleReply { sample_bits: mine })];
+        let reply = vec![self.channel.seal(&Msg::SampleReply { sample_bits: mine })?];
         if qber > config.qber_threshold {
             return self.fail_after(reply, Error::QberTooHigh { qber, threshold: config.qber_threshold });
         }
@@ -235,7 +235,7 @@ impl Bob {
         match step {
             CascadeStep::Query(qs) => {
                 self.state = State::ExpectParities { config, cascade };
-                Ok(vec![self.channel.seal(&Msg::ParityQuery(qs))])
+                Ok(vec![self.channel.seal(&Msg::ParityQuery(qs))?])
             }
             CascadeStep::Done => {
                 let points = [self.rng.next_u64(), self.rng.next_u64()];
@@ -247,7 +247,7 @@ impl Bob {
                 self.summary.finite_key =
                     Some(config.finite_key(key.len(), self.summary.sample_bits, self.summary.qber, leak));
                 self.state = State::ExpectConfirm { config, key, tag };
-                Ok(vec![self.channel.seal(&Msg::Reconciled { hash_key: points, tag })])
+                Ok(vec![self.channel.seal(&Msg::Reconciled { hash_key: points, tag })?])
             }
         }
     }
@@ -275,7 +275,7 @@ impl Bob {
         }
         let bits = toeplitz_hash(seed, key, fk.length)?;
         self.status = Status::Finished(Some(FinalKey { bits }));
-        Ok(vec![self.channel.seal(&Msg::Done)])
+        Ok(vec![self.channel.seal(&Msg::Done)?])
     }
 
     fn fail_after(&mut self, frames: Vec<Vec<u8>>, e: Error) -> Result<Vec<Vec<u8>>, Error> {
@@ -312,5 +312,10 @@ impl Bob {
     /// Authentication costs so far.
     pub fn auth_stats(&self) -> &AuthStats {
         self.channel.stats()
+    }
+
+    /// Wegman-Carter pad bits left, as `(sending, receiving)` pools.
+    pub fn auth_pads(&self) -> Option<(crate::auth::KeyPool, crate::auth::KeyPool)> {
+        self.channel.pads_left()
     }
 }

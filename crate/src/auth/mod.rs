@@ -1,0 +1,390 @@
+//! The authenticated classical channel.
+//!
+//! Every classical frame is `version | type | direction | sequence (u32 BE) | payload length
+//! (u32 BE) | payload | tag`, and the tag covers everything before it, with a key per direction.
+//! The receiver checks the tag (in constant time), then the direction, then that the sequence
+//! number is exactly the next one: an edit or injection fails the tag, a replay, reorder or
+//! drop fails the sequence, a reflected frame fails the tag (the other direction's key).
+//!
+//! Tags, by [`Credential`]:
+//! - `Psk`: HMAC-SHA256 (RFC 2104, FIPS 180-4) keyed from the pre-shared key. Computational
+//!   security: the key is reused across frames; the 256-bit PSK is spent once, as bootstrap.
+//! - `Pki`: an Ed25519 signature (RFC 8032) of every frame, checked against the peer's pinned
+//!   public key: each side signs its whole bootstrap transcript, frame by frame.
+//! - `PoolHmac`: HMAC-SHA256 with 256 bits per direction taken from the key pool for the round.
+//! - `PoolWegmanCarter`: information-theoretic tags ([`wegman_carter`]), 64 pool bits per frame.
+
+mod pki;
+mod pool;
+pub mod wegman_carter;
+
+pub use pki::{Identity, fingerprint, safety_number};
+pub use pool::KeyPool;
+
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use crate::error::{AuthError, DecodeError, Error};
+use crate::msgs::{Msg, Reader, VERSION, Writer};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Bytes of an HMAC-SHA256 tag.
+pub const TAG_LEN: usize = 32;
+/// Bytes of a pre-shared key.
+pub const PSK_LEN: usize = 32;
+/// Header bytes before the payload: version, type, direction, sequence, length.
+pub const HEADER_LEN: usize = 11;
+
+/// HMAC-SHA256 of `message` under `key` (any key length, per RFC 2104).
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC accepts keys of any length");
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
+/// Which way a frame travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Alice to Bob (encoded 0).
+    AliceToBob,
+    /// Bob to Alice (encoded 1).
+    BobToAlice,
+}
+
+impl Direction {
+    fn byte(self) -> u8 {
+        match self {
+            Self::AliceToBob => 0,
+            Self::BobToAlice => 1,
+        }
+    }
+
+    /// The opposite direction.
+    pub fn reverse(self) -> Self {
+        match self {
+            Self::AliceToBob => Self::BobToAlice,
+            Self::BobToAlice => Self::AliceToBob,
+        }
+    }
+}
+
+/// One direction's Wegman-Carter key for a round: the hash point and the pad bits.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WcKey {
+    /// The secret evaluation point of the polynomial hash.
+    pub point: u64,
+    /// Pad bits for this round's tags, 64 per frame.
+    pub pad: KeyPool,
+}
+
+/// How the classical channel is authenticated.
+#[derive(Clone)]
+pub enum Credential {
+    /// A 32-byte pre-shared key; frames carry HMAC-SHA256 tags (bootstrap).
+    Psk([u8; PSK_LEN]),
+    /// Ed25519 identities (bootstrap): one's own signing key and the peer's pinned public key.
+    Pki {
+        /// This side's identity.
+        own: Box<Identity>,
+        /// The peer's public key, pinned by its fingerprint.
+        peer: VerifyingKey,
+    },
+    /// HMAC-SHA256 keyed per direction with 256 bits from the key pool.
+    PoolHmac {
+        /// Alice-to-Bob key.
+        alice_to_bob: [u8; 32],
+        /// Bob-to-Alice key.
+        bob_to_alice: [u8; 32],
+    },
+    /// Wegman-Carter tags: a hash point per direction and 64 pad bits per frame from the pool.
+    PoolWegmanCarter {
+        /// Alice-to-Bob key.
+        alice_to_bob: WcKey,
+        /// Bob-to-Alice key.
+        bob_to_alice: WcKey,
+    },
+}
+
+impl core::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Credential({})", self.mode())
+    }
+}
+
+impl Credential {
+    /// A PSK credential, refusing any length but [`PSK_LEN`].
+    pub fn psk(bytes: &[u8]) -> Result<Self, Error> {
+        let key: [u8; PSK_LEN] = bytes
+            .try_into()
+            .map_err(|_| Error::invalid("psk", format!("must be {PSK_LEN} bytes, got {}", bytes.len())))?;
+        Ok(Self::Psk(key))
+    }
+
+    /// The mode's name in reports.
+    pub fn mode(&self) -> &'static str {
+        match self {
+            Self::Psk(_) => "psk-hmac-sha256",
+            Self::Pki { .. } => "pki-ed25519",
+            Self::PoolHmac { .. } => "pool-hmac-sha256",
+            Self::PoolWegmanCarter { .. } => "pool-wegman-carter",
+        }
+    }
+
+    /// Secret key bits this credential puts at stake when a round starts (the bootstrap PSK,
+    /// the pool's HMAC keys and hash points; Wegman-Carter pad bits are counted as used).
+    pub fn key_bits(&self) -> u64 {
+        match self {
+            Self::Psk(_) => (PSK_LEN * 8) as u64,
+            Self::Pki { .. } => 0,
+            Self::PoolHmac { .. } => 512,
+            Self::PoolWegmanCarter { .. } => 128,
+        }
+    }
+
+    fn ends(&self, dir: Direction) -> (SendMac, RecvMac) {
+        let back = dir.reverse();
+        match self {
+            Self::Psk(psk) => (SendMac::Hmac(psk_direction_key(psk, dir)), RecvMac::Hmac(psk_direction_key(psk, back))),
+            Self::Pki { own, peer } => {
+                (SendMac::Ed25519(Box::new(own.signing.clone())), RecvMac::Ed25519(Box::new(*peer)))
+            }
+            Self::PoolHmac { alice_to_bob, bob_to_alice } => {
+                let (s, r) = if dir == Direction::AliceToBob {
+                    (alice_to_bob, bob_to_alice)
+                } else {
+                    (bob_to_alice, alice_to_bob)
+                };
+                (SendMac::Hmac(*s), RecvMac::Hmac(*r))
+            }
+            Self::PoolWegmanCarter { alice_to_bob, bob_to_alice } => {
+                let (s, r) = if dir == Direction::AliceToBob {
+                    (alice_to_bob, bob_to_alice)
+                } else {
+                    (bob_to_alice, alice_to_bob)
+                };
+                (SendMac::WegmanCarter(s.clone()), RecvMac::WegmanCarter(r.clone()))
+            }
+        }
+    }
+}
+
+fn psk_direction_key(psk: &[u8; PSK_LEN], dir: Direction) -> [u8; 32] {
+    let mut label = b"qkdlab v1 classical channel  ".to_vec();
+    label.push(dir.byte());
+    hmac_sha256(psk, &label)
+}
+
+enum SendMac {
+    Hmac([u8; 32]),
+    Ed25519(Box<SigningKey>),
+    WegmanCarter(WcKey),
+}
+
+enum RecvMac {
+    Hmac([u8; 32]),
+    Ed25519(Box<VerifyingKey>),
+    WegmanCarter(WcKey),
+}
+
+impl SendMac {
+    fn tag_len(&self) -> usize {
+        match self {
+            Self::Hmac(_) => TAG_LEN,
+            Self::Ed25519(_) => 64,
+            Self::WegmanCarter(_) => wegman_carter::TAG_BITS / 8,
+        }
+    }
+}
+
+impl RecvMac {
+    fn tag_len(&self) -> usize {
+        match self {
+            Self::Hmac(_) => TAG_LEN,
+            Self::Ed25519(_) => 64,
+            Self::WegmanCarter(_) => wegman_carter::TAG_BITS / 8,
+        }
+    }
+}
+
+/// What authentication cost so far, as reported.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AuthStats {
+    /// Frames this side sealed.
+    pub frames_sent: u64,
+    /// Frames this side accepted.
+    pub frames_received: u64,
+    /// Tag bits this side transmitted.
+    pub tag_bits_sent: u64,
+    /// Pool bits this side's tags consumed (Wegman-Carter pads, sent and checked).
+    pub pad_bits_used: u64,
+    /// Summed forgery probability of the frames this side accepted (information-theoretic
+    /// tags only; 0 for computational ones).
+    pub epsilon: f64,
+}
+
+/// One side's end of the authenticated classical channel.
+pub struct Channel {
+    send: SendMac,
+    recv: RecvMac,
+    send_dir: Direction,
+    send_seq: u32,
+    recv_seq: u32,
+    stats: AuthStats,
+}
+
+impl Channel {
+    /// The end that sends in `send_dir`.
+    pub fn new(credential: &Credential, send_dir: Direction) -> Self {
+        let (send, recv) = credential.ends(send_dir);
+        Self { send, recv, send_dir, send_seq: 0, recv_seq: 0, stats: AuthStats::default() }
+    }
+
+    /// Costs so far.
+    pub fn stats(&self) -> &AuthStats {
+        &self.stats
+    }
+
+    /// Pad bits left in the Wegman-Carter pools, as `(sending, receiving)`.
+    pub fn pads_left(&self) -> Option<(KeyPool, KeyPool)> {
+        match (&self.send, &self.recv) {
+            (SendMac::WegmanCarter(s), RecvMac::WegmanCarter(r)) => Some((s.pad.clone(), r.pad.clone())),
+            _ => None,
+        }
+    }
+
+    /// Encodes and tags `msg` as the next frame in this side's direction. Fails only when the
+    /// Wegman-Carter pool has no pad left.
+    pub fn seal(&mut self, msg: &Msg) -> Result<Vec<u8>, Error> {
+        let payload = msg.encode_payload();
+        let len = u32::try_from(payload.len()).expect("payloads are bounded far below 4 GiB by MAX_PULSES");
+        let mut w = Writer::default();
+        w.u8(VERSION).u8(msg.type_byte()).u8(self.send_dir.byte()).u32(self.send_seq).u32(len).raw(&payload);
+        let tag_len = self.send.tag_len();
+        match &mut self.send {
+            SendMac::Hmac(key) => {
+                let tag = hmac_sha256(key, &w.0);
+                w.raw(&tag);
+            }
+            SendMac::Ed25519(key) => {
+                let sig: Signature = key.sign(&w.0);
+                w.raw(&sig.to_bytes());
+            }
+            SendMac::WegmanCarter(k) => {
+                let pad = k.pad.take_u64()?;
+                let tag = wegman_carter::poly_hash(&w.0, k.point) ^ pad;
+                w.raw(&tag.to_be_bytes());
+                self.stats.pad_bits_used += wegman_carter::TAG_BITS as u64;
+            }
+        }
+        self.send_seq += 1;
+        self.stats.frames_sent += 1;
+        self.stats.tag_bits_sent += (tag_len * 8) as u64;
+        Ok(w.0)
+    }
+
+    /// Checks a received frame's structure, tag, direction and sequence, then decodes it.
+    pub fn open(&mut self, frame: &[u8]) -> Result<Msg, Error> {
+        let tag_len = self.recv.tag_len();
+        let mut r = Reader::new(frame);
+        let version = r.u8()?;
+        if version != VERSION {
+            return Err(DecodeError::UnknownVersion(version).into());
+        }
+        let ty = r.u8()?;
+        let dir = r.u8()?;
+        let seq = r.u32()?;
+        let len = r.u32()? as usize;
+        let _payload = r.take(len)?;
+        let tag = r.take(tag_len)?;
+        r.finish()?;
+
+        let signed = &frame[..frame.len() - tag_len];
+        match &mut self.recv {
+            RecvMac::Hmac(key) => {
+                let mut mac = HmacSha256::new_from_slice(key.as_slice()).expect("HMAC accepts keys of any length");
+                mac.update(signed);
+                mac.verify_slice(tag).map_err(|_| AuthError::BadTag)?;
+            }
+            RecvMac::Ed25519(key) => {
+                let sig = Signature::from_slice(tag).map_err(|_| AuthError::BadTag)?;
+                key.verify(signed, &sig).map_err(|_| AuthError::BadTag)?;
+            }
+            RecvMac::WegmanCarter(k) => {
+                // The pad is consumed whether or not the tag matches: a forgery attempt burns it.
+                let pad = k.pad.take_u64()?;
+                self.stats.pad_bits_used += wegman_carter::TAG_BITS as u64;
+                let expected = (wegman_carter::poly_hash(signed, k.point) ^ pad).to_be_bytes();
+                if subtle_eq(&expected, tag) == 0 {
+                    return Err(AuthError::BadTag.into());
+                }
+                self.stats.epsilon += wegman_carter::epsilon(signed.len());
+            }
+        }
+        if dir != self.send_dir.reverse().byte() {
+            return Err(AuthError::WrongDirection.into());
+        }
+        if seq != self.recv_seq {
+            return Err(AuthError::Sequence { expected: self.recv_seq, got: seq }.into());
+        }
+        self.recv_seq += 1;
+        self.stats.frames_received += 1;
+        Ok(Msg::decode_payload(ty, &frame[HEADER_LEN..HEADER_LEN + len])?)
+    }
+}
+
+/// Constant-time equality of two tags (no early exit on the first differing byte).
+fn subtle_eq(a: &[u8], b: &[u8]) -> u8 {
+    if a.len() != b.len() {
+        return 0;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    u8::from(diff == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair() -> (Channel, Channel) {
+        let c = Credential::psk(&[7u8; 32]).expect("32-byte key");
+        (Channel::new(&c, Direction::AliceToBob), Channel::new(&c, Direction::BobToAlice))
+    }
+
+    #[test]
+    fn sealed_frames_open_in_order_and_replays_fail_the_sequence() {
+        let (mut a, mut b) = pair();
+        let f0 = a.seal(&Msg::Done).expect("hmac never runs dry");
+        let f1 = a.seal(&Msg::Parities(crate::bits::BitVec::zeros(3))).expect("hmac never runs dry");
+        assert_eq!(b.open(&f0), Ok(Msg::Done));
+        assert_eq!(b.open(&f0), Err(Error::Auth(AuthError::Sequence { expected: 1, got: 0 })));
+        assert!(b.open(&f1).is_ok());
+    }
+
+    #[test]
+    fn every_single_bit_flip_is_caught() {
+        let (mut a, _) = pair();
+        let f = a.seal(&Msg::Reconciled { hash_key: [1, 2], tag: [3, 4] }).expect("hmac never runs dry");
+        for i in 0..f.len() * 8 {
+            let (_, mut b) = pair();
+            let mut g = f.clone();
+            g[i / 8] ^= 0x80 >> (i % 8);
+            let e = b.open(&g).expect_err("a flipped bit must not pass");
+            assert!(matches!(e, Error::Auth(AuthError::BadTag) | Error::Decode(_)), "bit {i}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn reflected_frames_are_refused() {
+        let (mut a, _) = pair();
+        let (mut a2, _) = pair();
+        let f = a.seal(&Msg::Done).expect("hmac never runs dry");
+        assert_eq!(a2.open(&f), Err(Error::Auth(AuthError::BadTag)));
+    }
+
+    #[test]
+    fn psk_of_wrong_length_is_refused() {
+        assert!(matches!(Credential::psk(&[0u8; 16]), Err(Error::InvalidParameter { field: "psk", .. })));
+    }
+}

@@ -1,0 +1,254 @@
+//! Key delivery in the shape of ETSI GS QKD 014 V1.1.1 ("Protocol and data format of REST-based
+//! key delivery API"): a key management entity (KME) per site holds the keys its QKD link made
+//! and hands them to secure application entities (SAEs). The master SAE asks its KME for keys
+//! (`enc_keys`) and tells the slave SAE their ids; the slave SAE fetches the same keys from its
+//! own KME by id (`dec_keys`). A delivered key leaves the store.
+//!
+//! Both stores cut each round's key material into blocks of `key_size` bits in the same order,
+//! and name each block with a UUID derived from public data (the round's label and the block's
+//! index), so the two sites agree on every id without talking.
+
+use std::collections::VecDeque;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::bits::BitVec;
+
+/// A store's fixed description.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyStoreConfig {
+    /// This KME's id.
+    pub source_kme_id: String,
+    /// The peer KME's id.
+    pub target_kme_id: String,
+    /// The SAE that requests keys (`enc_keys`).
+    pub master_sae_id: String,
+    /// The SAE that fetches them by id (`dec_keys`).
+    pub slave_sae_id: String,
+    /// Bits per key (a multiple of 8).
+    pub key_size: usize,
+    /// Most keys the store holds; material beyond it is dropped.
+    pub max_key_count: usize,
+    /// Most keys per `enc_keys` request.
+    pub max_key_per_request: usize,
+}
+
+impl Default for KeyStoreConfig {
+    fn default() -> Self {
+        Self {
+            source_kme_id: "KME_A".into(),
+            target_kme_id: "KME_B".into(),
+            master_sae_id: "SAE_A".into(),
+            slave_sae_id: "SAE_B".into(),
+            key_size: 256,
+            max_key_count: 100_000,
+            max_key_per_request: 128,
+        }
+    }
+}
+
+/// The spec's Status data format (section 6.1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[allow(non_snake_case, missing_docs)]
+pub struct Status {
+    pub source_KME_ID: String,
+    pub target_KME_ID: String,
+    pub master_SAE_ID: String,
+    pub slave_SAE_ID: String,
+    pub key_size: usize,
+    pub stored_key_count: usize,
+    pub max_key_count: usize,
+    pub max_key_per_request: usize,
+    pub max_key_size: usize,
+    pub min_key_size: usize,
+    pub max_SAE_ID_count: usize,
+}
+
+/// One key of a Key container (section 6.3): UUID id and base64 key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[allow(non_snake_case, missing_docs)]
+pub struct Key {
+    pub key_ID: String,
+    pub key: String,
+}
+
+/// The spec's Key container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyContainer {
+    /// The keys.
+    pub keys: Vec<Key>,
+}
+
+/// The spec's Error data format (section 6.5) with its HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EtsiError {
+    /// HTTP status: 400 (bad request), 401 (unauthorized SAE), 503 (server error).
+    #[serde(skip)]
+    pub status: u16,
+    /// What went wrong.
+    pub message: String,
+    /// More about it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<serde_json::Value>,
+}
+
+fn bad_request(message: impl Into<String>, detail: serde_json::Value) -> EtsiError {
+    EtsiError { status: 400, message: message.into(), details: vec![detail] }
+}
+
+fn unauthorized(sae: &str) -> EtsiError {
+    EtsiError {
+        status: 401,
+        message: "Unauthorized".into(),
+        details: vec![serde_json::json!({ "message": format!("SAE {sae:?} is not the one this key stream is for") })],
+    }
+}
+
+/// One site's key store.
+#[derive(Debug, Clone)]
+pub struct KeyStore {
+    config: KeyStoreConfig,
+    keys: VecDeque<(String, Vec<u8>)>,
+}
+
+/// The UUID (version 4 layout) of block `index` of the material labelled `label`.
+pub fn key_id(label: &str, index: u64) -> String {
+    let mut h = Sha256::new();
+    h.update(b"qkdlab key id");
+    h.update(label.as_bytes());
+    h.update(index.to_be_bytes());
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&h.finalize()[..16]);
+    uuid::Builder::from_random_bytes(b).into_uuid().hyphenated().to_string()
+}
+
+impl KeyStore {
+    /// An empty store. `key_size` must be a positive multiple of 8.
+    pub fn new(config: KeyStoreConfig) -> Result<Self, crate::Error> {
+        if config.key_size == 0 || config.key_size % 8 != 0 {
+            return Err(crate::Error::invalid(
+                "keySize",
+                format!("must be a positive multiple of 8, got {}", config.key_size),
+            ));
+        }
+        Ok(Self { config, keys: VecDeque::new() })
+    }
+
+    /// Cuts `material` into keys of `key_size` bits (a shorter tail is dropped) and stores them
+    /// under ids derived from `label`. Returns how many keys were stored.
+    pub fn add(&mut self, material: &BitVec, label: &str) -> usize {
+        let size = self.config.key_size;
+        let mut added = 0;
+        for (i, start) in (0..material.len()).step_by(size).enumerate() {
+            if start + size > material.len() || self.keys.len() >= self.config.max_key_count {
+                break;
+            }
+            let bits = BitVec::from_bools(&(start..start + size).map(|j| material.get(j)).collect::<Vec<_>>());
+            self.keys.push_back((key_id(label, i as u64), bits.to_bytes()));
+            added += 1;
+        }
+        added
+    }
+
+    /// Keys stored.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether the store is empty.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The ids stored, in order.
+    pub fn ids(&self) -> Vec<String> {
+        self.keys.iter().map(|(id, _)| id.clone()).collect()
+    }
+
+    /// `GET /api/v1/keys/{slave_SAE_ID}/status`, asked by the master SAE.
+    pub fn status(&self, slave_sae_id: &str) -> Result<Status, EtsiError> {
+        if slave_sae_id != self.config.slave_sae_id {
+            return Err(unauthorized(slave_sae_id));
+        }
+        let c = &self.config;
+        Ok(Status {
+            source_KME_ID: c.source_kme_id.clone(),
+            target_KME_ID: c.target_kme_id.clone(),
+            master_SAE_ID: c.master_sae_id.clone(),
+            slave_SAE_ID: c.slave_sae_id.clone(),
+            key_size: c.key_size,
+            stored_key_count: self.keys.len(),
+            max_key_count: c.max_key_count,
+            max_key_per_request: c.max_key_per_request,
+            max_key_size: c.key_size,
+            min_key_size: c.key_size,
+            max_SAE_ID_count: 0,
+        })
+    }
+
+    /// `POST /api/v1/keys/{slave_SAE_ID}/enc_keys`: `number` keys (default 1) of `size` bits
+    /// (default `key_size`; this store serves only that size), removed from the store.
+    pub fn enc_keys(
+        &mut self,
+        slave_sae_id: &str,
+        number: Option<usize>,
+        size: Option<usize>,
+    ) -> Result<KeyContainer, EtsiError> {
+        if slave_sae_id != self.config.slave_sae_id {
+            return Err(unauthorized(slave_sae_id));
+        }
+        let number = number.unwrap_or(1);
+        let size = size.unwrap_or(self.config.key_size);
+        if size % 8 != 0 {
+            return Err(bad_request("size shall be a multiple of 8", serde_json::json!({ "size": size })));
+        }
+        if size != self.config.key_size {
+            return Err(bad_request(
+                format!("size shall be between min_key_size and max_key_size ({})", self.config.key_size),
+                serde_json::json!({ "size": size }),
+            ));
+        }
+        if number == 0 || number > self.config.max_key_per_request {
+            return Err(bad_request(
+                format!("number shall be between 1 and max_key_per_request ({})", self.config.max_key_per_request),
+                serde_json::json!({ "number": number }),
+            ));
+        }
+        if number > self.keys.len() {
+            return Err(bad_request(
+                "not enough key material: wait for more QKD rounds",
+                serde_json::json!({ "stored_key_count": self.keys.len(), "number": number }),
+            ));
+        }
+        Ok(KeyContainer {
+            keys: self.keys.drain(..number).map(|(id, k)| Key { key_ID: id, key: STANDARD.encode(k) }).collect(),
+        })
+    }
+
+    /// `POST /api/v1/keys/{master_SAE_ID}/dec_keys`, asked by the slave SAE: the keys with these
+    /// ids, removed from the store. Any unknown id refuses the whole request.
+    pub fn dec_keys(&mut self, master_sae_id: &str, key_ids: &[String]) -> Result<KeyContainer, EtsiError> {
+        if master_sae_id != self.config.master_sae_id {
+            return Err(unauthorized(master_sae_id));
+        }
+        if key_ids.is_empty() {
+            return Err(bad_request("key_IDs shall not be empty", serde_json::json!({})));
+        }
+        let unknown: Vec<&String> = key_ids.iter().filter(|id| !self.keys.iter().any(|(k, _)| k == *id)).collect();
+        if !unknown.is_empty() {
+            return Err(bad_request("key not found", serde_json::json!({ "key_IDs": unknown })));
+        }
+        let mut keys = Vec::with_capacity(key_ids.len());
+        for id in key_ids {
+            if let Some(pos) = self.keys.iter().position(|(k, _)| k == id) {
+                if let Some((k, bytes)) = self.keys.remove(pos) {
+                    keys.push(Key { key_ID: k, key: STANDARD.encode(bytes) });
+                }
+            }
+        }
+        Ok(KeyContainer { keys })
+    }
+}
