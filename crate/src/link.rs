@@ -167,8 +167,11 @@ pub fn run(
             // Refill both pools towards the target; a short key is shared fairly between them.
             let need = [0, 1].map(|d| config.pool_target_bits.saturating_sub(pools.alice[d].len()));
             let half = key.len() / 2;
-            let give0 =
-                if need[0] + need[1] <= key.len() { need[0] } else { need[0].min(half.max(key.len() - need[1])) };
+            let give0 = if need[0] + need[1] <= key.len() {
+                need[0]
+            } else {
+                need[0].min(half.max(key.len().saturating_sub(need[1])))
+            };
             let give1 = need[1].min(key.len() - give0);
             let mut rest = key.clone();
             for (d, give) in [give0, give1].into_iter().enumerate() {

@@ -232,3 +232,16 @@ fn the_leaked_psk_does_not_authenticate_round_two() {
     assert!(!r.rounds[1].report.ok);
     assert_eq!(r.rounds[1].report.error, Some(Error::Auth(AuthError::BadTag)));
 }
+
+#[test]
+fn a_key_shorter_than_both_pools_need_is_shared_between_them() {
+    let mut c = link_config(PoolMac::Hmac, 2);
+    c.pool_target_bits = 1 << 20;
+    let r = link::run_passive(&c, &NoClock).expect("valid config");
+    let first = &r.rounds[0];
+    let key = first.report.final_key_bits;
+    assert_eq!(first.pool_added[0] + first.pool_added[1], key);
+    assert!(first.pool_added[0].abs_diff(first.pool_added[1]) <= 1);
+    assert_eq!(first.stored_bits, 0);
+    assert!(r.rounds[1].report.ok);
+}

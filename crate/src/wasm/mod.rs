@@ -15,6 +15,8 @@ use crate::rng::Seed;
 use crate::session::{Clock, Driver, Passive, Report, SessionConfig};
 use crate::{Credential, reconciliation};
 
+mod lifecycle;
+
 /// Runs when the module loads: panics (which must not happen) show a readable stack.
 #[wasm_bindgen(start, js_name = installPanicHook)]
 pub fn install_panic_hook() {
@@ -106,10 +108,15 @@ struct EveOptions {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct AuthOptions {
     mode: String,
-    #[serde(with = "serde_bytes")]
-    psk: Vec<u8>,
+    #[serde(default, with = "serde_bytes")]
+    psk: Option<Vec<u8>>,
+    #[serde(default, with = "serde_bytes")]
+    secret_key: Option<Vec<u8>>,
+    #[serde(default, with = "serde_bytes")]
+    peer_public_key: Option<Vec<u8>>,
 }
 
 #[derive(Deserialize)]
@@ -122,18 +129,36 @@ struct Options {
     eps_sec: Option<f64>,
     eps_cor: Option<f64>,
     seed: Option<String>,
+    rounds: Option<f64>,
+    after_bootstrap: Option<String>,
+    pool_target_bits: Option<f64>,
+    pad_budget_bits: Option<f64>,
     #[serde(default)]
     channel: ChannelOptions,
     eve: Option<EveOptions>,
     auth: Option<AuthOptions>,
 }
 
-const OPTION_KEYS: &[&str] =
-    &["pulses", "batchSize", "sampleFraction", "qberThreshold", "epsSec", "epsCor", "seed", "channel", "eve", "auth"];
+const OPTION_KEYS: &[&str] = &[
+    "pulses",
+    "batchSize",
+    "sampleFraction",
+    "qberThreshold",
+    "epsSec",
+    "epsCor",
+    "seed",
+    "channel",
+    "eve",
+    "auth",
+    "rounds",
+    "afterBootstrap",
+    "poolTargetBits",
+    "padBudgetBits",
+];
 const CHANNEL_KEYS: &[&str] =
     &["lengthKm", "attenuationDbPerKm", "insertionLossDb", "errorRate", "detectorEfficiency", "darkCountProb"];
 const EVE_KEYS: &[&str] = &["interceptFraction", "basis"];
-const AUTH_KEYS: &[&str] = &["mode", "psk"];
+const AUTH_KEYS: &[&str] = &["mode", "psk", "secretKey", "peerPublicKey"];
 
 /// Refuses keys the options do not have (a typo would otherwise silently use a default).
 fn check_keys(value: &JsValue, allowed: &[&str], path: &str) -> Result<(), JsValue> {
@@ -222,12 +247,45 @@ impl Options {
         Ok(Some(eve))
     }
 
+    /// A party's own credential: a PSK, or (PKI) its secret key and the peer's pinned public key.
     fn credential(&self) -> Result<Credential, Error> {
         let auth = self.auth.as_ref().ok_or_else(|| Error::invalid("auth", "is required ({ mode: \"psk\", psk })"))?;
-        if auth.mode != "psk" {
-            return Err(Error::invalid("auth.mode", format!("must be \"psk\", got {:?}", auth.mode)));
+        match auth.mode.as_str() {
+            "psk" => Credential::psk(auth.psk.as_deref().unwrap_or_default()),
+            "pki" => {
+                let sk: [u8; 32] = auth.secret_key.as_deref().unwrap_or_default().try_into().map_err(|_| {
+                    Error::invalid("auth.secretKey", "must be a 32-byte Ed25519 secret key (Identity.secretKey)")
+                })?;
+                let pk: [u8; 32] = auth
+                    .peer_public_key
+                    .as_deref()
+                    .unwrap_or_default()
+                    .try_into()
+                    .map_err(|_| Error::invalid("auth.peerPublicKey", "must be the peer's 32-byte public key"))?;
+                let peer = ed25519_dalek::VerifyingKey::from_bytes(&pk)
+                    .map_err(|_| Error::invalid("auth.peerPublicKey", "is not a valid Ed25519 public key"))?;
+                let own = crate::auth::Identity { signing: ed25519_dalek::SigningKey::from_bytes(&sk) };
+                Ok(Credential::Pki { own: Box::new(own), peer })
+            }
+            other => Err(Error::invalid("auth.mode", format!("must be \"psk\" or \"pki\", got {other:?}"))),
         }
-        Credential::psk(&auth.psk)
+    }
+
+    /// Both sides' credentials for an in-memory run: the same PSK, or (PKI) two identities
+    /// drawn from the seed, each pinning the other.
+    fn credentials(&self, seed: &Seed) -> Result<(Credential, Credential), Error> {
+        let auth = self.auth.as_ref().ok_or_else(|| Error::invalid("auth", "is required ({ mode: \"psk\", psk })"))?;
+        if auth.mode == "pki" {
+            let a = crate::auth::Identity::from_seed(seed, "alice");
+            let b = crate::auth::Identity::from_seed(seed, "bob");
+            let (pa, pb) = (a.public(), b.public());
+            return Ok((
+                Credential::Pki { own: Box::new(a), peer: pb },
+                Credential::Pki { own: Box::new(b), peer: pa },
+            ));
+        }
+        let c = self.credential()?;
+        Ok((c.clone(), c))
     }
 
     fn seed(&self) -> Result<Seed, Error> {
@@ -237,14 +295,20 @@ impl Options {
         }
     }
 
-    fn session(&self) -> Result<SessionConfig, Error> {
-        Ok(SessionConfig {
-            protocol: self.protocol()?,
-            channel: self.channel()?,
-            eve: self.eve()?,
-            credential: self.credential()?,
-            seed: self.seed()?,
-        })
+    /// The session and Bob's credential (Alice's is the session's).
+    fn session(&self) -> Result<(SessionConfig, Credential), Error> {
+        let seed = self.seed()?;
+        let (alice, bob) = self.credentials(&seed)?;
+        Ok((
+            SessionConfig {
+                protocol: self.protocol()?,
+                channel: self.channel()?,
+                eve: self.eve()?,
+                credential: alice,
+                seed,
+            },
+            bob,
+        ))
     }
 }
 
@@ -471,8 +535,8 @@ impl Session {
     /// Sets up a session; throws on bad options.
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "SimulateOptions")] options: JsValue) -> Result<Session, JsValue> {
-        let config = parse(options)?.session().map_err(|e| js_error(&e))?;
-        let driver = Driver::new(&config).map_err(|e| js_error(&e))?;
+        let (config, bob) = parse(options)?.session().map_err(|e| js_error(&e))?;
+        let driver = Driver::with_credentials(&config, &config.credential, &bob).map_err(|e| js_error(&e))?;
         Ok(Session { driver: Some(driver), protocol: config.protocol })
     }
 
