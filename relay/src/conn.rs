@@ -39,8 +39,9 @@ struct Join {
     channel: ChannelJson,
     intercept_fraction: Option<f64>,
     basis: Option<String>,
+    /// `false`/`"off"`, `true`/`"on"` (frames pass through Eve), or `"full"` (Eve cuts the link).
     #[serde(default)]
-    mitm: bool,
+    mitm: serde_json::Value,
 }
 
 fn channel_model(c: &ChannelJson) -> ChannelModel {
@@ -172,7 +173,14 @@ fn join(
                 fraction: j.intercept_fraction.unwrap_or(0.0),
                 basis: eve_basis(j.basis.as_deref())?,
             };
-            let mitm = if j.mitm { Mitm::On } else { Mitm::Off };
+            let mitm = match &j.mitm {
+                serde_json::Value::Null | serde_json::Value::Bool(false) => Mitm::Off,
+                serde_json::Value::Bool(true) => Mitm::On,
+                serde_json::Value::String(s) if s == "off" => Mitm::Off,
+                serde_json::Value::String(s) if s == "on" => Mitm::On,
+                serde_json::Value::String(s) if s == "full" => Mitm::Full,
+                other => return Err(format!("mitm must be false, true, \"on\" or \"full\", got {other}")),
+            };
             state.rooms.join(&id, role, conn, tx.clone(), Some((attack, mitm)))?;
             id
         }

@@ -61,11 +61,17 @@ pub enum Mitm {
     Off,
     /// Classical frames pass through her tab, which may edit, drop or inject them.
     On,
+    /// She cuts everything: Alice's photons end at her detectors (she measures them as "Bob")
+    /// and Bob measures photons she sends (as "Alice"), on a second fiber; every classical frame
+    /// passes through her tab.
+    Full,
 }
 
 struct Room {
     members: HashMap<Role, (u64, UnboundedSender<Outgoing>)>,
     fiber: Fiber,
+    /// Eve-to-Bob fiber, used only when Eve cuts the link (`Mitm::Full`).
+    fiber2: Fiber,
     mitm: Mitm,
 }
 
@@ -102,7 +108,9 @@ impl Rooms {
     /// Alice opens a room with her channel model; returns the unguessable room id.
     pub fn create(&self, conn: u64, channel: ChannelModel, tx: UnboundedSender<Outgoing>) -> Result<String, Refusal> {
         let seed = Seed::from_entropy().map_err(|e| e.to_string())?;
-        let fiber = Fiber::new(channel, None, &seed).map_err(|e| e.to_string())?;
+        let fiber = Fiber::new(channel.clone(), None, &seed).map_err(|e| e.to_string())?;
+        let fiber2 =
+            Fiber::new(channel, None, &Seed::from_entropy().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
         let mut rooms = self.lock();
         if rooms.len() >= MAX_ROOMS {
             return Err(format!("the relay is full ({MAX_ROOMS} rooms); try again later"));
@@ -110,7 +118,7 @@ impl Rooms {
         let id = random_id()?;
         let mut members = HashMap::new();
         members.insert(Role::Alice, (conn, tx));
-        rooms.insert(id.clone(), Room { members, fiber, mitm: Mitm::Off });
+        rooms.insert(id.clone(), Room { members, fiber, fiber2, mitm: Mitm::Off });
         Ok(id)
     }
 
@@ -136,7 +144,9 @@ impl Rooms {
             if room.fiber.in_use() {
                 return Err("the session has already started; Eve must join before the photons fly".into());
             }
-            room.fiber.set_eve(Some(attack)).map_err(|e| e.to_string())?;
+            if mitm != Mitm::Full {
+                room.fiber.set_eve(Some(attack)).map_err(|e| e.to_string())?;
+            }
             room.mitm = mitm;
         }
         room.members.insert(role, (conn, tx));
@@ -182,33 +192,42 @@ impl Rooms {
                 let _ = tx.send(Outgoing::Binary(f));
             }
         };
+        let full = room.mitm == Mitm::Full && room.members.contains_key(&Role::Eve);
+        let kind = frame.get(1).copied();
         match (from, route) {
-            (Role::Eve, Route::Fiber) => return Err("Eve may not send photons or measurements as a party".into()),
-            (Role::Alice | Role::Bob, Route::Fiber) => {
-                if from == Role::Alice && frame.get(1) != Some(&0x01)
-                    || from == Role::Bob && frame.get(1) != Some(&0x02)
-                {
-                    return Err(format!("{} may not send this fiber frame", from.name()));
-                }
-                let out = room.fiber.handle(&frame).map_err(|e| format!("the fiber refused a frame: {e}"))?;
+            (_, Route::Fiber) => {
+                // Photons (0x01) come from a sender, measurement settings (0x02) from a receiver.
+                let (fiber_no, receiver) = match (from, kind, full) {
+                    (Role::Alice, Some(0x01), false) => (1, Role::Bob),
+                    (Role::Bob, Some(0x02), false) => (1, Role::Bob),
+                    (Role::Alice, Some(0x01), true) | (Role::Eve, Some(0x02), true) => (1, Role::Eve),
+                    (Role::Eve, Some(0x01), true) | (Role::Bob, Some(0x02), true) => (2, Role::Bob),
+                    _ => return Err(format!("{} may not send this fiber frame", from.name())),
+                };
+                let fiber = if fiber_no == 1 { &mut room.fiber } else { &mut room.fiber2 };
+                let out = fiber.handle(&frame).map_err(|e| format!("the fiber refused a frame: {e}"))?;
                 for f in out {
-                    send(room, Role::Bob, f);
+                    send(room, receiver, f);
                 }
             }
             (Role::Eve, Route::Classical) => {
-                if room.mitm != Mitm::On {
+                if room.mitm == Mitm::Off {
                     return Err("Eve is not in the middle of the classical channel".into());
                 }
-                let to = if frame.get(2) == Some(&0) { Role::Bob } else { Role::Alice };
-                send(room, to, frame);
+                let to_bob = frame.get(2) == Some(&0);
+                // Her own Hello to Bob opens a round on the second fiber.
+                if full && to_bob && kind == Some(0x10) {
+                    room.fiber2.reset();
+                }
+                send(room, if to_bob { Role::Bob } else { Role::Alice }, frame);
             }
             (_, Route::Classical) => {
                 // Alice's Hello opens a round: the fiber forgets the last round's batches.
-                if from == Role::Alice && frame.get(1) == Some(&0x10) {
+                if from == Role::Alice && kind == Some(0x10) {
                     room.fiber.reset();
                 }
                 let peer = if from == Role::Alice { Role::Bob } else { Role::Alice };
-                let to = if room.mitm == Mitm::On && room.members.contains_key(&Role::Eve) { Role::Eve } else { peer };
+                let to = if room.mitm != Mitm::Off && room.members.contains_key(&Role::Eve) { Role::Eve } else { peer };
                 send(room, to, frame);
             }
         }

@@ -218,3 +218,70 @@ async fn chat_messages_reach_the_peer_stamped_with_the_sender() {
     assert_eq!(chat["from"], "alice");
     assert_eq!(chat["ct"], "ab");
 }
+
+/// Eve with the leaked PSK cuts the link: a QKD session with each side, over two fibers.
+#[tokio::test]
+async fn eve_with_the_leaked_psk_cuts_the_link_and_alice_and_bob_get_different_keys() {
+    let url = start().await;
+    let (mut a, room) = open_room(&url, json!({ "lengthKm": 2, "errorRate": 0.02 })).await;
+    let mut e = connect(&url, json!({ "type": "join", "role": "eve", "room": room, "mitm": "full" })).await;
+    until(&mut e, "joined").await;
+    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut b, "joined").await;
+
+    let config = Config { pulses: 200_000, ..Config::default() };
+    let mut alice = Alice::new(config.clone(), &psk(), Seed::from_text("a").rng("alice")).expect("config");
+    let mut bob = Bob::new(&psk(), Seed::from_text("b").rng("bob"));
+    let mut eve_as_bob = Bob::new(&psk(), Seed::from_text("e1").rng("bob"));
+    let mut eve_as_alice = Alice::new(config, &psk(), Seed::from_text("e2").rng("alice")).expect("config");
+    for f in alice.start().expect("start") {
+        a.send(Message::binary(f)).await.expect("send");
+    }
+    let mut eve_started = false;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !(alice.is_finished() && bob.is_finished()) {
+        assert!(tokio::time::Instant::now() < deadline, "stalled: {} {}", alice.state(), bob.state());
+        let (who, msg) = tokio::select! {
+            m = a.next() => ('a', m),
+            m = b.next() => ('b', m),
+            m = e.next() => ('e', m),
+        };
+        let f = match msg {
+            Some(Ok(Message::Binary(f))) => f,
+            Some(Ok(_)) => continue,
+            other => panic!("{who} socket ended: {other:?}"),
+        };
+        match who {
+            'a' => {
+                for g in alice.handle(&f).expect("alice accepts Eve's frames") {
+                    a.send(Message::binary(g)).await.expect("send");
+                }
+            }
+            'b' => {
+                for g in bob.handle(&f).expect("bob accepts Eve's frames") {
+                    b.send(Message::binary(g)).await.expect("send");
+                }
+            }
+            _ => {
+                // Detections and Alice's frames go to her "Bob"; Bob's frames to her "Alice".
+                let to_her_bob = f[1] == 0x03 || f[2] == 0;
+                let mut out = if to_her_bob {
+                    eve_as_bob.handle(&f).expect("eve as bob")
+                } else {
+                    eve_as_alice.handle(&f).expect("eve as alice")
+                };
+                if !eve_started && f[1] == 0x10 {
+                    eve_started = true;
+                    out.extend(eve_as_alice.start().expect("eve starts towards bob"));
+                }
+                for g in out {
+                    e.send(Message::binary(g)).await.expect("send");
+                }
+            }
+        }
+    }
+    let (ka, kb) = (alice.take_key().expect("alice key"), bob.take_key().expect("bob key"));
+    assert_ne!(ka, kb, "Alice and Bob hold different keys");
+    assert_eq!(eve_as_bob.take_key(), Some(ka), "Eve shares Alice's key");
+    assert_eq!(eve_as_alice.take_key(), Some(kb), "Eve shares Bob's key");
+}
