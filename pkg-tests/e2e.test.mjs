@@ -72,7 +72,8 @@ test("two tabs grow the same key: same fingerprint, sane QBER, and a working cha
   assert.match(figures, /final key(\d+) bits/);
   await alice.fill("#chat-form input[name=text]", "hello Bob");
   await alice.click("#chat-form button");
-  await bob.waitForSelector("#chat-log li:has-text('alice: hello Bob')");
+  await bob.waitForSelector("#chat-log li:has-text('hello Bob')");
+  assert.match(await bob.textContent("#chat-log li"), /^alice \[key [0-9a-f]{8}\]: hello Bob$/);
   // A second round over the same room: both plots get a second point.
   await alice.click("#start:not([disabled])");
   for (const page of [alice, bob]) {

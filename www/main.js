@@ -1,4 +1,5 @@
-// The playground: wires the model (the wasm package and the relay) to the panels in ui/.
+// The playground: wires the model (the wasm package, the relay, the auth lifecycle) to the
+// panels in ui/.
 import init, * as qkd from "/pkg/web/qkdlab.js";
 import { readHash, writeHash } from "./ui/url.js";
 import { initSetup, initLinks } from "./ui/setup.js";
@@ -6,16 +7,19 @@ import { initStatus } from "./ui/status.js";
 import { initEve } from "./ui/eve.js";
 import { initChat } from "./ui/chat.js";
 import { initPlot } from "./ui/plot.js";
+import { initPool, showSafetyNumber } from "./ui/pool.js";
 import { RelayParty, fingerprint, plainWords } from "./model/party.js";
-import { chatKey, seal, open, AES_KEY_BITS } from "./model/chat.js";
+import { AuthLifecycle } from "./model/lifecycle.js";
+import { seal, open } from "./model/chat.js";
 
 const $ = (id) => document.getElementById(id);
 const wsUrl = () => `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
 const say = (text) => ($("role-line").textContent = text);
+const hex = (bytes) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 
-function pskBytes(hex) {
-  if (!/^[0-9a-fA-F]{64}$/.test(hex ?? "")) throw new Error("the pre-shared key must be 64 hex digits (32 bytes)");
-  return Uint8Array.from(hex.match(/../g), (h) => parseInt(h, 16));
+function fromHex(field, h, bytes = 32) {
+  if (!new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(h ?? "")) throw new Error(`${field} must be ${bytes * 2} hex digits`);
+  return Uint8Array.from(h.match(/../g), (x) => parseInt(x, 16));
 }
 
 function channelOf(v) {
@@ -25,31 +29,63 @@ function channelOf(v) {
   };
 }
 
-/** Shows the fingerprint and keys the chat with the newest verified key. */
-async function onKey(party, status, key, summary) {
-  const bits = summary.finiteKey?.length ?? key.length * 8;
-  status.done(await fingerprint(key), bits);
-  try {
-    party.aes = await chatKey(key);
-  } catch (e) {
-    party.aes = null;
-    $("chat").hidden = false;
-    $("chat-key").textContent = `No chat this round: ${e.message}.`;
-    return;
-  }
-  if (!party.chat) {
-    party.chat = initChat($("chat"), {
-      onSend: async (text) => {
-        if (!party.aes) return;
-        party.sendText(await seal(party.aes, text));
-        party.chat.add("me", text);
-      },
-    });
-    const emit = party.emit;
-    party.emit = (type, msg) =>
-      type === "chat" ? (party.aes ? open(party.aes, msg) : Promise.resolve(null)).then((t) => party.chat.add(msg.from, t)) : emit(type, msg);
-  }
-  party.chat.keyInfo(bits, AES_KEY_BITS, party.round);
+/** Everything one side (Alice or Bob) shows at the end of a round. */
+function roundView(side) {
+  const { party, status, lifecycle } = side;
+  // The chart and the pool log live across rounds, on the party.
+  const pool = () => (party.poolView ??= initPool($("pool")));
+  const plot = () => (party.plotView ??= initPlot($("plot")));
+  return {
+    async ended(msg, ok) {
+      const bits = msg.summary?.finiteKey?.length ?? 0;
+      const r = lifecycle.afterRound(ok ? msg.key : null, bits);
+      pool().round(side.mode, r, { ab: lifecycle.stores.ab.storedKeyCount, ba: lifecycle.stores.ba.storedKeyCount });
+      if (msg.summary && msg.code !== "peer_left") plot().add(msg.summary.qber, ok ? bits : 0);
+      if (ok) {
+        status.done(await fingerprint(msg.key), bits);
+        openChat(side);
+      }
+    },
+    stopped(message) {
+      pool().stopped(message);
+      status.failed("auth_pool_exhausted", message);
+    },
+    party,
+  };
+}
+
+/** The chat: each message takes a fresh key from the key store and names it by id. */
+function openChat(side) {
+  const { party, lifecycle, role } = side;
+  if (party.chatView) return;
+  const [mine, theirs, peerSae] = role === "alice" ? ["ab", "ba", "SAE_B"] : ["ba", "ab", "SAE_A"];
+  const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+  const aes = (raw) => crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+  const chat = (party.chatView = initChat($("chat"), {
+    onSend: async (text) => {
+      let k;
+      try {
+        k = lifecycle.stores[mine].encKeys(peerSae, { number: 1 }).keys[0];
+      } catch (e) {
+        return chat.add("me", `(not sent: ${e.body?.message ?? e.message})`);
+      }
+      party.sendText({ ...(await seal(await aes(b64(k.key)), text)), keyId: k.key_ID });
+      chat.add(`me [key ${k.key_ID.slice(0, 8)}]`, text);
+    },
+  }));
+  $("chat-key").textContent = "One fresh 256-bit key from the key store per message, named by its key id.";
+  const emit = party.emit;
+  party.emit = (type, msg) => {
+    if (type !== "chat") return emit(type, msg);
+    const mySae = role === "alice" ? "SAE_B" : "SAE_A"; // the master of the store that names their keys
+    let k;
+    try {
+      k = lifecycle.stores[theirs].decKeys(mySae, { key_IDs: [{ key_ID: msg.keyId }] }).keys[0];
+    } catch (e) {
+      return chat.add(msg.from, `(key ${String(msg.keyId).slice(0, 8)} unknown here: ${e.body?.message ?? e.message})`);
+    }
+    aes(b64(k.key)).then((key) => open(key, msg)).then((t) => chat.add(`${msg.from} [key ${k.key_ID.slice(0, 8)}]`, t));
+  };
 }
 
 function runAlice(hash) {
@@ -59,51 +95,68 @@ function runAlice(hash) {
     onOpenRoom: (v) => {
       let psk;
       try {
-        psk = pskBytes(v.psk);
+        psk = fromHex("the pre-shared key", v.psk);
       } catch (e) {
         return say(`Error: ${e.message}`);
       }
       writeHash(v);
       setup.disable();
-      let links;
-      let status;
-      let plot;
-      const endRound = (summary, ok) => {
-        (plot ??= initPlot($("plot"))).add(summary?.qber ?? 0, ok ? summary?.finiteKey?.length ?? 0 : 0);
-        links?.nextRound();
-      };
+      const pki = v.bootstrap === "pki";
+      const identity = pki ? new qkd.Identity() : null;
+      let bobKey = null;
+      let links, view;
+      const side = { role: "alice" };
+      side.status = null;
       const party = new RelayParty(qkd, {
         role: "alice",
         url: wsUrl(),
         onEvent: (type, msg) => {
           if (type === "joined") {
+            side.lifecycle = new AuthLifecycle(qkd, {
+              room: msg.room,
+              bootstrap: pki ? null : { mode: "psk", psk },
+            });
             links = initLinks($("links"), {
               room: msg.room,
-              psk: v.psk,
+              extra: pki ? { bootstrap: "pki", apk: hex(identity.publicKey) } : { psk: v.psk },
               onStart: () => {
                 links.started();
-                status ??= initStatus($("status"));
+                side.status ??= initStatus($("status"));
+                view ??= roundView({ ...side, party });
+                if (pki) side.lifecycle.bootstrap = { mode: "pki", secretKey: identity.secretKey, peerPublicKey: bobKey };
+                let next;
+                try {
+                  next = side.lifecycle.nextRound();
+                } catch (e) {
+                  return view.stopped(e.message);
+                }
+                side.mode = next.mode;
+                view = roundView({ ...side, party });
                 const seed = v.seed ? `${v.seed}/round ${party.round + 1}` : undefined;
                 try {
-                  party.startAlice({ pulses: Number(v.pulses), seed, auth: { mode: "psk", psk } });
+                  party.startAlice({ pulses: Number(v.pulses), seed, auth: next.auth });
                 } catch (e) {
-                  status.failed(e.code ?? "error", `Cannot start: ${e.message}`);
+                  side.status.failed(e.code ?? "error", `Cannot start: ${e.message}`);
                 }
               },
             });
-            say("Room open. Send Bob his link; Eve may join with hers before you start.");
-          } else if (type === "members") links?.members(msg.roles);
-          else if (type === "round") status?.round(msg.round);
-          else if (type === "progress") status?.progress(msg.state, msg.summary);
-          else if (type === "done") {
-            onKey(party, status, msg.key, msg.summary);
-            endRound(msg.summary, true);
-          } else if (type === "failed") {
-            (status ??= initStatus($("status"))).failed(msg.code, msg.plain, msg.message);
-            if (msg.code !== "peer_left" && msg.code !== "relay_closed") endRound(msg.summary, false);
+            say(pki ? "Room open (public-key bootstrap). Send Bob his link, then compare safety numbers." : "Room open. Send Bob his link; Eve may join with hers before you start.");
+          } else if (type === "members") links?.members(msg.roles, !pki || bobKey !== null);
+          else if (type === "status" && msg.identity && pki) {
+            bobKey = fromHex("Bob's public key", msg.identity);
+            side.status ??= initStatus($("status"));
+            showSafetyNumber($("safety"), qkd.safetyNumber(identity.publicKey, bobKey));
+            links?.members(["alice", "bob"], true);
+          } else if (type === "round") side.status?.round(msg.round);
+          else if (type === "progress") side.status?.progress(msg.state, msg.summary);
+          else if (type === "done") view.ended(msg, true).then(() => links?.nextRound());
+          else if (type === "failed") {
+            (side.status ??= initStatus($("status"))).failed(msg.code, msg.plain, msg.message);
+            if (msg.code !== "peer_left" && msg.code !== "relay_closed" && view) view.ended(msg, false).then(() => links?.nextRound());
           }
         },
       });
+      side.party = party;
       party.join({ channel: channelOf(v) }).catch((e) => say(`Error: ${e.message}`));
     },
   });
@@ -111,48 +164,82 @@ function runAlice(hash) {
 
 function runBob(hash) {
   say("You are Bob: waiting for Alice's photons.");
-  let psk;
+  const pki = hash.bootstrap === "pki";
+  let bootstrap;
+  let identity = null;
   try {
-    psk = pskBytes(hash.psk);
+    if (pki) {
+      identity = new qkd.Identity();
+      bootstrap = { mode: "pki", secretKey: identity.secretKey, peerPublicKey: fromHex("Alice's public key", hash.apk) };
+    } else {
+      bootstrap = { mode: "psk", psk: fromHex("the pre-shared key", hash.psk) };
+    }
   } catch (e) {
     return say(`Error: this link is incomplete (${e.message}). Ask Alice for a new one.`);
   }
-  const status = initStatus($("status"));
-  let plot;
+  const side = { role: "bob", status: initStatus($("status")) };
+  let view;
+  side.lifecycle = new AuthLifecycle(qkd, { room: hash.room, bootstrap });
   const party = new RelayParty(qkd, {
     role: "bob",
     url: wsUrl(),
     onEvent: (type, msg) => {
-      if (type === "joined") party.startBob({ auth: { mode: "psk", psk } });
-      else if (type === "round") status.round(msg.round);
-      else if (type === "progress") status.progress(msg.state, msg.summary);
-      else if (type === "done") {
-        onKey(party, status, msg.key, msg.summary);
-        (plot ??= initPlot($("plot"))).add(msg.summary.qber, msg.summary.finiteKey?.length ?? 0);
-      } else if (type === "failed") {
-        status.failed(msg.code, msg.plain, msg.message);
-        if (msg.summary && msg.code !== "peer_left") (plot ??= initPlot($("plot"))).add(msg.summary.qber, 0);
+      if (type === "joined") {
+        if (pki) {
+          party.sendText({ type: "status", to: "alice", identity: hex(identity.publicKey) });
+          showSafetyNumber($("safety"), qkd.safetyNumber(identity.publicKey, bootstrap.peerPublicKey));
+        }
+        party.startBob(() => {
+          const next = side.lifecycle.nextRound();
+          side.mode = next.mode;
+          view = roundView({ ...side, party });
+          return { auth: next.auth };
+        });
+      } else if (type === "round") side.status.round(msg.round);
+      else if (type === "progress") side.status.progress(msg.state, msg.summary);
+      else if (type === "done") view.ended(msg, true);
+      else if (type === "failed") {
+        side.status.failed(msg.code, msg.plain, msg.message);
+        if (msg.code === "auth_pool_exhausted") (view ?? roundView({ ...side, party })).stopped(msg.message);
+        else if (msg.code !== "peer_left" && msg.code !== "relay_closed" && view) view.ended(msg, false);
       }
     },
   });
+  side.party = party;
   party.join({ room: hash.room }).catch((e) => say(`Error: ${e.message}`));
 }
 
 function runEve(hash) {
   say("You are Eve. Choose your attack, then join before Alice starts.");
   const eve = initEve($("eve"), {
-    onJoin: ({ interceptFraction, basis, mitm }) => {
+    onJoin: ({ interceptFraction, basis, mitm, psk }) => {
       let seen = 0;
+      const recorded = [];
+      let herBob = null;
+      let herAlice = null;
+      let auth = null;
+      if (mitm === "full" || mitm === "leak") {
+        try {
+          auth = { mode: "psk", psk: fromHex("the PSK", psk) };
+        } catch (e) {
+          return eve.log(`Error: ${e.message}`);
+        }
+      }
+      if (mitm === "full") herBob = new qkd.Bob({ auth });
+      const relayMitm = mitm === "off" ? false : mitm === "full" ? "full" : true;
       const party = new RelayParty(qkd, {
         role: "eve",
         url: wsUrl(),
         onEvent: (type, msg) => {
-          if (type === "joined") eve.log(`Joined. Intercepting ${interceptFraction * 100} % of the photons; classical channel: ${mitm}.`);
+          if (type === "joined") eve.log(`Joined. Intercepting ${mitm === "full" ? 100 : interceptFraction * 100} % of the photons; classical channel: ${mitm}.`);
           else if (type === "frame") {
+            const f = msg.frame;
+            if (mitm === "full") return cutLink(f, msg.send);
             seen++;
-            let frame = msg.frame;
+            if (mitm === "leak") return leak(f, msg.send);
+            let frame = f;
             if (seen === 3 && mitm === "edit") {
-              frame = frame.slice();
+              frame = f.slice();
               frame[frame.length - 1] ^= 0x01;
               eve.log(`Edited classical frame #${seen} (${frame.length} bytes).`);
             } else if (seen === 3 && mitm === "drop") {
@@ -163,7 +250,47 @@ function runEve(hash) {
           } else if (type === "closed" && msg.reason) eve.log(`The relay closed: ${msg.reason}`);
         },
       });
-      party.join({ room: hash.room, interceptFraction, basis, mitm: mitm !== "off" }).catch((e) => eve.log(`Error: ${e.message}`));
+
+      // Two QKD sessions: as "Bob" with Alice, as "Alice" with Bob.
+      const cutLink = (f, send) => {
+        const toHerBob = f[1] === 0x03 || f[2] === 0;
+        const out = [];
+        try {
+          out.push(...(toHerBob ? herBob.handle(f) : herAlice?.handle(f) ?? []));
+        } catch (e) {
+          eve.log(`My session with ${toHerBob ? "Alice" : "Bob"} failed: ${plainWords(e.code, e.message)}`);
+        }
+        if (!herAlice && f[1] === 0x10) {
+          const pulses = Number(new DataView(f.buffer, f.byteOffset + 11, 8).getBigUint64(0));
+          herAlice = new qkd.Alice({ pulses, auth });
+          out.push(...herAlice.start());
+        }
+        out.forEach(send);
+        if (herBob?.finished && herAlice?.finished && !cutLink.done) {
+          cutLink.done = true;
+          Promise.all([fingerprint(herBob.takeKey()), fingerprint(herAlice.takeKey())]).then(([fa, fb]) =>
+            eve.guess(`I share one key with Alice (fingerprint ${fa}) and another with Bob (fingerprint ${fb}). I can read and rewrite everything they encrypt.`));
+        }
+      };
+
+      // Record round 1; when it ends, the PSK "leaks" and Eve tries the transcript.
+      const leak = (f, send) => {
+        send(f);
+        if (leak.done) return;
+        recorded.push(f);
+        if (f[1] === 0x19) {
+          leak.done = true;
+          try {
+            const r = qkd.breakLater(recorded, auth.psk);
+            fingerprint(r.guess).then((fp) =>
+              eve.guess(`The PSK leaked after round 1. It verifies all ${r.framesVerified} recorded frames, but my best guess of the round-1 key has fingerprint ${fp}: it agrees with the real key on about half the bits, like a coin toss. Later rounds are authenticated from the key pool, which the PSK does not open.`));
+          } catch (e) {
+            eve.guess(`The leaked key does not open the transcript: ${e.message}`);
+          }
+        }
+      };
+
+      party.join({ room: hash.room, interceptFraction, basis, mitm: relayMitm }).catch((e) => eve.log(`Error: ${e.message}`));
     },
   });
 }
@@ -173,7 +300,8 @@ async function runLocal(v) {
   const status = initStatus($("status"));
   const options = {
     pulses: Number(v.pulses), seed: v.seed || undefined, channel: channelOf(v),
-    eve: { interceptFraction: Number(v.interceptFraction || 0) }, auth: { mode: "psk", psk: pskBytes(v.psk) },
+    eve: { interceptFraction: Number(v.interceptFraction || 0) },
+    auth: v.bootstrap === "pki" ? { mode: "pki" } : { mode: "psk", psk: fromHex("the pre-shared key", v.psk) },
   };
   let session;
   try {

@@ -7,6 +7,7 @@ const PLAIN = {
   auth_bad_tag: "Authentication failed: a classical message was altered or forged on the way. No key.",
   auth_sequence: "Authentication failed: a classical message was replayed, reordered or dropped. No key.",
   auth_direction: "Authentication failed: a message came back reflected. No key.",
+  auth_pool_exhausted: "The authentication key pool is empty: the link stops rather than reuse key.",
   verification_failed: "The keys still differed after error correction; they were thrown away.",
   no_secret_key: "Too few bits survived for a secret key: send more pulses or lower the error rate.",
   not_enough_bits: "Too few photons were detected: send more pulses or shorten the fiber.",
@@ -55,11 +56,17 @@ export class RelayParty {
     this.#progress(true);
   }
 
-  /** Bob: ready to measure whatever arrives; each Hello after a round's end opens the next. */
-  startBob(options) {
-    this.bobOptions = options;
-    this.party = new this.qkd.Bob(options);
+  /** Bob: ready to measure whatever arrives; each Hello after a round's end opens the next.
+   * `optionsFor()` gives each round's options (its credential changes round by round). */
+  startBob(optionsFor) {
+    this.bobOptions = optionsFor;
     this.over = false;
+    try {
+      this.party = new this.qkd.Bob(optionsFor());
+    } catch (e) {
+      this.party = null;
+      return this.#fail(e.code, e.message);
+    }
     this.emit("round", { round: ++this.round });
   }
 

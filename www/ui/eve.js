@@ -7,11 +7,16 @@ export function initEve(root, { onJoin }) {
     e.preventDefault();
     const v = Object.fromEntries(new FormData(form).entries());
     form.querySelectorAll("input, select, button").forEach((el) => (el.disabled = true));
-    onJoin({ interceptFraction: Number(v.interceptFraction), basis: v.basis, mitm: v.mitm });
+    onJoin({ interceptFraction: Number(v.interceptFraction), basis: v.basis, mitm: v.mitm, psk: v.psk });
   });
   return {
     log(text) {
       log.textContent = text;
+    },
+    guess(text) {
+      const el = root.querySelector("#eve-guess");
+      el.hidden = false;
+      el.textContent = text;
     },
   };
 }

@@ -17,9 +17,9 @@ export function initSetup(root, hash, { onOpenRoom, onRunLocal }) {
   return { disable: () => form.querySelectorAll("input, button").forEach((el) => (el.disabled = true)) };
 }
 
-export function initLinks(root, { room, psk, onStart }) {
+export function initLinks(root, { room, extra, onStart }) {
   root.hidden = false;
-  const bob = linkFor({ role: "bob", room, psk });
+  const bob = linkFor({ role: "bob", room, ...extra });
   const eve = linkFor({ role: "eve", room });
   Object.assign(root.querySelector("#bob-link"), { href: bob, textContent: bob });
   Object.assign(root.querySelector("#eve-link"), { href: eve, textContent: eve });
@@ -29,9 +29,9 @@ export function initLinks(root, { room, psk, onStart }) {
     onStart();
   });
   return {
-    members(roles) {
+    members(roles, ready = true) {
       root.querySelector("#members").textContent = roles.join(", ");
-      start.disabled = !roles.includes("bob") || start.dataset.started === "1";
+      start.disabled = !roles.includes("bob") || !ready || start.dataset.started === "1";
     },
     started() {
       start.dataset.started = "1";

@@ -180,6 +180,34 @@ pub fn attack_break_later(
     Ok(obj.into())
 }
 
+/// Record now, break later, on a real transcript: `frames` are the classical frames Eve
+/// recorded (in order), `psk` the key that leaked afterwards. Returns `{ framesVerified,
+/// guess }`: how many tags the leaked key verifies, and her best guess of the final key.
+#[wasm_bindgen(js_name = breakLater, unchecked_return_type = "{ framesVerified: number; guess: Uint8Array; guessBits: number }")]
+pub fn js_break_later(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] frames: js_sys::Array,
+    psk: &[u8],
+) -> Result<JsValue, JsValue> {
+    let credential = Credential::psk(psk).map_err(|e| js_error(&e))?;
+    let mut transcript = Vec::with_capacity(frames.length() as usize);
+    for f in frames.iter() {
+        let bytes = js_sys::Uint8Array::new(&f).to_vec();
+        let dir = match bytes.get(2) {
+            Some(0) => crate::auth::Direction::AliceToBob,
+            Some(1) => crate::auth::Direction::BobToAlice,
+            _ => return Err(js_error(&Error::invalid("frames", "every frame must be a classical frame"))),
+        };
+        transcript.push((dir, bytes));
+    }
+    let seed = Seed::from_entropy().map_err(|e| js_error(&e))?;
+    let r = break_later(&transcript, &credential, &seed).map_err(|e| js_error(&e))?;
+    let obj = Object::new();
+    set(&obj, "framesVerified", (r.frames_verified as f64).into());
+    set(&obj, "guessBits", (r.guess.len() as f64).into());
+    set(&obj, "guess", js_sys::Uint8Array::from(r.guess.to_bytes().as_slice()).into());
+    Ok(obj.into())
+}
+
 /// An Ed25519 identity for the PKI bootstrap. Compare `safetyNumber(mine, theirs)` out of band.
 #[wasm_bindgen(js_name = Identity)]
 pub struct JsIdentity(Identity);

@@ -117,6 +117,10 @@ struct AuthOptions {
     secret_key: Option<Vec<u8>>,
     #[serde(default, with = "serde_bytes")]
     peer_public_key: Option<Vec<u8>>,
+    #[serde(default, with = "serde_bytes")]
+    alice_to_bob: Option<Vec<u8>>,
+    #[serde(default, with = "serde_bytes")]
+    bob_to_alice: Option<Vec<u8>>,
 }
 
 #[derive(Deserialize)]
@@ -158,7 +162,7 @@ const OPTION_KEYS: &[&str] = &[
 const CHANNEL_KEYS: &[&str] =
     &["lengthKm", "attenuationDbPerKm", "insertionLossDb", "errorRate", "detectorEfficiency", "darkCountProb"];
 const EVE_KEYS: &[&str] = &["interceptFraction", "basis"];
-const AUTH_KEYS: &[&str] = &["mode", "psk", "secretKey", "peerPublicKey"];
+const AUTH_KEYS: &[&str] = &["mode", "psk", "secretKey", "peerPublicKey", "aliceToBob", "bobToAlice"];
 
 /// Refuses keys the options do not have (a typo would otherwise silently use a default).
 fn check_keys(value: &JsValue, allowed: &[&str], path: &str) -> Result<(), JsValue> {
@@ -267,7 +271,21 @@ impl Options {
                 let own = crate::auth::Identity { signing: ed25519_dalek::SigningKey::from_bytes(&sk) };
                 Ok(Credential::Pki { own: Box::new(own), peer })
             }
-            other => Err(Error::invalid("auth.mode", format!("must be \"psk\" or \"pki\", got {other:?}"))),
+            "pool-hmac" => {
+                let key = |field, v: &Option<Vec<u8>>| -> Result<[u8; 32], Error> {
+                    v.as_deref()
+                        .unwrap_or_default()
+                        .try_into()
+                        .map_err(|_| Error::invalid(field, "must be 32 bytes taken from the key pool"))
+                };
+                Ok(Credential::PoolHmac {
+                    alice_to_bob: key("auth.aliceToBob", &auth.alice_to_bob)?,
+                    bob_to_alice: key("auth.bobToAlice", &auth.bob_to_alice)?,
+                })
+            }
+            other => {
+                Err(Error::invalid("auth.mode", format!("must be \"psk\", \"pki\" or \"pool-hmac\", got {other:?}")))
+            }
         }
     }
 
