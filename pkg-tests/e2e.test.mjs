@@ -160,3 +160,110 @@ test("local mode runs every party in one tab, and its link replays the run", asy
   assert.deepEqual([...page.errors, ...again.errors], []);
   await context.close();
 });
+
+test("a PKI bootstrap: equal safety numbers, then rounds authenticated from the key pool", async () => {
+  const context = await browser.newContext();
+  const alice = await tab(context, base);
+  await alice.fill("input[name=pulses]", "300000");
+  await alice.fill("input[name=lengthKm]", "5");
+  await alice.selectOption("select[name=bootstrap]", "pki");
+  await alice.click("#open-room");
+  await alice.waitForSelector("#bob-link[href*=room]");
+  const bobLink = await alice.getAttribute("#bob-link", "href");
+  assert.match(bobLink, /bootstrap=pki/);
+  assert.doesNotMatch(bobLink, /psk=/, "no pre-shared key in a PKI link");
+  const bob = await tab(context, bobLink);
+  await alice.waitForSelector("#safety:not([hidden])");
+  await bob.waitForSelector("#safety:not([hidden])");
+  const sa = await alice.textContent("#safety output");
+  assert.match(sa, /^(\d{5} ){9}\d{5}$/);
+  assert.equal(await bob.textContent("#safety output"), sa);
+  for (const round of [1, 2, 3]) {
+    await alice.click("#start:not([disabled])");
+    for (const page of [alice, bob]) {
+      await page.waitForSelector(`#pool[data-rounds='${round}']`, { state: "attached", timeout: 60_000 });
+    }
+    assert.equal(await bob.textContent("#fingerprint"), await alice.textContent("#fingerprint"));
+  }
+  const log = await bob.textContent("#pool-log");
+  assert.match(log, /Round 1 \(pki\)/);
+  assert.match(log, /Round 2 \(pool-hmac\).*took 256 \+ 256/);
+  assert.equal(await alice.textContent("#pool-log"), log, "same pools and stores on both sides");
+  await alice.fill("#chat-form input[name=text]", "pki hello");
+  await alice.click("#chat-form button");
+  await bob.waitForSelector("#chat-log li:has-text('pki hello')");
+  await bob.screenshot({ path: `${shots}/pki-rounds-bob.png`, fullPage: true });
+  await context.close();
+});
+
+test("Eve with the leaked PSK cuts the link: both sides get a key, but the chat fails", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink, eveLink } = await openRoom(context);
+  const psk = new URL(bobLink).hash.match(/psk=([0-9a-f]+)/)[1];
+  const eve = await tab(context, eveLink);
+  await eve.selectOption("#eve-form select[name=mitm]", "full");
+  await eve.fill("#eve-form input[name=psk]", psk);
+  await eve.click("#eve-join");
+  await eve.waitForSelector("#eve-log:has-text('Joined')");
+  const bob = await tab(context, bobLink);
+  await alice.waitForSelector("#start:not([disabled])");
+  await alice.click("#start");
+  assert.equal(await outcome(alice), "ok");
+  assert.equal(await outcome(bob), "ok");
+  const [fa, fb] = [await alice.textContent("#fingerprint"), await bob.textContent("#fingerprint")];
+  assert.notEqual(fa, fb, "Alice and Bob hold different keys");
+  await eve.waitForSelector("#eve-guess:not([hidden])");
+  const eveSays = await eve.textContent("#eve-guess");
+  assert.ok(eveSays.includes(fa) && eveSays.includes(fb), eveSays);
+  await alice.fill("#chat-form input[name=text]", "secret plans");
+  await alice.click("#chat-form button");
+  await bob.waitForSelector("#chat-log li.bad");
+  assert.match(await bob.textContent("#chat-log li.bad"), /does not decrypt/);
+  await eve.screenshot({ path: `${shots}/mitm-leaked-psk-eve.png`, fullPage: true });
+  await bob.screenshot({ path: `${shots}/mitm-leaked-psk-bob.png`, fullPage: true });
+  await context.close();
+});
+
+test("Eve cutting the link without the PSK: both sides abort on authentication", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink, eveLink } = await openRoom(context);
+  const eve = await tab(context, eveLink);
+  await eve.selectOption("#eve-form select[name=mitm]", "full");
+  await eve.fill("#eve-form input[name=psk]", "13".repeat(32));
+  await eve.click("#eve-join");
+  await eve.waitForSelector("#eve-log:has-text('Joined')");
+  const bob = await tab(context, bobLink);
+  await alice.waitForSelector("#start:not([disabled])");
+  await alice.click("#start");
+  assert.equal(await outcome(bob), "auth_bad_tag");
+  assert.equal(await outcome(alice), "auth_bad_tag");
+  assert.equal(await alice.$("#fingerprint"), null);
+  await context.close();
+});
+
+test("a PSK leaked after round 1 gives Eve's recorded transcript nothing", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink, eveLink } = await openRoom(context);
+  const psk = new URL(bobLink).hash.match(/psk=([0-9a-f]+)/)[1];
+  const eve = await tab(context, eveLink);
+  await eve.fill("#eve-form input[name=interceptFraction]", "0");
+  await eve.selectOption("#eve-form select[name=mitm]", "leak");
+  await eve.fill("#eve-form input[name=psk]", psk);
+  await eve.click("#eve-join");
+  await eve.waitForSelector("#eve-log:has-text('Joined')");
+  const bob = await tab(context, bobLink);
+  await alice.waitForSelector("#start:not([disabled])");
+  await alice.click("#start");
+  assert.equal(await outcome(alice), "ok");
+  assert.equal(await outcome(bob), "ok");
+  await eve.waitForSelector("#eve-guess:not([hidden])");
+  const text = await eve.textContent("#eve-guess");
+  assert.match(text, /verifies all \d+ recorded frames/);
+  const guess = text.match(/fingerprint ([0-9a-f ]{19})/)[1];
+  assert.notEqual(guess, await alice.textContent("#fingerprint"));
+  // Round 2 is authenticated from the pool: Eve passes frames on and the round succeeds.
+  await alice.click("#start:not([disabled])");
+  await alice.waitForSelector("#status[data-round='2'][data-outcome='ok']", { state: "attached", timeout: 60_000 });
+  await eve.screenshot({ path: `${shots}/leak-later-eve.png`, fullPage: true });
+  await context.close();
+});

@@ -131,6 +131,7 @@ function runAlice(hash) {
                   return view.stopped(e.message);
                 }
                 side.mode = next.mode;
+                side.status.auth(next.mode);
                 view = roundView({ ...side, party });
                 const seed = v.seed ? `${v.seed}/round ${party.round + 1}` : undefined;
                 try {
@@ -192,6 +193,7 @@ function runBob(hash) {
         party.startBob(() => {
           const next = side.lifecycle.nextRound();
           side.mode = next.mode;
+          side.status.auth(next.mode);
           view = roundView({ ...side, party });
           return { auth: next.auth };
         });

@@ -8,6 +8,11 @@ const STAGE_OF_STATE = {
 };
 
 const pct = (x) => `${(x * 100).toFixed(2)} %`;
+const AUTH = {
+  psk: "HMAC-SHA256 keyed by the 256-bit pre-shared key (bootstrap)",
+  pki: "Ed25519 signatures, public keys pinned by the safety number (bootstrap)",
+  "pool-hmac": "HMAC-SHA256 keyed by 2 × 256 bits taken from the key pool",
+};
 
 export function initStatus(root, { qberThreshold = 0.11 } = {}) {
   root.hidden = false;
@@ -16,6 +21,7 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
   const bar = root.querySelector("#progress");
   const figures = root.querySelector("#figures");
   const outcome = root.querySelector("#outcome");
+  let authText = AUTH.psk;
 
   const showFigures = (s) => {
     const rows = [
@@ -32,7 +38,7 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
       rows.push(["finite-key terms", `n ${f.n} − n·h(Q+μ) ${f.phaseErrorBits.toFixed(0)} − leak ${f.leakEc} − ε ${f.epsilonBits.toFixed(1)}`]);
       rows.push(["final key", `${f.length} bits (ε_sec ${f.epsSec}, ε_cor ${f.epsCor})`]);
     }
-    rows.push(["authentication", "HMAC-SHA256 with the 256-bit pre-shared key"]);
+    rows.push(["authentication", authText]);
     figures.replaceChildren(...rows.flatMap(([k, v]) => [
       Object.assign(document.createElement("dt"), { textContent: k }),
       Object.assign(document.createElement("dd"), { textContent: v }),
@@ -40,6 +46,9 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
   };
 
   return {
+    auth(mode) {
+      authText = AUTH[mode] ?? mode;
+    },
     round(n) {
       root.dataset.round = String(n);
       root.querySelector("#status-h").textContent = `Session, round ${n}`;
