@@ -1,0 +1,254 @@
+//! Parsing JS options into the core's configuration, refusing unknown keys and bad values.
+
+use js_sys::Reflect;
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+use super::type_error;
+use crate::Credential;
+use crate::error::Error;
+use crate::party::Config;
+use crate::quantum::{Basis, ChannelModel, EveBasis, InterceptResend};
+use crate::rng::Seed;
+use crate::session::SessionConfig;
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ChannelOptions {
+    length_km: Option<f64>,
+    attenuation_db_per_km: Option<f64>,
+    insertion_loss_db: Option<f64>,
+    error_rate: Option<f64>,
+    detector_efficiency: Option<f64>,
+    dark_count_prob: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EveOptions {
+    intercept_fraction: f64,
+    basis: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AuthOptions {
+    mode: String,
+    #[serde(default, with = "serde_bytes")]
+    psk: Option<Vec<u8>>,
+    #[serde(default, with = "serde_bytes")]
+    secret_key: Option<Vec<u8>>,
+    #[serde(default, with = "serde_bytes")]
+    peer_public_key: Option<Vec<u8>>,
+    #[serde(default, with = "serde_bytes")]
+    alice_to_bob: Option<Vec<u8>>,
+    #[serde(default, with = "serde_bytes")]
+    bob_to_alice: Option<Vec<u8>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct Options {
+    pulses: Option<f64>,
+    batch_size: Option<f64>,
+    sample_fraction: Option<f64>,
+    qber_threshold: Option<f64>,
+    eps_sec: Option<f64>,
+    eps_cor: Option<f64>,
+    seed: Option<String>,
+    pub(super) rounds: Option<f64>,
+    pub(super) after_bootstrap: Option<String>,
+    pub(super) pool_target_bits: Option<f64>,
+    pub(super) pad_budget_bits: Option<f64>,
+    #[serde(default)]
+    channel: ChannelOptions,
+    eve: Option<EveOptions>,
+    auth: Option<AuthOptions>,
+}
+
+const OPTION_KEYS: &[&str] = &[
+    "pulses",
+    "batchSize",
+    "sampleFraction",
+    "qberThreshold",
+    "epsSec",
+    "epsCor",
+    "seed",
+    "channel",
+    "eve",
+    "auth",
+    "rounds",
+    "afterBootstrap",
+    "poolTargetBits",
+    "padBudgetBits",
+];
+const CHANNEL_KEYS: &[&str] =
+    &["lengthKm", "attenuationDbPerKm", "insertionLossDb", "errorRate", "detectorEfficiency", "darkCountProb"];
+const EVE_KEYS: &[&str] = &["interceptFraction", "basis"];
+const AUTH_KEYS: &[&str] = &["mode", "psk", "secretKey", "peerPublicKey", "aliceToBob", "bobToAlice"];
+
+/// Refuses keys the options do not have (a typo would otherwise silently use a default).
+fn check_keys(value: &JsValue, allowed: &[&str], path: &str) -> Result<(), JsValue> {
+    if !value.is_object() {
+        return Ok(());
+    }
+    let object: &js_sys::Object = value.unchecked_ref();
+    for key in js_sys::Object::keys(object).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !allowed.contains(&key.as_str()) {
+            return Err(type_error(&format!("unknown option `{path}{key}` (known: {})", allowed.join(", "))));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn parse(options: JsValue) -> Result<Options, JsValue> {
+    if !options.is_object() {
+        return Err(type_error("options must be an object"));
+    }
+    check_keys(&options, OPTION_KEYS, "")?;
+    for (key, allowed) in [("channel", CHANNEL_KEYS), ("eve", EVE_KEYS), ("auth", AUTH_KEYS)] {
+        let nested = Reflect::get(&options, &key.into()).unwrap_or(JsValue::UNDEFINED);
+        check_keys(&nested, allowed, &format!("{key}."))?;
+    }
+    serde_wasm_bindgen::from_value(options).map_err(|e| type_error(&format!("invalid options: {e}")))
+}
+
+pub(super) fn integer(field: &'static str, v: f64, max: f64) -> Result<u64, Error> {
+    if v.is_finite() && v.fract() == 0.0 && v >= 1.0 && v <= max {
+        Ok(v as u64)
+    } else {
+        Err(Error::invalid(field, format!("must be an integer in 1..={max}, got {v}")))
+    }
+}
+
+impl Options {
+    pub(super) fn protocol(&self) -> Result<Config, Error> {
+        let d = Config::default();
+        let pulses = self.pulses.ok_or_else(|| Error::invalid("pulses", "is required"))?;
+        let c = Config {
+            pulses: integer("pulses", pulses, crate::party::MAX_PULSES as f64)?,
+            batch_size: match self.batch_size {
+                Some(b) => integer("batchSize", b, f64::from(1u32 << 24))? as u32,
+                None => d.batch_size,
+            },
+            sample_fraction: self.sample_fraction.unwrap_or(d.sample_fraction),
+            qber_threshold: self.qber_threshold.unwrap_or(d.qber_threshold),
+            eps_sec: self.eps_sec.unwrap_or(d.eps_sec),
+            eps_cor: self.eps_cor.unwrap_or(d.eps_cor),
+        };
+        c.validate()?;
+        Ok(c)
+    }
+
+    pub(super) fn channel(&self) -> Result<ChannelModel, Error> {
+        let d = ChannelModel::default();
+        let c = &self.channel;
+        let m = ChannelModel {
+            length_km: c.length_km.unwrap_or(d.length_km),
+            attenuation_db_per_km: c.attenuation_db_per_km.unwrap_or(d.attenuation_db_per_km),
+            insertion_loss_db: c.insertion_loss_db.unwrap_or(d.insertion_loss_db),
+            error_rate: c.error_rate.unwrap_or(d.error_rate),
+            detector_efficiency: c.detector_efficiency.unwrap_or(d.detector_efficiency),
+            dark_count_prob: c.dark_count_prob.unwrap_or(d.dark_count_prob),
+        };
+        m.validate()?;
+        Ok(m)
+    }
+
+    pub(super) fn eve(&self) -> Result<Option<InterceptResend>, Error> {
+        let Some(e) = &self.eve else { return Ok(None) };
+        let basis = match e.basis.as_deref() {
+            None | Some("random") => EveBasis::Random,
+            Some("rectilinear") => EveBasis::Fixed(Basis::Rectilinear),
+            Some("diagonal") => EveBasis::Fixed(Basis::Diagonal),
+            Some(other) => {
+                return Err(Error::invalid(
+                    "eve.basis",
+                    format!("must be random, rectilinear or diagonal, got {other:?}"),
+                ));
+            }
+        };
+        let eve = InterceptResend { fraction: e.intercept_fraction, basis };
+        eve.validate()?;
+        Ok(Some(eve))
+    }
+
+    /// A party's own credential: a PSK, or (PKI) its secret key and the peer's pinned public key.
+    pub(super) fn credential(&self) -> Result<Credential, Error> {
+        let auth = self.auth.as_ref().ok_or_else(|| Error::invalid("auth", "is required ({ mode: \"psk\", psk })"))?;
+        match auth.mode.as_str() {
+            "psk" => Credential::psk(auth.psk.as_deref().unwrap_or_default()),
+            "pki" => {
+                let sk: [u8; 32] = auth.secret_key.as_deref().unwrap_or_default().try_into().map_err(|_| {
+                    Error::invalid("auth.secretKey", "must be a 32-byte Ed25519 secret key (Identity.secretKey)")
+                })?;
+                let pk: [u8; 32] = auth
+                    .peer_public_key
+                    .as_deref()
+                    .unwrap_or_default()
+                    .try_into()
+                    .map_err(|_| Error::invalid("auth.peerPublicKey", "must be the peer's 32-byte public key"))?;
+                let peer = ed25519_dalek::VerifyingKey::from_bytes(&pk)
+                    .map_err(|_| Error::invalid("auth.peerPublicKey", "is not a valid Ed25519 public key"))?;
+                let own = crate::auth::Identity { signing: ed25519_dalek::SigningKey::from_bytes(&sk) };
+                Ok(Credential::Pki { own: Box::new(own), peer })
+            }
+            "pool-hmac" => {
+                let key = |field, v: &Option<Vec<u8>>| -> Result<[u8; 32], Error> {
+                    v.as_deref()
+                        .unwrap_or_default()
+                        .try_into()
+                        .map_err(|_| Error::invalid(field, "must be 32 bytes taken from the key pool"))
+                };
+                Ok(Credential::PoolHmac {
+                    alice_to_bob: key("auth.aliceToBob", &auth.alice_to_bob)?,
+                    bob_to_alice: key("auth.bobToAlice", &auth.bob_to_alice)?,
+                })
+            }
+            other => {
+                Err(Error::invalid("auth.mode", format!("must be \"psk\", \"pki\" or \"pool-hmac\", got {other:?}")))
+            }
+        }
+    }
+
+    /// Both sides' credentials for an in-memory run: the same PSK, or (PKI) two identities
+    /// drawn from the seed, each pinning the other.
+    fn credentials(&self, seed: &Seed) -> Result<(Credential, Credential), Error> {
+        let auth = self.auth.as_ref().ok_or_else(|| Error::invalid("auth", "is required ({ mode: \"psk\", psk })"))?;
+        if auth.mode == "pki" {
+            let a = crate::auth::Identity::from_seed(seed, "alice");
+            let b = crate::auth::Identity::from_seed(seed, "bob");
+            let (pa, pb) = (a.public(), b.public());
+            return Ok((
+                Credential::Pki { own: Box::new(a), peer: pb },
+                Credential::Pki { own: Box::new(b), peer: pa },
+            ));
+        }
+        let c = self.credential()?;
+        Ok((c.clone(), c))
+    }
+
+    pub(super) fn seed(&self) -> Result<Seed, Error> {
+        match &self.seed {
+            Some(s) => Ok(Seed::from_text(s)),
+            None => Seed::from_entropy(),
+        }
+    }
+
+    /// The session and Bob's credential (Alice's is the session's).
+    pub(super) fn session(&self) -> Result<(SessionConfig, Credential), Error> {
+        let seed = self.seed()?;
+        let (alice, bob) = self.credentials(&seed)?;
+        Ok((
+            SessionConfig {
+                protocol: self.protocol()?,
+                channel: self.channel()?,
+                eve: self.eve()?,
+                credential: alice,
+                seed,
+            },
+            bob,
+        ))
+    }
+}
