@@ -30,7 +30,10 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
       ["sifted bits", s.siftedBits.toLocaleString()],
       ["QBER (sample of " + s.sampleBits + ")", s.sampleBits ? `${pct(s.qber)} (abort above ${pct(qberThreshold)})` : "–"],
     ];
-    if (s.cascadePasses) rows.push(["Cascade", `k1 = ${s.cascadeFirstBlock}, ${s.cascadePasses} passes, ${s.cascadeDisclosed} parity bits disclosed`]);
+    if (s.cascadePasses) {
+      const rt = s.cascadeRoundTrips ? `, ${s.cascadeRoundTrips} round trips, ${s.cascadeCorrections} bits corrected` : "";
+      rows.push(["Cascade", `k1 = ${s.cascadeFirstBlock}, ${s.cascadePasses} passes, ${s.cascadeDisclosed} parity bits disclosed${rt}`]);
+    }
     if (s.verificationBits) rows.push(["verification", `${s.verificationBits}-bit tag, collision ≤ ${s.verificationCollision.toExponential(1)}`]);
     const f = s.finiteKey;
     if (f) {
