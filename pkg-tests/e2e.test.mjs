@@ -50,6 +50,27 @@ async function openRoom(context, { pulses = 300000, errorRate = 0.02 } = {}) {
   return { alice, bobLink: await alice.getAttribute("#bob-link", "href"), eveLink: await alice.getAttribute("#eve-link", "href") };
 }
 
+/** Eve joins with her attack: intercept fraction, classical-channel mode, and a PSK if any. */
+async function joinEve(context, eveLink, { fraction = "0", mitm = "off", psk } = {}) {
+  const eve = await tab(context, eveLink);
+  await eve.fill("#eve-form input[name=interceptFraction]", fraction);
+  await eve.selectOption("#eve-form select[name=mitm]", mitm);
+  if (psk) await eve.fill("#eve-form input[name=psk]", psk);
+  await eve.click("#eve-join");
+  await eve.waitForSelector("#eve-log:has-text('Joined')");
+  return eve;
+}
+
+/** Bob joins; Alice starts the first round. */
+async function startWithBob(context, alice, bobLink) {
+  const bob = await tab(context, bobLink);
+  await alice.waitForSelector("#start:not([disabled])");
+  await alice.click("#start");
+  return bob;
+}
+
+const pskOf = (bobLink) => new URL(bobLink).hash.match(/psk=([0-9a-f]+)/)[1];
+
 const outcome = async (page) => {
   await page.waitForSelector("#status[data-outcome]", { state: "attached", timeout: 60_000 });
   return page.getAttribute("#status", "data-outcome");
@@ -58,9 +79,7 @@ const outcome = async (page) => {
 test("two tabs grow the same key: same fingerprint, sane QBER, and a working chat", async () => {
   const context = await browser.newContext();
   const { alice, bobLink } = await openRoom(context);
-  const bob = await tab(context, bobLink);
-  await alice.waitForSelector("#start:not([disabled])");
-  await alice.click("#start");
+  const bob = await startWithBob(context, alice, bobLink);
   assert.equal(await outcome(alice), "ok");
   assert.equal(await outcome(bob), "ok");
   const fa = await alice.textContent("#fingerprint");
@@ -92,13 +111,8 @@ test("two tabs grow the same key: same fingerprint, sane QBER, and a working cha
 test("Eve intercepting every photon: both tabs show the QBER abort", async () => {
   const context = await browser.newContext();
   const { alice, bobLink, eveLink } = await openRoom(context, { errorRate: 0 });
-  const eve = await tab(context, eveLink);
-  await eve.fill("#eve-form input[name=interceptFraction]", "1");
-  await eve.click("#eve-join");
-  await eve.waitForSelector("#eve-log:has-text('Joined')");
-  const bob = await tab(context, bobLink);
-  await alice.waitForSelector("#start:not([disabled])");
-  await alice.click("#start");
+  await joinEve(context, eveLink, { fraction: "1" });
+  const bob = await startWithBob(context, alice, bobLink);
   assert.equal(await outcome(alice), "qber_too_high");
   assert.equal(await outcome(bob), "qber_too_high");
   assert.match(await bob.textContent("#outcome"), /error rate is too high/);
@@ -111,14 +125,8 @@ test("Eve intercepting every photon: both tabs show the QBER abort", async () =>
 test("Eve in the middle editing a frame: both tabs show the authentication abort and no key", async () => {
   const context = await browser.newContext();
   const { alice, bobLink, eveLink } = await openRoom(context);
-  const eve = await tab(context, eveLink);
-  await eve.fill("#eve-form input[name=interceptFraction]", "0");
-  await eve.selectOption("#eve-form select[name=mitm]", "edit");
-  await eve.click("#eve-join");
-  await eve.waitForSelector("#eve-log:has-text('Joined')");
-  const bob = await tab(context, bobLink);
-  await alice.waitForSelector("#start:not([disabled])");
-  await alice.click("#start");
+  const eve = await joinEve(context, eveLink, { mitm: "edit" });
+  const bob = await startWithBob(context, alice, bobLink);
   const codes = [await outcome(alice), await outcome(bob)];
   assert.deepEqual(codes, ["auth_bad_tag", "auth_bad_tag"]);
   assert.match(await alice.textContent("#outcome"), /Authentication failed/);
@@ -199,15 +207,8 @@ test("a PKI bootstrap: equal safety numbers, then rounds authenticated from the 
 test("Eve with the leaked PSK cuts the link: both sides get a key, but the chat fails", async () => {
   const context = await browser.newContext();
   const { alice, bobLink, eveLink } = await openRoom(context);
-  const psk = new URL(bobLink).hash.match(/psk=([0-9a-f]+)/)[1];
-  const eve = await tab(context, eveLink);
-  await eve.selectOption("#eve-form select[name=mitm]", "full");
-  await eve.fill("#eve-form input[name=psk]", psk);
-  await eve.click("#eve-join");
-  await eve.waitForSelector("#eve-log:has-text('Joined')");
-  const bob = await tab(context, bobLink);
-  await alice.waitForSelector("#start:not([disabled])");
-  await alice.click("#start");
+  const eve = await joinEve(context, eveLink, { mitm: "full", psk: pskOf(bobLink) });
+  const bob = await startWithBob(context, alice, bobLink);
   assert.equal(await outcome(alice), "ok");
   assert.equal(await outcome(bob), "ok");
   const [fa, fb] = [await alice.textContent("#fingerprint"), await bob.textContent("#fingerprint")];
@@ -227,14 +228,8 @@ test("Eve with the leaked PSK cuts the link: both sides get a key, but the chat 
 test("Eve cutting the link without the PSK: both sides abort on authentication", async () => {
   const context = await browser.newContext();
   const { alice, bobLink, eveLink } = await openRoom(context);
-  const eve = await tab(context, eveLink);
-  await eve.selectOption("#eve-form select[name=mitm]", "full");
-  await eve.fill("#eve-form input[name=psk]", "13".repeat(32));
-  await eve.click("#eve-join");
-  await eve.waitForSelector("#eve-log:has-text('Joined')");
-  const bob = await tab(context, bobLink);
-  await alice.waitForSelector("#start:not([disabled])");
-  await alice.click("#start");
+  await joinEve(context, eveLink, { mitm: "full", psk: "13".repeat(32) });
+  const bob = await startWithBob(context, alice, bobLink);
   assert.equal(await outcome(bob), "auth_bad_tag");
   assert.equal(await outcome(alice), "auth_bad_tag");
   assert.equal(await alice.$("#fingerprint"), null);
@@ -244,16 +239,8 @@ test("Eve cutting the link without the PSK: both sides abort on authentication",
 test("a PSK leaked after round 1 gives Eve's recorded transcript nothing", async () => {
   const context = await browser.newContext();
   const { alice, bobLink, eveLink } = await openRoom(context);
-  const psk = new URL(bobLink).hash.match(/psk=([0-9a-f]+)/)[1];
-  const eve = await tab(context, eveLink);
-  await eve.fill("#eve-form input[name=interceptFraction]", "0");
-  await eve.selectOption("#eve-form select[name=mitm]", "leak");
-  await eve.fill("#eve-form input[name=psk]", psk);
-  await eve.click("#eve-join");
-  await eve.waitForSelector("#eve-log:has-text('Joined')");
-  const bob = await tab(context, bobLink);
-  await alice.waitForSelector("#start:not([disabled])");
-  await alice.click("#start");
+  const eve = await joinEve(context, eveLink, { mitm: "leak", psk: pskOf(bobLink) });
+  const bob = await startWithBob(context, alice, bobLink);
   assert.equal(await outcome(alice), "ok");
   assert.equal(await outcome(bob), "ok");
   await eve.waitForSelector("#eve-guess:not([hidden])");

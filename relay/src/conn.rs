@@ -5,8 +5,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
-use qkdlab::ChannelModel;
-use qkdlab::quantum::InterceptResend;
+use qkdlab::quantum::{ChannelSpec, InterceptResend};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -18,17 +17,6 @@ use crate::room::{Mitm, Outgoing, Role, eve_basis};
 /// Close code for a policy violation (RFC 6455, 7.4.1).
 const POLICY: u16 = 1008;
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct ChannelJson {
-    length_km: Option<f64>,
-    attenuation_db_per_km: Option<f64>,
-    insertion_loss_db: Option<f64>,
-    error_rate: Option<f64>,
-    detector_efficiency: Option<f64>,
-    dark_count_prob: Option<f64>,
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Join {
@@ -36,24 +24,12 @@ struct Join {
     role: String,
     room: Option<String>,
     #[serde(default)]
-    channel: ChannelJson,
+    channel: ChannelSpec,
     intercept_fraction: Option<f64>,
     basis: Option<String>,
     /// `false`/`"off"`, `true`/`"on"` (frames pass through Eve), or `"full"` (Eve cuts the link).
     #[serde(default)]
     mitm: serde_json::Value,
-}
-
-fn channel_model(c: &ChannelJson) -> ChannelModel {
-    let d = ChannelModel::default();
-    ChannelModel {
-        length_km: c.length_km.unwrap_or(d.length_km),
-        attenuation_db_per_km: c.attenuation_db_per_km.unwrap_or(d.attenuation_db_per_km),
-        insertion_loss_db: c.insertion_loss_db.unwrap_or(d.insertion_loss_db),
-        error_rate: c.error_rate.unwrap_or(d.error_rate),
-        detector_efficiency: c.detector_efficiency.unwrap_or(d.detector_efficiency),
-        dark_count_prob: c.dark_count_prob.unwrap_or(d.dark_count_prob),
-    }
 }
 
 /// Serves one connection until it closes or breaks a limit.
@@ -161,7 +137,7 @@ fn join(
     }
     let role = Role::parse(&j.role).ok_or_else(|| format!("unknown role {:?} (alice, bob or eve)", j.role))?;
     let room = match (role, j.room) {
-        (Role::Alice, None) => state.rooms.create(conn, channel_model(&j.channel), tx.clone())?,
+        (Role::Alice, None) => state.rooms.create(conn, j.channel.model().map_err(|e| e.to_string())?, tx.clone())?,
         (Role::Alice, Some(_)) => return Err("Alice opens a new room; she does not join one".into()),
         (_, None) => return Err("a room id is required".into()),
         (Role::Bob, Some(id)) => {

@@ -34,6 +34,42 @@ impl Default for ChannelModel {
     }
 }
 
+/// A channel model as options give it (JS, JSON): camelCase, every field optional, missing
+/// fields take [`ChannelModel::default`]'s values.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChannelSpec {
+    /// Fiber length in km.
+    pub length_km: Option<f64>,
+    /// Attenuation in dB/km.
+    pub attenuation_db_per_km: Option<f64>,
+    /// Insertion loss in dB.
+    pub insertion_loss_db: Option<f64>,
+    /// Misalignment error rate.
+    pub error_rate: Option<f64>,
+    /// Detector efficiency.
+    pub detector_efficiency: Option<f64>,
+    /// Dark-count probability per gate.
+    pub dark_count_prob: Option<f64>,
+}
+
+impl ChannelSpec {
+    /// The model, defaults filled in and validated.
+    pub fn model(&self) -> Result<ChannelModel, Error> {
+        let d = ChannelModel::default();
+        let m = ChannelModel {
+            length_km: self.length_km.unwrap_or(d.length_km),
+            attenuation_db_per_km: self.attenuation_db_per_km.unwrap_or(d.attenuation_db_per_km),
+            insertion_loss_db: self.insertion_loss_db.unwrap_or(d.insertion_loss_db),
+            error_rate: self.error_rate.unwrap_or(d.error_rate),
+            detector_efficiency: self.detector_efficiency.unwrap_or(d.detector_efficiency),
+            dark_count_prob: self.dark_count_prob.unwrap_or(d.dark_count_prob),
+        };
+        m.validate()?;
+        Ok(m)
+    }
+}
+
 impl ChannelModel {
     /// Refuses NaN, negative lengths or losses, and probabilities outside their ranges.
     pub fn validate(&self) -> Result<(), Error> {

@@ -13,7 +13,7 @@ mod fiber;
 mod source;
 
 pub use bernoulli::fill_bernoulli;
-pub use channel::ChannelModel;
+pub use channel::{ChannelModel, ChannelSpec};
 pub use detector::{Detections, detect};
 pub use eve::{EveBasis, EveRecord, InterceptResend};
 pub use fiber::{Fiber, FiberStats, MAX_PENDING_BATCHES};

@@ -8,20 +8,9 @@ use super::type_error;
 use crate::Credential;
 use crate::error::Error;
 use crate::party::Config;
-use crate::quantum::{Basis, ChannelModel, EveBasis, InterceptResend};
+use crate::quantum::{Basis, ChannelModel, ChannelSpec, EveBasis, InterceptResend};
 use crate::rng::Seed;
 use crate::session::SessionConfig;
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct ChannelOptions {
-    length_km: Option<f64>,
-    attenuation_db_per_km: Option<f64>,
-    insertion_loss_db: Option<f64>,
-    error_rate: Option<f64>,
-    detector_efficiency: Option<f64>,
-    dark_count_prob: Option<f64>,
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -61,7 +50,7 @@ pub(super) struct Options {
     pub(super) pool_target_bits: Option<f64>,
     pub(super) pad_budget_bits: Option<f64>,
     #[serde(default)]
-    channel: ChannelOptions,
+    channel: ChannelSpec,
     eve: Option<EveOptions>,
     auth: Option<AuthOptions>,
 }
@@ -142,18 +131,7 @@ impl Options {
     }
 
     pub(super) fn channel(&self) -> Result<ChannelModel, Error> {
-        let d = ChannelModel::default();
-        let c = &self.channel;
-        let m = ChannelModel {
-            length_km: c.length_km.unwrap_or(d.length_km),
-            attenuation_db_per_km: c.attenuation_db_per_km.unwrap_or(d.attenuation_db_per_km),
-            insertion_loss_db: c.insertion_loss_db.unwrap_or(d.insertion_loss_db),
-            error_rate: c.error_rate.unwrap_or(d.error_rate),
-            detector_efficiency: c.detector_efficiency.unwrap_or(d.detector_efficiency),
-            dark_count_prob: c.dark_count_prob.unwrap_or(d.dark_count_prob),
-        };
-        m.validate()?;
-        Ok(m)
+        self.channel.model()
     }
 
     pub(super) fn eve(&self) -> Result<Option<InterceptResend>, Error> {
