@@ -6,7 +6,10 @@ use std::time::Duration;
 /// Largest WebSocket message (a 1e6-pulse Sift frame is about 190 KiB).
 pub const MAX_FRAME_BYTES: usize = 8 << 20;
 /// Most rooms open at once.
-pub const MAX_ROOMS: usize = 1024;
+pub const MAX_ROOMS: usize = 256;
+/// Most pulses a room's fiber holds while waiting for measurement settings (2 bits each for
+/// photons, 1 for settings): with [`MAX_ROOMS`] this bounds the fibers' memory to a few GiB.
+pub const MAX_PENDING_PULSES: usize = 1 << 24;
 /// Members of a room: Alice, Bob and at most one Eve.
 pub const MAX_MEMBERS: usize = 3;
 /// A connection that sends nothing for this long is closed.

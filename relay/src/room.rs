@@ -9,7 +9,7 @@ use qkdlab::rng::Seed;
 use qkdlab::{ChannelModel, Fiber};
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::limits::{MAX_MEMBERS, MAX_ROOMS};
+use crate::limits::{MAX_MEMBERS, MAX_PENDING_PULSES, MAX_ROOMS};
 
 /// A member's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -108,9 +108,11 @@ impl Rooms {
     /// Alice opens a room with her channel model; returns the unguessable room id.
     pub fn create(&self, conn: u64, channel: ChannelModel, tx: UnboundedSender<Outgoing>) -> Result<String, Refusal> {
         let seed = Seed::from_entropy().map_err(|e| e.to_string())?;
-        let fiber = Fiber::new(channel.clone(), None, &seed).map_err(|e| e.to_string())?;
-        let fiber2 =
-            Fiber::new(channel, None, &Seed::from_entropy().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        let fiber =
+            Fiber::new(channel.clone(), None, &seed).map_err(|e| e.to_string())?.with_pending_limit(MAX_PENDING_PULSES);
+        let fiber2 = Fiber::new(channel, None, &Seed::from_entropy().map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?
+            .with_pending_limit(MAX_PENDING_PULSES);
         let mut rooms = self.lock();
         if rooms.len() >= MAX_ROOMS {
             return Err(format!("the relay is full ({MAX_ROOMS} rooms); try again later"));

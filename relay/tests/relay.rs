@@ -239,7 +239,7 @@ async fn eve_with_the_leaked_psk_cuts_the_link_and_alice_and_bob_get_different_k
     }
     let mut eve_started = false;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while !(alice.is_finished() && bob.is_finished()) {
+    while !(alice.is_finished() && bob.is_finished() && eve_as_bob.is_finished() && eve_as_alice.is_finished()) {
         assert!(tokio::time::Instant::now() < deadline, "stalled: {} {}", alice.state(), bob.state());
         let (who, msg) = tokio::select! {
             m = a.next() => ('a', m),

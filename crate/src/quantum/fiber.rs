@@ -36,6 +36,9 @@ pub struct Fiber {
     settings: BTreeMap<u32, BitVec>,
     measured: BTreeSet<u32>,
     stats: FiberStats,
+    /// Pulses held (photons or settings) waiting for their other half, and the most allowed.
+    pending_pulses: usize,
+    max_pending_pulses: usize,
 }
 
 impl Fiber {
@@ -55,7 +58,15 @@ impl Fiber {
             settings: BTreeMap::new(),
             measured: BTreeSet::new(),
             stats: FiberStats::default(),
+            pending_pulses: 0,
+            max_pending_pulses: crate::party::MAX_PULSES as usize,
         })
+    }
+
+    /// Caps the pulses the fiber holds while waiting (a server's memory bound per room).
+    pub fn with_pending_limit(mut self, pulses: usize) -> Self {
+        self.max_pending_pulses = pulses;
+        self
     }
 
     /// Puts Eve on the fiber (or takes her off) for the photons that arrive from now on.
@@ -73,6 +84,7 @@ impl Fiber {
         self.photons.clear();
         self.settings.clear();
         self.measured.clear();
+        self.pending_pulses = 0;
     }
 
     /// Whether any photon has entered the fiber yet.
@@ -98,7 +110,12 @@ impl Fiber {
 
     /// Alice's photons enter the fiber; Eve acts on them in flight.
     pub fn photons(&mut self, mut batch: PulseBatch) -> Result<Option<Vec<u8>>, Error> {
-        self.check_new(batch.index, self.photons.contains_key(&batch.index))?;
+        self.check_new(
+            batch.index,
+            self.photons.contains_key(&batch.index),
+            batch.len(),
+            self.settings.contains_key(&batch.index),
+        )?;
         if let Some(s) = self.settings.get(&batch.index) {
             if s.len() != batch.len() {
                 return Err(Error::inconsistent("batch length between photons and measurement"));
@@ -116,7 +133,7 @@ impl Fiber {
 
     /// Bob's measurement bases for a batch.
     pub fn measure(&mut self, index: u32, bases: BitVec) -> Result<Option<Vec<u8>>, Error> {
-        self.check_new(index, self.settings.contains_key(&index))?;
+        self.check_new(index, self.settings.contains_key(&index), bases.len(), self.photons.contains_key(&index))?;
         if let Some(b) = self.photons.get(&index) {
             if b.len() != bases.len() {
                 return Err(Error::inconsistent("batch length between photons and measurement"));
@@ -126,12 +143,20 @@ impl Fiber {
         Ok(self.try_detect(index))
     }
 
-    fn check_new(&self, index: u32, duplicate: bool) -> Result<(), Error> {
+    /// Admits one half of a batch; `completes` when the other half already waits (then the
+    /// batch is measured at once and holds nothing more).
+    fn check_new(&mut self, index: u32, duplicate: bool, pulses: usize, completes: bool) -> Result<(), Error> {
         if duplicate || self.measured.contains(&index) {
             return Err(Error::inconsistent("batch index (already sent or measured)"));
         }
         if self.photons.len() + self.settings.len() >= MAX_PENDING_BATCHES {
             return Err(Error::inconsistent("number of pending batches (limit reached)"));
+        }
+        if !completes {
+            if self.pending_pulses + pulses > self.max_pending_pulses {
+                return Err(Error::inconsistent("number of pending pulses (limit reached)"));
+            }
+            self.pending_pulses += pulses;
         }
         Ok(())
     }
@@ -142,6 +167,7 @@ impl Fiber {
         }
         let batch = self.photons.remove(&index)?;
         let bases = self.settings.remove(&index)?;
+        self.pending_pulses -= batch.len();
         self.measured.insert(index);
         let d = detect(&batch, &bases, &self.model, &mut self.rng);
         self.stats.clicks += d.clicks.count_ones() as u64;
@@ -173,6 +199,18 @@ mod tests {
         f.reset();
         assert_eq!(f.handle(&FiberMsg::Photons(batch).encode()).map(|v| v.len()), Ok(0));
         assert_eq!(f.handle(&measure).map(|v| v.len()), Ok(1));
+    }
+
+    #[test]
+    fn pulses_waiting_beyond_the_limit_are_refused() {
+        let mut f = fiber().with_pending_limit(1000);
+        let mut rng = Seed::from_text("src").rng("alice");
+        let source = Source::default();
+        assert!(f.handle(&FiberMsg::Photons(source.prepare(0, 640, &mut rng)).encode()).is_ok());
+        assert!(matches!(f.handle(&FiberMsg::Photons(source.prepare(1, 640, &mut rng)).encode()), Err(Error::Peer(_))));
+        // Measuring batch 0 frees its room.
+        f.handle(&FiberMsg::Measure { index: 0, bases: BitVec::zeros(640) }.encode()).expect("measured");
+        assert!(f.handle(&FiberMsg::Photons(source.prepare(1, 640, &mut rng)).encode()).is_ok());
     }
 
     #[test]
