@@ -80,6 +80,8 @@ test("Wegman-Carter rounds spend a pad per frame and report epsilon", () => {
   assert.equal(second.mode, "pool-wegman-carter");
   assert.equal(second.ok, true, JSON.stringify(second.report.error));
   assert.ok(second.report.auth.tagBits === 64 * second.report.auth.frames);
+  assert.equal(second.report.auth.padBitsUsed, 64 * second.report.auth.frames);
+  assert.ok(second.report.auth.epsilon > 0 && second.report.auth.epsilon < 1e-14);
 });
 
 test("an empty pool stops the link with a clear error", () => {

@@ -75,7 +75,7 @@ export interface Report {
   ok: boolean; qber: number; qberBound: number; pulses: number; clicks: number; intercepted: number;
   siftedBits: number; sampleBits: number; finalKeyBits: number; keyAlice?: Uint8Array; keyBob?: Uint8Array;
   leakedBits: number; disclosed: { estimation: number; reconciliation: number; verification: number };
-  authBitsUsed: number; auth: { mode: string; frames: number; tagBits: number; keyBitsUsed: number };
+  authBitsUsed: number; auth: { mode: string; frames: number; tagBits: number; keyBitsUsed: number; padBitsUsed: number; epsilon: number };
   roundTrips: number; cascade: { firstBlock: number; passes: number; corrections: number; roundTrips: number };
   finiteKey?: FiniteKeyTerms; epsSec: number; epsCor: number; stages: { name: string; ms: number }[];
   error?: ReportError;

@@ -99,6 +99,8 @@ mod serde_json_like {
         pub frames: u64,
         pub tag_bits: u64,
         pub key_bits_used: u64,
+        pub pad_bits_used: u64,
+        pub epsilon: f64,
     }
 
     #[derive(Serialize)]
@@ -143,6 +145,8 @@ pub(super) fn report_to_js(r: &Report, config: &Config) -> JsValue {
             frames: r.auth.frames,
             tag_bits: r.auth.tag_bits,
             key_bits_used: r.auth.key_bits_used,
+            pad_bits_used: r.auth.pad_bits_used,
+            epsilon: r.auth.epsilon,
         },
         round_trips: r.round_trips,
         cascade: serde_json_like::Cascade {
