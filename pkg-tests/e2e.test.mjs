@@ -137,6 +137,16 @@ test("Eve in the middle editing a frame: both tabs show the authentication abort
   await context.close();
 });
 
+test("Eve injecting a forged frame: both tabs show the authentication abort", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink, eveLink } = await openRoom(context);
+  await joinEve(context, eveLink, { mitm: "inject" });
+  const bob = await startWithBob(context, alice, bobLink);
+  assert.deepEqual([await outcome(alice), await outcome(bob)], ["auth_bad_tag", "auth_bad_tag"]);
+  assert.equal(await alice.$$eval("#stages progress", (bars) => bars.length), 6);
+  await context.close();
+});
+
 test("a tab closed mid-session: the other shows peer left", async () => {
   const context = await browser.newContext();
   const { alice, bobLink } = await openRoom(context, { pulses: 8000000 });

@@ -247,6 +247,12 @@ function runEve(hash) {
             } else if (seen === 3 && mitm === "drop") {
               eve.log(`Dropped classical frame #${seen}.`);
               return;
+            } else if (seen === 3 && mitm === "inject") {
+              // A forged copy with a made-up tag, ahead of the real frame.
+              const forged = f.slice();
+              crypto.getRandomValues(forged.subarray(forged.length - 32));
+              msg.send(forged);
+              eve.log(`Injected a forged frame before classical frame #${seen}.`);
             } else eve.log(`Passed ${seen} classical frames on.`);
             msg.send(frame);
           } else if (type === "closed" && msg.reason) eve.log(`The relay closed: ${msg.reason}`);

@@ -17,7 +17,16 @@ const AUTH = {
 export function initStatus(root, { qberThreshold = 0.11 } = {}) {
   root.hidden = false;
   const stages = root.querySelector("#stages");
-  stages.replaceChildren(...STAGES.map((s) => Object.assign(document.createElement("li"), { textContent: s })));
+  // One chip per stage, each with its own progress bar (indeterminate while the stage runs).
+  stages.replaceChildren(
+    ...STAGES.map((name) => {
+      const li = Object.assign(document.createElement("li"), { textContent: name });
+      const bar = Object.assign(document.createElement("progress"), { max: 1, value: 0 });
+      bar.setAttribute("aria-label", `${name} progress`);
+      li.append(bar);
+      return li;
+    }),
+  );
   const bar = root.querySelector("#progress");
   const figures = root.querySelector("#figures");
   const outcome = root.querySelector("#outcome");
@@ -63,6 +72,9 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
       const at = STAGE_OF_STATE[state] ?? 0;
       [...stages.children].forEach((li, i) => {
         li.className = i < at ? "done" : i === at ? "active" : "";
+        const bar = li.querySelector("progress");
+        if (i === at) bar.removeAttribute("value");
+        else bar.value = i < at ? 1 : 0;
       });
       bar.value = at;
       root.dataset.state = state;
