@@ -57,7 +57,14 @@ test("a static page importing the web build computes a session in headless Chrom
 import init, { simulate } from "./web/qkdlab.js";
 await init();
 const r = simulate({ pulses: 200000, seed: "browser", channel: { lengthKm: 5, errorRate: 0.02 }, auth: { mode: "psk", psk: new Uint8Array(32) } });
-document.body.dataset.result = JSON.stringify({ ok: r.ok, bits: r.finalKeyBits, same: r.keyAlice.every((b, i) => b === r.keyBob[i]) });
+const worker = new Worker("./web/worker.js", { type: "module" });
+const progress = [];
+const fromWorker = await new Promise((resolve) => {
+  worker.onmessage = ({ data }) => (data.progress ? progress.push(data.progress) : resolve(data));
+  worker.postMessage({ options: { pulses: 1000000, seed: "worker", channel: { lengthKm: 5, errorRate: 0.02 }, auth: { mode: "psk", psk: new Uint8Array(32) } } });
+});
+document.body.dataset.result = JSON.stringify({ ok: r.ok, bits: r.finalKeyBits, same: r.keyAlice.every((b, i) => b === r.keyBob[i]),
+  workerOk: fromWorker.report?.ok, workerProgress: progress.length });
 </script></body></html>`;
   const server = await serve(pkgDir, page);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -72,6 +79,8 @@ document.body.dataset.result = JSON.stringify({ ok: r.ok, bits: r.finalKeyBits, 
     assert.deepEqual(errors, []);
     assert.equal(result.ok, true);
     assert.equal(result.same, true);
+    assert.equal(result.workerOk, true, "a 1e6-pulse session in the Web Worker");
+    assert.ok(result.workerProgress > 0, "the worker reports progress");
     assert.ok(result.bits > 0);
   } finally {
     await browser.close();

@@ -17,6 +17,7 @@ wasm-bindgen "$wasm" --target nodejs --out-dir pkg/node --out-name qkdlab
 # node/ holds CommonJS; its ESM face re-exports it and offers a no-op init() so code written
 # for the browser (`await init()`) runs unchanged.
 printf '{ "type": "commonjs" }\n' > pkg/node/package.json
+cp crate/js/worker.js pkg/web/worker.js
 node scripts/package-entry.mjs pkg
 cp README.md pkg/README.md
 echo "[build] pkg/ ready ($(du -sh pkg | cut -f1))" >&2

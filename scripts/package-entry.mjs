@@ -41,6 +41,7 @@ const pkg = {
       default: "./web/qkdlab.js",
     },
     "./web": { types: "./web/qkdlab.d.ts", default: "./web/qkdlab.js" },
+    "./worker": "./web/worker.js",
     "./qkdlab_bg.wasm": "./web/qkdlab_bg.wasm",
     "./package.json": "./package.json",
   },
