@@ -14,6 +14,15 @@ wasm=target/wasm32-unknown-unknown/release/qkdlab.wasm
 rm -rf pkg
 wasm-bindgen "$wasm" --target web --out-dir pkg/web --out-name qkdlab
 wasm-bindgen "$wasm" --target nodejs --out-dir pkg/node --out-name qkdlab
+# Shrink the module with binaryen's wasm-opt from npm (Debian's older one emits a module that
+# throws at init); skipped, with a note, if it is not installed.
+if [ -x node_modules/.bin/wasm-opt ]; then
+  for f in pkg/web/qkdlab_bg.wasm pkg/node/qkdlab_bg.wasm; do
+    node_modules/.bin/wasm-opt "$f" -O --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue -o "$f"
+  done
+else
+  echo "[build] wasm-opt not installed (npm install): the module is left unoptimised" >&2
+fi
 # node/ holds CommonJS; its ESM face re-exports it and offers a no-op init() so code written
 # for the browser (`await init()`) runs unchanged.
 printf '{ "type": "commonjs" }\n' > pkg/node/package.json
