@@ -291,7 +291,7 @@ function runEve(hash) {
           try {
             const r = qkd.breakLater(recorded, auth.psk);
             fingerprint(r.guess).then((fp) =>
-              eve.guess(`The PSK leaked after round 1. It verifies all ${r.framesVerified} recorded frames, but my best guess of the round-1 key has fingerprint ${fp}: it agrees with the real key on about half the bits, like a coin toss. Later rounds are authenticated from the key pool, which the PSK does not open.`));
+              eve.guess(`The PSK leaked after round 1. It verifies all ${r.framesVerified} recorded frames, but my best guess of the round-1 key has fingerprint ${fp}. Without the photons, such a guess agrees with the real key on about half the bits, like a coin toss (the package's attackBreakLater measures it). Later rounds are authenticated from the key pool, which the PSK does not open.`));
           } catch (e) {
             eve.guess(`The leaked key does not open the transcript: ${e.message}`);
           }
