@@ -80,7 +80,7 @@ impl Clock for StdClock {
 }
 
 /// Time spent in one protocol stage.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StageTime {
     /// Stage name: quantum, sifting, estimation, reconciliation, verification, amplification.
     pub name: &'static str,
@@ -89,7 +89,7 @@ pub struct StageTime {
 }
 
 /// Bits disclosed on the public channel, per stage.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Disclosed {
     /// Sample bits (each side's), discarded from the key.
     pub estimation: u64,
@@ -100,7 +100,8 @@ pub struct Disclosed {
 }
 
 /// Authentication costs.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AuthReport {
     /// The mode (e.g. `psk-hmac-sha256`).
     pub mode: &'static str,

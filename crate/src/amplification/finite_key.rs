@@ -20,8 +20,9 @@ pub fn statistical_deviation(n: usize, k: usize, eps_sec: f64) -> f64 {
     ((n + k) / (n * k) * (k + 1.0) / k * (2.0 / eps_sec).ln()).sqrt()
 }
 
-/// Every term of the finite-key bound, as reported.
-#[derive(Debug, Clone, PartialEq)]
+/// Every term of the finite-key bound, as reported (camelCase when serialized for JS).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FiniteKey {
     /// Key bits entering privacy amplification.
     pub n: usize,

@@ -19,7 +19,8 @@ use crate::bits::BitVec;
 use crate::error::Error;
 
 /// What one side saw of the round, as far as it got. Public data only.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Summary {
     /// Pulses sent.
     pub pulses: u64,
@@ -46,6 +47,7 @@ pub struct Summary {
     /// Probability that different keys pass verification.
     pub verification_collision: f64,
     /// The finite-key terms, once computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub finite_key: Option<FiniteKey>,
 }
 

@@ -20,7 +20,7 @@ mod parties;
 mod report;
 
 use options::{Options, integer, parse};
-use report::{JsFiniteKey, report_to_js};
+use report::report_to_js;
 
 /// Runs when the module loads: panics (which must not happen) show a readable stack.
 #[wasm_bindgen(start, js_name = installPanicHook)]
@@ -233,7 +233,7 @@ pub fn finite_key(
             return Err(js_error(&Error::invalid(field, format!("must be in (0, 1), got {v}"))));
         }
     }
-    Ok(to_js(&JsFiniteKey::from(&finite_key_length(n, k, qber, leak_ec as u64, es, ec))))
+    Ok(to_js(&finite_key_length(n, k, qber, leak_ec as u64, es, ec)))
 }
 
 /// Cascade on two bit strings of `bits` bits: corrects `noisy` towards `reference` and reports

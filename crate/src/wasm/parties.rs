@@ -1,51 +1,12 @@
 //! Alice, Bob and the fiber as JS classes, for running a session over any transport.
 
 use js_sys::{Array, Reflect};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::report::JsFiniteKey;
 use super::{frames, js_error, parse, to_js};
 use crate::error::Error;
 use crate::party::{Alice, Bob};
 use crate::quantum::Fiber;
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsSummary {
-    pulses: u64,
-    clicks: u64,
-    sifted_bits: usize,
-    sample_bits: usize,
-    qber: f64,
-    cascade_first_block: usize,
-    cascade_passes: usize,
-    cascade_disclosed: u64,
-    cascade_corrections: usize,
-    cascade_round_trips: usize,
-    verification_bits: u64,
-    verification_collision: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    finite_key: Option<JsFiniteKey>,
-}
-
-fn summary_to_js(s: &crate::Summary) -> JsValue {
-    to_js(&JsSummary {
-        pulses: s.pulses,
-        clicks: s.clicks,
-        sifted_bits: s.sifted_bits,
-        sample_bits: s.sample_bits,
-        qber: s.qber,
-        cascade_first_block: s.cascade_first_block,
-        cascade_passes: s.cascade_passes,
-        cascade_disclosed: s.cascade_disclosed,
-        cascade_corrections: s.cascade_corrections,
-        cascade_round_trips: s.cascade_round_trips,
-        verification_bits: s.verification_bits,
-        verification_collision: s.verification_collision,
-        finite_key: s.finite_key.as_ref().map(JsFiniteKey::from),
-    })
-}
 
 /// The methods Alice and Bob share in JS, generated once for each.
 macro_rules! party_methods {
@@ -80,7 +41,7 @@ macro_rules! party_methods {
             /// What the party has seen so far (public numbers only), for live views.
             #[wasm_bindgen(getter, unchecked_return_type = "PartySummary")]
             pub fn summary(&self) -> JsValue {
-                summary_to_js(self.0.summary())
+                to_js(self.0.summary())
             }
 
             /// The final key, once; undefined before the end or after it was taken.
