@@ -105,10 +105,10 @@ pub fn break_later(transcript: &[(Direction, Vec<u8>)], leaked: &Credential, see
         }
     }
     let n = sifted.saturating_sub(sample);
-    if toeplitz_seed.is_empty() || n == 0 {
+    // A transcript without a key (or an inconsistent one) leaves nothing to guess.
+    let Some(m) = (toeplitz_seed.len() + 1).checked_sub(n).filter(|&m| n > 0 && m > 0) else {
         return Ok(LaterBreak { frames_verified, guess: BitVec::default() });
-    }
-    let m = toeplitz_seed.len() + 1 - n;
+    };
     let candidate = random_bits(n, &mut seed.rng("eve later"));
     Ok(LaterBreak { frames_verified, guess: toeplitz_hash(&toeplitz_seed, &candidate, m)? })
 }

@@ -245,3 +245,28 @@ fn a_key_shorter_than_both_pools_need_is_shared_between_them() {
     assert_eq!(first.stored_bits, 0);
     assert!(r.rounds[1].report.ok);
 }
+
+#[test]
+fn a_transcript_whose_seed_is_shorter_than_the_key_gives_an_empty_guess_not_a_panic() {
+    let psk = Credential::psk(&[0x42; 32]).expect("32 bytes");
+    let mut alice = Channel::new(&psk, Direction::AliceToBob);
+    let mut bob = Channel::new(&psk, Direction::BobToAlice);
+    let bits = |n: usize| qkdlab::bits::BitVec::zeros(n);
+    let transcript = vec![
+        (Direction::BobToAlice, bob.seal(&Msg::Sift { clicks: bits(8), bases: bits(8) }).expect("hmac")),
+        (
+            Direction::AliceToBob,
+            alice
+                .seal(&Msg::SiftReply {
+                    matches: qkdlab::bits::BitVec::from_bools(&[true; 8]),
+                    sample: bits(8),
+                    sample_bits: bits(0),
+                })
+                .expect("hmac"),
+        ),
+        (Direction::AliceToBob, alice.seal(&Msg::Confirm { tag: [0, 0], toeplitz_seed: bits(3) }).expect("hmac")),
+    ];
+    let eve = break_later(&transcript, &psk, &Seed::from_text("x")).expect("authentic frames");
+    assert_eq!(eve.frames_verified, 3);
+    assert!(eve.guess.is_empty());
+}
