@@ -2,10 +2,10 @@
 //! bootstrap credential *later* is harmless while holding it *during* the bootstrap is not.
 
 use crate::amplification::toeplitz_hash;
-use crate::auth::{Channel, Credential, Direction};
+use crate::auth::{Channel, Credential, Direction, session_id};
 use crate::bits::BitVec;
 use crate::error::Error;
-use crate::msgs::Msg;
+use crate::msgs::{self, Msg, Ready};
 use crate::quantum::random_bits;
 use crate::rng::Seed;
 use crate::session::{Adversary, Clock, Driver, Passive, Report, SessionConfig};
@@ -82,14 +82,37 @@ pub struct LaterBreak {
     pub guess: BitVec,
 }
 
-/// Replays a transcript with a credential that leaked after the round.
-pub fn break_later(transcript: &[(Direction, Vec<u8>)], leaked: &Credential, seed: &Seed) -> Result<LaterBreak, Error> {
-    // Eve opens Alice's frames as Bob would, and Bob's as Alice would.
-    let mut as_bob = Channel::new(leaked, Direction::BobToAlice);
-    let mut as_alice = Channel::new(leaked, Direction::AliceToBob);
+/// Replays a transcript of one round on link `link` with a credential that leaked after it.
+pub fn break_later(
+    transcript: &[(Direction, Vec<u8>)],
+    leaked: &Credential,
+    link: &str,
+    seed: &Seed,
+) -> Result<LaterBreak, Error> {
+    // Eve opens Alice's frames as Bob would, and Bob's as Alice would, once Ready and Hello
+    // told her the session id.
+    let mut ends: Option<(Channel, Channel)> = None;
+    let mut nonce_b = None;
     let (mut sifted, mut sample, mut toeplitz_seed) = (0usize, 0usize, BitVec::default());
     let mut frames_verified = 0;
     for (dir, frame) in transcript {
+        if msgs::is_ready(frame) {
+            nonce_b = Some(Ready::decode(frame)?.nonce_b);
+            continue;
+        }
+        let (as_bob, as_alice) = match &mut ends {
+            Some(e) => e,
+            None => {
+                let (Msg::Hello(o, _), Some(nb)) = (crate::auth::peek(frame)?, nonce_b) else {
+                    return Err(Error::inconsistent("transcript (it must start with Ready and Hello)"));
+                };
+                let sid = session_id(link, o.round, &o.nonce_a, &nb);
+                ends.insert((
+                    Channel::new(leaked, Direction::BobToAlice, sid),
+                    Channel::new(leaked, Direction::AliceToBob, sid),
+                ))
+            }
+        };
         let msg = match dir {
             Direction::AliceToBob => as_bob.open(frame)?,
             Direction::BobToAlice => as_alice.open(frame)?,

@@ -106,6 +106,13 @@ impl BitVec {
         (self.words[i >> 6] >> (63 - (i & 63))) & 1 == 1
     }
 
+    /// Bits `start .. end` as a new string. Panics if `end` is past the length or before
+    /// `start` (a local indexing invariant).
+    pub fn range(&self, start: usize, end: usize) -> Self {
+        assert!(start <= end && end <= self.len, "range {start}..{end} out of {}", self.len);
+        Self::from_bools(&(start..end).map(|i| self.get(i)).collect::<Vec<_>>())
+    }
+
     /// Sets bit `i` to `b`.
     #[inline]
     pub fn set(&mut self, i: usize, b: bool) {

@@ -61,6 +61,36 @@ pub enum Error {
         /// Bits needed.
         need: usize,
     },
+    /// A link-level refusal: the round's opening, lifecycle or control.
+    Link(LinkError),
+}
+
+/// Why a link endpoint refused a round or ended one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LinkError {
+    /// Alice has no fresh nonce from Bob (his Ready) to open a round with.
+    NotReady,
+    /// The round was ended from outside (a timeout, or an unauthenticated abort): what it took
+    /// from the pools is burned.
+    Aborted(String),
+    /// Bob verified the key but Alice never released it (her Commit and the next Hello say so):
+    /// Bob discards it too.
+    Uncommitted,
+    /// A Hello for a round not after the last one accepted (a replay).
+    StaleRound {
+        /// The last round accepted.
+        last: u32,
+        /// The round the Hello named.
+        got: u32,
+    },
+    /// A Hello asked for the bootstrap credential after the link committed a round, or for
+    /// another pool authentication than this side's.
+    Downgrade,
+    /// A Hello's pool positions are behind bits already used, or beyond the pool: refused.
+    PoolOutOfStep,
+    /// A round is already running.
+    Busy,
 }
 
 /// Why a frame could not be decoded.
@@ -135,6 +165,13 @@ impl Error {
             Self::Timeout { .. } => "timeout",
             Self::Entropy(_) => "entropy",
             Self::AuthPoolExhausted { .. } => "auth_pool_exhausted",
+            Self::Link(LinkError::NotReady) => "link_not_ready",
+            Self::Link(LinkError::Aborted(_)) => "aborted",
+            Self::Link(LinkError::Uncommitted) => "uncommitted",
+            Self::Link(LinkError::StaleRound { .. }) => "stale_round",
+            Self::Link(LinkError::Downgrade) => "auth_downgrade",
+            Self::Link(LinkError::PoolOutOfStep) => "pool_out_of_step",
+            Self::Link(LinkError::Busy) => "round_running",
         }
     }
 
@@ -189,6 +226,21 @@ impl fmt::Display for Error {
                 f,
                 "the authentication key pool is empty ({have} bits left, {need} needed): stopping instead of reusing key"
             ),
+            Self::Link(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotReady => write!(f, "no fresh nonce from Bob yet (his Ready): wait for Bob"),
+            Self::Aborted(why) => write!(f, "the round was ended: {why}"),
+            Self::Uncommitted => write!(f, "Alice never released this round's key, so Bob discards it too"),
+            Self::StaleRound { last, got } => write!(f, "Hello for round {got}, but round {last} was already accepted (a replay)"),
+            Self::Downgrade => write!(f, "Hello asks for another authentication than the link allows (a downgrade)"),
+            Self::PoolOutOfStep => write!(f, "Hello names authentication key bits already used or not yet made"),
+            Self::Busy => write!(f, "a round is already running"),
         }
     }
 }
@@ -234,6 +286,12 @@ impl std::error::Error for Error {}
 impl From<DecodeError> for Error {
     fn from(e: DecodeError) -> Self {
         Self::Decode(e)
+    }
+}
+
+impl From<LinkError> for Error {
+    fn from(e: LinkError) -> Self {
+        Self::Link(e)
     }
 }
 

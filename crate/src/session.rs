@@ -7,8 +7,8 @@ use crate::amplification::FiniteKey;
 use crate::auth::{Credential, Direction, KeyPool};
 use crate::bits::BitVec;
 use crate::error::Error;
-use crate::msgs::{self, Route};
-use crate::party::{Alice, Bob, Config, Summary};
+use crate::msgs::{self, Ready, Route};
+use crate::party::{Alice, Bob, Config, RoundContext, Summary};
 use crate::quantum::{ChannelModel, Fiber, InterceptResend};
 use crate::rng::Seed;
 
@@ -169,7 +169,7 @@ fn stage_of(frame: &[u8]) -> usize {
         0x13 => 2,
         0x14..=0x16 => 3,
         0x17 => 4,
-        0x18 | 0x19 => 5,
+        0x18..=0x1a => 5,
         _ => 0,
     }
 }
@@ -200,7 +200,11 @@ pub struct Driver {
     error: Option<(Error, &'static str)>,
     round_trips: usize,
     started: bool,
+    nonce_b: [u8; msgs::NONCE_LEN],
 }
+
+/// The link id of a lone session (the in-memory driver, `simulate`).
+pub const SINGLE_LINK: &str = "qkdlab single session";
 
 impl Driver {
     /// Sets up the parties and the fiber; nothing is sent yet.
@@ -211,9 +215,13 @@ impl Driver {
     /// The same, with a credential for each side (PKI: each holds its own identity).
     pub fn with_credentials(config: &SessionConfig, alice: &Credential, bob: &Credential) -> Result<Self, Error> {
         config.protocol.validate()?;
+        let mut bob_rng = config.seed.rng("bob");
+        let mut nonce_b = [0u8; msgs::NONCE_LEN];
+        rand::Rng::fill_bytes(&mut bob_rng, &mut nonce_b);
         Ok(Self {
-            alice: Alice::new(config.protocol.clone(), alice, config.seed.rng("alice"))?,
-            bob: Bob::new(bob, config.seed.rng("bob")),
+            alice: Alice::new(config.protocol.clone(), alice, RoundContext::single(SINGLE_LINK), config.seed.rng("alice"))?,
+            bob: Bob::new(bob, SINGLE_LINK, nonce_b, bob_rng),
+            nonce_b,
             fiber: Fiber::new(config.channel.clone(), config.eve.clone(), &config.seed)?,
             config: config.clone(),
             queue: VecDeque::new(),
@@ -237,15 +245,11 @@ impl Driver {
     /// Runs one turn; returns whether there is more to do.
     pub fn step(&mut self, adversary: &mut dyn Adversary, clock: &dyn Clock) -> bool {
         if !self.started {
+            // Bob's Ready opens the round; Alice's photons and Hello answer it.
             self.started = true;
-            let t = clock.now_ms();
-            let first = self.alice.start();
-            self.times[0] += clock.now_ms() - t;
-            match first {
-                Ok(frames) => dispatch(&mut self.queue, To::Alice, frames, adversary),
-                Err(e) => self.error = Some((e, "alice")),
-            }
-            return self.error.is_none();
+            let ready = Ready { nonce_b: self.nonce_b }.encode();
+            dispatch(&mut self.queue, To::Bob, vec![ready], adversary);
+            return !self.queue.is_empty();
         }
         if self.queue.is_empty() || self.error.is_some() {
             return false;

@@ -67,8 +67,10 @@ struct ParityCounter {
 
 impl Adversary for ParityCounter {
     fn on_frame(&mut self, _dir: Direction, frame: Vec<u8>) -> Vec<Vec<u8>> {
-        let payload = &frame[11..frame.len() - 32];
-        match Msg::decode_payload(frame[1], payload).expect("honest frames decode") {
+        if qkdlab::msgs::is_ready(&frame) {
+            return vec![frame];
+        }
+        match qkdlab::auth::peek(&frame).expect("honest frames decode") {
             Msg::CascadeStart { parities, .. } | Msg::Parities(parities) => self.bits += parities.len() as u64,
             _ => {}
         }

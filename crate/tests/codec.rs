@@ -4,7 +4,7 @@
 use qkdlab::auth::{Channel, Credential, Direction};
 use qkdlab::bits::BitVec;
 use qkdlab::error::{DecodeError, Error};
-use qkdlab::msgs::{FiberMsg, Msg, Params, ParityQuery};
+use qkdlab::msgs::{FiberMsg, Msg, Opening, Params, ParityQuery, Ready, RoundAuth};
 use qkdlab::quantum::{Detections, Emission, PulseBatch};
 
 fn bits(n: usize, step: usize) -> BitVec {
@@ -13,14 +13,30 @@ fn bits(n: usize, step: usize) -> BitVec {
 
 fn every_message() -> Vec<Msg> {
     vec![
-        Msg::Hello(Params {
-            pulses: 1_000_000,
-            batch_size: 65_536,
-            sample_fraction: 0.1,
-            qber_threshold: 0.11,
-            eps_sec: 1e-10,
-            eps_cor: 1e-15,
-        }),
+        Msg::Hello(
+            Opening { round: 1, nonce_a: [7; 32], auth: RoundAuth::Bootstrap, prev_committed: 0 },
+            Params {
+                pulses: 1_000_000,
+                batch_size: 65_536,
+                sample_fraction: 0.1,
+                qber_threshold: 0.11,
+                eps_sec: 1e-10,
+                eps_cor: 1e-15,
+            },
+        ),
+        Msg::Hello(
+            Opening { round: 9, nonce_a: [1; 32], auth: RoundAuth::PoolHmac { at: [512, 768] }, prev_committed: 8 },
+            Params { pulses: 64, batch_size: 64, sample_fraction: 0.5, qber_threshold: 0.5, eps_sec: 0.5, eps_cor: 0.5 },
+        ),
+        Msg::Hello(
+            Opening {
+                round: 3,
+                nonce_a: [2; 32],
+                auth: RoundAuth::PoolWegmanCarter { at: [1, 2], pad_bits: [64, 128] },
+                prev_committed: 0,
+            },
+            Params { pulses: 64, batch_size: 64, sample_fraction: 0.5, qber_threshold: 0.5, eps_sec: 0.5, eps_cor: 0.5 },
+        ),
         Msg::Sift { clicks: bits(130, 3), bases: bits(44, 2) },
         Msg::SiftReply { matches: bits(44, 5), sample: bits(9, 4), sample_bits: bits(3, 2) },
         Msg::SampleReply { sample_bits: bits(3, 1) },
@@ -33,7 +49,20 @@ fn every_message() -> Vec<Msg> {
         Msg::Reconciled { hash_key: [1, u64::MAX], tag: [0xdead_beef, 7] },
         Msg::Confirm { tag: [2, 3], toeplitz_seed: bits(1001, 3) },
         Msg::Done,
+        Msg::Commit,
     ]
+}
+
+#[test]
+fn ready_round_trips_and_refuses_truncation_and_trailing_bytes() {
+    let r = Ready { nonce_b: [0xab; 32] };
+    let f = r.encode();
+    assert_eq!(Ready::decode(&f), Ok(r));
+    assert_eq!(qkdlab::msgs::route(&f), Ok(qkdlab::msgs::Route::Classical));
+    assert_eq!(Ready::decode(&f[..f.len() - 1]), Err(DecodeError::Truncated));
+    let mut long = f.clone();
+    long.push(0);
+    assert_eq!(Ready::decode(&long), Err(DecodeError::TrailingBytes));
 }
 
 fn fiber_messages() -> Vec<FiberMsg> {
@@ -51,7 +80,7 @@ fn fiber_messages() -> Vec<FiberMsg> {
 
 fn channels() -> (Channel, Channel) {
     let c = Credential::psk(&[9; 32]).expect("32 bytes");
-    (Channel::new(&c, Direction::AliceToBob), Channel::new(&c, Direction::BobToAlice))
+    (Channel::new(&c, Direction::AliceToBob, [3; 32]), Channel::new(&c, Direction::BobToAlice, [3; 32]))
 }
 
 #[test]
@@ -136,7 +165,8 @@ fn non_zero_padding_and_non_finite_numbers_are_refused() {
     *p.last_mut().expect("one data byte") = 0x01;
     assert_eq!(Msg::decode_payload(0x16, &p), Err(DecodeError::NonZeroPadding));
     let mut hello = every_message()[0].encode_payload();
-    hello[12..20].copy_from_slice(&f64::NAN.to_bits().to_be_bytes());
+    // Opening: round 4 + nonce 32 + prev 4 + auth 1 bytes; then pulses 8, batch 4, sample fraction.
+    hello[53..61].copy_from_slice(&f64::NAN.to_bits().to_be_bytes());
     assert_eq!(Msg::decode_payload(0x10, &hello), Err(DecodeError::BadValue));
 }
 

@@ -66,13 +66,16 @@ fn a_wrong_psk_fails_authentication_on_the_first_frame() {
     // Alice and Bob with different keys: Bob cannot authenticate Hello.
     struct Rekey(qkdlab::auth::Channel);
     impl Adversary for Rekey {
-        fn on_frame(&mut self, _dir: Direction, frame: Vec<u8>) -> Vec<Vec<u8>> {
-            let msg = qkdlab::msgs::Msg::decode_payload(frame[1], &frame[11..frame.len() - 32]).expect("honest frame");
+        fn on_frame(&mut self, dir: Direction, frame: Vec<u8>) -> Vec<Vec<u8>> {
+            if dir == Direction::BobToAlice {
+                return vec![frame];
+            }
+            let msg = qkdlab::auth::peek(&frame).expect("honest frame");
             vec![self.0.seal(&msg).expect("hmac never runs dry")]
         }
     }
     let other = qkdlab::Credential::psk(&[0x43; 32]).expect("32 bytes");
-    let mut mitm = Rekey(qkdlab::auth::Channel::new(&other, Direction::AliceToBob));
+    let mut mitm = Rekey(qkdlab::auth::Channel::new(&other, Direction::AliceToBob, [0; 32]));
     config.seed = qkdlab::Seed::from_text("wrong psk");
     let r = run_with(&config, &mut mitm);
     assert_eq!(r.error, Some(Error::Auth(AuthError::BadTag)));

@@ -1,10 +1,14 @@
 //! The authenticated classical channel.
 //!
 //! Every classical frame is `version | type | direction | sequence (u32 BE) | payload length
-//! (u32 BE) | payload | tag`, and the tag covers everything before it, with a key per direction.
-//! The receiver checks the tag (in constant time), then the direction, then that the sequence
-//! number is exactly the next one: an edit or injection fails the tag, a replay, reorder or
-//! drop fails the sequence, a reflected frame fails the tag (the other direction's key).
+//! (u32 BE) | payload | tag`, and the tag covers the round's **session id** followed by
+//! everything before the tag, with a key per direction. The session id ([`session_id`]) is
+//! SHA-256 of the link id (the room), the round number and both sides' fresh nonces, so a frame
+//! or signature from another link, round or session never verifies (transcript binding in the
+//! manner of TLS 1.3's handshake context, RFC 8446 section 4.4.1). The receiver checks the tag
+//! (in constant time), then the direction, then that the sequence number is exactly the next
+//! one: an edit or injection fails the tag, a replay, reorder or drop fails the sequence, a
+//! reflected frame fails the tag (the other direction's key).
 //!
 //! Tags, by [`Credential`]:
 //! - `Psk`: HMAC-SHA256 (RFC 2104, FIPS 180-4) keyed from the pre-shared key. Computational
@@ -23,10 +27,10 @@ pub use pool::KeyPool;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 use crate::error::{AuthError, DecodeError, Error};
-use crate::msgs::{Msg, Reader, VERSION, Writer};
+use crate::msgs::{Msg, NONCE_LEN, Reader, VERSION, Writer};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -36,6 +40,46 @@ pub const TAG_LEN: usize = 32;
 pub const PSK_LEN: usize = 32;
 /// Header bytes before the payload: version, type, direction, sequence, length.
 pub const HEADER_LEN: usize = 11;
+/// Longest classical frame a receiver accepts, in bytes: a Sift of the most pulses a round may
+/// have (two bit strings of up to 2^28 bits) plus headroom. Wegman-Carter's forgery bound is
+/// charged on this length, whatever the received frame's length.
+pub const MAX_FRAME_LEN: usize = (1 << 26) + 1024;
+/// Bytes of a session id.
+pub const SESSION_ID_LEN: usize = 32;
+
+/// The session id every tag of a round covers:
+/// `SHA-256("qkdlab session id v1" | len(link) u32 | link | round u32 | nonce_a | nonce_b)`.
+pub fn session_id(
+    link: &str,
+    round: u32,
+    nonce_a: &[u8; NONCE_LEN],
+    nonce_b: &[u8; NONCE_LEN],
+) -> [u8; SESSION_ID_LEN] {
+    let mut h = Sha256::new();
+    h.update(b"qkdlab session id v1");
+    h.update((link.len() as u32).to_be_bytes());
+    h.update(link.as_bytes());
+    h.update(round.to_be_bytes());
+    h.update(nonce_a);
+    h.update(nonce_b);
+    h.finalize().into()
+}
+
+/// Reads a classical frame's message without checking its tag. Only for choosing the key a tag
+/// is checked with (Bob reads Hello's opening this way); never act on what it returns before
+/// [`Channel::open`] accepted the frame.
+pub fn peek(frame: &[u8]) -> Result<Msg, Error> {
+    let mut r = Reader::new(frame);
+    let version = r.u8()?;
+    if version != VERSION {
+        return Err(DecodeError::UnknownVersion(version).into());
+    }
+    let ty = r.u8()?;
+    let _dir = r.u8()?;
+    let _seq = r.u32()?;
+    let len = r.u32()? as usize;
+    Ok(Msg::decode_payload(ty, r.take(len)?)?)
+}
 
 /// HMAC-SHA256 of `message` under `key` (any key length, per RFC 2104).
 pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
@@ -132,11 +176,12 @@ impl Credential {
         }
     }
 
-    /// Secret key bits this credential puts at stake when a round starts (the bootstrap PSK,
-    /// the pool's HMAC keys and hash points; Wegman-Carter pad bits are counted as used).
+    /// Secret key bits a round takes from the key pools when it starts (the pool's HMAC keys or
+    /// Wegman-Carter hash points; pad bits are counted as used). The bootstrap credentials
+    /// (PSK, PKI) are long-term and take nothing from the pools.
     pub fn key_bits(&self) -> u64 {
         match self {
-            Self::Psk(_) => (PSK_LEN * 8) as u64,
+            Self::Psk(_) => 0,
             Self::Pki { .. } => 0,
             Self::PoolHmac { .. } => 512,
             Self::PoolWegmanCarter { .. } => 128,
@@ -226,6 +271,7 @@ pub struct AuthStats {
 
 /// One side's end of the authenticated classical channel.
 pub struct Channel {
+    sid: [u8; SESSION_ID_LEN],
     send: SendMac,
     recv: RecvMac,
     send_dir: Direction,
@@ -235,10 +281,23 @@ pub struct Channel {
 }
 
 impl Channel {
-    /// The end that sends in `send_dir`.
-    pub fn new(credential: &Credential, send_dir: Direction) -> Self {
+    /// The end that sends in `send_dir`, for the session `sid` (see [`session_id`]).
+    pub fn new(credential: &Credential, send_dir: Direction, sid: [u8; SESSION_ID_LEN]) -> Self {
         let (send, recv) = credential.ends(send_dir);
-        Self { send, recv, send_dir, send_seq: 0, recv_seq: 0, stats: AuthStats::default() }
+        Self { sid, send, recv, send_dir, send_seq: 0, recv_seq: 0, stats: AuthStats::default() }
+    }
+
+    /// What a tag covers: the session id, then the frame up to its tag.
+    fn covered(&self, frame: &[u8]) -> Vec<u8> {
+        let mut m = Vec::with_capacity(SESSION_ID_LEN + frame.len());
+        m.extend_from_slice(&self.sid);
+        m.extend_from_slice(frame);
+        m
+    }
+
+    /// The session id every tag covers.
+    pub fn session_id(&self) -> [u8; SESSION_ID_LEN] {
+        self.sid
     }
 
     /// Costs so far.
@@ -262,18 +321,19 @@ impl Channel {
         let mut w = Writer::default();
         w.u8(VERSION).u8(msg.type_byte()).u8(self.send_dir.byte()).u32(self.send_seq).u32(len).raw(&payload);
         let tag_len = self.send.tag_len();
+        let covered = self.covered(&w.0);
         match &mut self.send {
             SendMac::Hmac(key) => {
-                let tag = hmac_sha256(key, &w.0);
+                let tag = hmac_sha256(key, &covered);
                 w.raw(&tag);
             }
             SendMac::Ed25519(key) => {
-                let sig: Signature = key.sign(&w.0);
+                let sig: Signature = key.sign(&covered);
                 w.raw(&sig.to_bytes());
             }
             SendMac::WegmanCarter(k) => {
                 let pad = k.pad.take_u64()?;
-                let tag = wegman_carter::poly_hash(&w.0, k.point) ^ pad;
+                let tag = wegman_carter::poly_hash(&covered, k.point) ^ pad;
                 w.raw(&tag.to_be_bytes());
                 self.stats.pad_bits_used += wegman_carter::TAG_BITS as u64;
             }
@@ -286,6 +346,9 @@ impl Channel {
 
     /// Checks a received frame's structure, tag, direction and sequence, then decodes it.
     pub fn open(&mut self, frame: &[u8]) -> Result<Msg, Error> {
+        if frame.len() > MAX_FRAME_LEN {
+            return Err(DecodeError::TooLarge.into());
+        }
         let tag_len = self.recv.tag_len();
         let mut r = Reader::new(frame);
         let version = r.u8()?;
@@ -300,7 +363,8 @@ impl Channel {
         let tag = r.take(tag_len)?;
         r.finish()?;
 
-        let signed = &frame[..frame.len() - tag_len];
+        let covered = self.covered(&frame[..frame.len() - tag_len]);
+        let signed = covered.as_slice();
         match &mut self.recv {
             RecvMac::Hmac(key) => {
                 let mut mac = HmacSha256::new_from_slice(key.as_slice()).expect("HMAC accepts keys of any length");
@@ -319,7 +383,9 @@ impl Channel {
                 if subtle_eq(&expected, tag) == 0 {
                     return Err(AuthError::BadTag.into());
                 }
-                self.stats.epsilon += wegman_carter::epsilon(signed.len());
+                // Charged on the longest frame this end would accept, not on the received one:
+                // a forger chooses the length.
+                self.stats.epsilon += wegman_carter::epsilon(SESSION_ID_LEN + MAX_FRAME_LEN);
             }
         }
         if dir != self.send_dir.reverse().byte() {
@@ -349,7 +415,19 @@ mod tests {
 
     fn pair() -> (Channel, Channel) {
         let c = Credential::psk(&[7u8; 32]).expect("32-byte key");
-        (Channel::new(&c, Direction::AliceToBob), Channel::new(&c, Direction::BobToAlice))
+        (Channel::new(&c, Direction::AliceToBob, [1; 32]), Channel::new(&c, Direction::BobToAlice, [1; 32]))
+    }
+
+    #[test]
+    fn a_frame_from_another_session_fails_the_tag() {
+        let c = Credential::psk(&[7u8; 32]).expect("32-byte key");
+        let sid = |round, nb: u8| session_id("room", round, &[1; 32], &[nb; 32]);
+        let f = Channel::new(&c, Direction::AliceToBob, sid(1, 2)).seal(&Msg::Done).expect("hmac never runs dry");
+        for other in [sid(2, 2), sid(1, 3), session_id("other room", 1, &[1; 32], &[2; 32])] {
+            let mut b = Channel::new(&c, Direction::BobToAlice, other);
+            assert_eq!(b.open(&f), Err(Error::Auth(AuthError::BadTag)));
+        }
+        assert_eq!(Channel::new(&c, Direction::BobToAlice, sid(1, 2)).open(&f), Ok(Msg::Done));
     }
 
     #[test]

@@ -4,9 +4,12 @@
 //! - **fiber frames** (`0x01..=0x0f`): photons from Alice to the fiber, Bob's measurement
 //!   settings, and the detections the fiber returns. They model the optical path and Bob's own
 //!   detectors, so they carry no tag; the relay hands them to its fiber, never to a tab.
-//! - **classical frames** (`0x10..`): the public, authenticated channel between Alice and Bob,
-//!   sealed by [`crate::auth::Channel`] as
-//!   `version | type | direction | sequence (u32) | payload length (u32) | payload | tag`.
+//! - **classical frames** (`0x10..=0x1b`): the public, authenticated channel between Alice and
+//!   Bob, sealed by [`crate::auth::Channel`] as
+//!   `version | type | direction | sequence (u32) | payload length (u32) | payload | tag`, the tag
+//!   also covering the round's session id. One exception: [`Ready`] (`0x1b`), Bob's fresh nonce
+//!   for the next round, travels untagged: it carries no authority, and the session id every
+//!   later tag covers is derived from it.
 
 mod codec;
 
@@ -38,7 +41,7 @@ pub fn route(frame: &[u8]) -> Result<Route, DecodeError> {
     let ty = r.u8()?;
     match ty {
         0x01..=0x03 => Ok(Route::Fiber),
-        0x10..=0x19 => Ok(Route::Classical),
+        0x10..=0x1b => Ok(Route::Classical),
         other => Err(DecodeError::UnknownType(other)),
     }
 }
@@ -134,6 +137,82 @@ pub struct Params {
     pub eps_cor: f64,
 }
 
+/// How a round's classical channel is authenticated, as Alice announces it in Hello.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundAuth {
+    /// The bootstrap credential (PSK or PKI): only while no round of the link was committed.
+    Bootstrap,
+    /// HMAC-SHA256 with 256 pool bits per direction, taken at these absolute positions of each
+    /// direction's pool stream (`[A->B, B->A]`).
+    PoolHmac {
+        /// Where each direction's key starts.
+        at: [u64; 2],
+    },
+    /// Wegman-Carter: per direction a 64-bit hash point then `pad_bits` pad bits, taken at
+    /// these absolute positions.
+    PoolWegmanCarter {
+        /// Where each direction's point starts.
+        at: [u64; 2],
+        /// Pad bits per direction (a multiple of 64).
+        pad_bits: [u32; 2],
+    },
+}
+
+/// What Alice's Hello says about the round besides the protocol parameters. Bob reads it
+/// before the tag is checked (it selects the key the tag is checked with) and acts on it only
+/// after the tag verified.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opening {
+    /// Round number on the link, from 1.
+    pub round: u32,
+    /// Alice's fresh nonce for this round.
+    pub nonce_a: [u8; 32],
+    /// The authentication of this round.
+    pub auth: RoundAuth,
+    /// The last round Alice committed (its key went to her pools and stores), 0 if none.
+    pub prev_committed: u32,
+}
+
+/// Bytes of a session nonce.
+pub const NONCE_LEN: usize = 32;
+
+/// Bob's announcement of a fresh nonce for the next round: `version | 0x1b | nonce`, untagged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ready {
+    /// Bob's nonce.
+    pub nonce_b: [u8; NONCE_LEN],
+}
+
+impl Ready {
+    /// The frame.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::default();
+        w.u8(VERSION).u8(0x1b).raw(&self.nonce_b);
+        w.0
+    }
+
+    /// Decodes a whole Ready frame.
+    pub fn decode(frame: &[u8]) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(frame);
+        let version = r.u8()?;
+        if version != VERSION {
+            return Err(DecodeError::UnknownVersion(version));
+        }
+        let ty = r.u8()?;
+        if ty != 0x1b {
+            return Err(DecodeError::UnknownType(ty));
+        }
+        let nonce_b = r.array()?;
+        r.finish()?;
+        Ok(Self { nonce_b })
+    }
+}
+
+/// Whether a frame is a [`Ready`] (by its type byte; the frame may still be malformed).
+pub fn is_ready(frame: &[u8]) -> bool {
+    frame.len() >= 2 && frame[0] == VERSION && frame[1] == 0x1b
+}
+
 /// One Cascade parity query: the parity of positions `start .. start + len` of pass `pass`'s
 /// shuffled order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,8 +228,8 @@ pub struct ParityQuery {
 /// A classical message (the payload of a classical frame).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
-    /// Alice to Bob: the round's parameters. Photon batches follow on the fiber.
-    Hello(Params),
+    /// Alice to Bob: the round's opening and parameters. Photon batches follow on the fiber.
+    Hello(Opening, Params),
     /// Bob to Alice: which pulses clicked, and his basis at each click.
     Sift {
         /// One bit per pulse.
@@ -201,6 +280,8 @@ pub enum Msg {
     },
     /// Bob to Alice: Bob verified and holds the final key; Alice may release hers.
     Done,
+    /// Alice to Bob: Alice released the key (it went to her pools and stores); Bob may too.
+    Commit,
 }
 
 /// Most queries a single [`Msg::ParityQuery`] may carry.
@@ -210,7 +291,7 @@ impl Msg {
     /// The type byte.
     pub fn type_byte(&self) -> u8 {
         match self {
-            Self::Hello(_) => 0x10,
+            Self::Hello(..) => 0x10,
             Self::Sift { .. } => 0x11,
             Self::SiftReply { .. } => 0x12,
             Self::SampleReply { .. } => 0x13,
@@ -220,6 +301,7 @@ impl Msg {
             Self::Reconciled { .. } => 0x17,
             Self::Confirm { .. } => 0x18,
             Self::Done => 0x19,
+            Self::Commit => 0x1a,
         }
     }
 
@@ -232,7 +314,15 @@ impl Msg {
     pub fn encode_payload(&self) -> Vec<u8> {
         let mut w = Writer::default();
         match self {
-            Self::Hello(p) => {
+            Self::Hello(o, p) => {
+                w.u32(o.round).raw(&o.nonce_a).u32(o.prev_committed);
+                match o.auth {
+                    RoundAuth::Bootstrap => w.u8(0),
+                    RoundAuth::PoolHmac { at } => w.u8(1).u64(at[0]).u64(at[1]),
+                    RoundAuth::PoolWegmanCarter { at, pad_bits } => {
+                        w.u8(2).u64(at[0]).u64(at[1]).u32(pad_bits[0]).u32(pad_bits[1])
+                    }
+                };
                 w.u64(p.pulses).u32(p.batch_size).f64(p.sample_fraction).f64(p.qber_threshold);
                 w.f64(p.eps_sec).f64(p.eps_cor);
             }
@@ -264,7 +354,7 @@ impl Msg {
             Self::Confirm { tag, toeplitz_seed } => {
                 w.u64(tag[0]).u64(tag[1]).bits(toeplitz_seed);
             }
-            Self::Done => {}
+            Self::Done | Self::Commit => {}
         }
         w.0
     }
@@ -273,14 +363,29 @@ impl Msg {
     pub fn decode_payload(ty: u8, payload: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(payload);
         let msg = match ty {
-            0x10 => Self::Hello(Params {
+            0x10 => Self::Hello(
+                {
+                    let (round, nonce_a, prev_committed) = (r.u32()?, r.array()?, r.u32()?);
+                    let auth = match r.u8()? {
+                        0 => RoundAuth::Bootstrap,
+                        1 => RoundAuth::PoolHmac { at: [r.u64()?, r.u64()?] },
+                        2 => RoundAuth::PoolWegmanCarter {
+                            at: [r.u64()?, r.u64()?],
+                            pad_bits: [r.u32()?, r.u32()?],
+                        },
+                        _ => return Err(DecodeError::BadValue),
+                    };
+                    Opening { round, nonce_a, auth, prev_committed }
+                },
+                Params {
                 pulses: r.u64()?,
                 batch_size: r.u32()?,
                 sample_fraction: r.f64()?,
                 qber_threshold: r.f64()?,
                 eps_sec: r.f64()?,
-                eps_cor: r.f64()?,
-            }),
+                    eps_cor: r.f64()?,
+                },
+            ),
             0x11 => Self::Sift { clicks: r.bits()?, bases: r.bits()? },
             0x12 => Self::SiftReply { matches: r.bits()?, sample: r.bits()?, sample_bits: r.bits()? },
             0x13 => Self::SampleReply { sample_bits: r.bits()? },
@@ -303,6 +408,7 @@ impl Msg {
             0x17 => Self::Reconciled { hash_key: [r.u64()?, r.u64()?], tag: [r.u64()?, r.u64()?] },
             0x18 => Self::Confirm { tag: [r.u64()?, r.u64()?], toeplitz_seed: r.bits()? },
             0x19 => Self::Done,
+            0x1a => Self::Commit,
             other => return Err(DecodeError::UnknownType(other)),
         };
         r.finish()?;
@@ -326,6 +432,8 @@ pub fn type_name(ty: u8) -> &'static str {
         0x17 => "Reconciled",
         0x18 => "Confirm",
         0x19 => "Done",
+        0x1a => "Commit",
+        0x1b => "Ready",
         _ => "unknown",
     }
 }

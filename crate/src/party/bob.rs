@@ -5,11 +5,11 @@ use rand::Rng;
 
 use super::{Config, FinalKey, Status, Summary};
 use crate::amplification::toeplitz_hash;
-use crate::auth::{AuthStats, Channel, Credential, Direction};
+use crate::auth::{AuthStats, Channel, Credential, Direction, session_id};
 use crate::bits::BitVec;
 use crate::error::Error;
 use crate::estimation::{error_rate, sample_size, without_sample};
-use crate::msgs::{self, FiberMsg, Msg, Route};
+use crate::msgs::{self, FiberMsg, Msg, Opening, Route};
 use crate::quantum::{Detections, random_bits};
 use crate::reconciliation::{CascadeBob, CascadeParams, CascadeStep, Layout};
 use crate::rng::QkdRng;
@@ -46,6 +46,9 @@ enum State {
         key: BitVec,
         tag: [u64; 2],
     },
+    ExpectCommit {
+        key: FinalKey,
+    },
     Over,
 }
 
@@ -58,6 +61,7 @@ impl State {
             Self::ExpectCascadeStart { .. } => "ExpectCascadeStart",
             Self::ExpectParities { .. } => "ExpectParities",
             Self::ExpectConfirm { .. } => "ExpectConfirm",
+            Self::ExpectCommit { .. } => "ExpectCommit",
             Self::Over => "Over",
         }
     }
@@ -65,7 +69,11 @@ impl State {
 
 /// The receiver: measures photons and corrects his key towards Alice's.
 pub struct Bob {
-    channel: Channel,
+    credential: Credential,
+    link: String,
+    nonce_b: [u8; msgs::NONCE_LEN],
+    opening: Option<Opening>,
+    channel: Option<Channel>,
     rng: QkdRng,
     state: State,
     status: Status,
@@ -73,11 +81,16 @@ pub struct Bob {
 }
 
 impl Bob {
-    /// Bob with the classical channel's credential and his randomness. He adopts the protocol
-    /// parameters Alice announces (after checking them).
-    pub fn new(credential: &Credential, rng: QkdRng) -> Self {
+    /// Bob with the classical channel's credential, the link's id, the nonce of the Ready he
+    /// sent for this round and his randomness. He adopts the protocol parameters Alice announces
+    /// (after checking them); the session id comes from his nonce and Alice's in Hello.
+    pub fn new(credential: &Credential, link: &str, nonce_b: [u8; msgs::NONCE_LEN], rng: QkdRng) -> Self {
         Self {
-            channel: Channel::new(credential, Direction::BobToAlice),
+            credential: credential.clone(),
+            link: link.into(),
+            nonce_b,
+            opening: None,
+            channel: None,
             rng,
             state: State::ExpectHello,
             status: Status::Running,
@@ -90,10 +103,25 @@ impl Bob {
     pub fn handle(&mut self, frame: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
         if !matches!(self.status, Status::Running) {
             // Still authenticate: a replay after the end is reported as what it is.
-            if msgs::route(frame) == Ok(Route::Classical) {
-                self.channel.open(frame)?;
+            if let (Ok(Route::Classical), false, Some(c)) = (msgs::route(frame), msgs::is_ready(frame), &mut self.channel)
+            {
+                c.open(frame)?;
             }
             return Err(Error::Finished);
+        }
+        if let State::ExpectCommit { .. } = self.state {
+            // Only Alice's authenticated Commit ends this state; anything else is refused and
+            // leaves the verified key where it is.
+            return match self.channel().open(frame)? {
+                Msg::Commit => {
+                    let State::ExpectCommit { key } = core::mem::replace(&mut self.state, State::Over) else {
+                        unreachable!("matched above");
+                    };
+                    self.status = Status::Finished(Some(key));
+                    Ok(Vec::new())
+                }
+                other => Err(Error::unexpected("Commit", other.name())),
+            };
         }
         match self.step(frame) {
             Ok(out) => Ok(out),
@@ -112,9 +140,24 @@ impl Bob {
                 other => Err(Error::unexpected("Detections", msgs::type_name(other.encode()[1]))),
             };
         }
-        let msg = self.channel.open(frame)?;
+        if msgs::is_ready(frame) {
+            return Err(Error::unexpected(self.state.name(), "Ready"));
+        }
+        if self.channel.is_none() {
+            // The first frame must be Hello: its opening names the session the tag covers.
+            let Msg::Hello(opening, _) = crate::auth::peek(frame)? else {
+                return Err(Error::unexpected("Hello", msgs::type_name(frame[1])));
+            };
+            let sid = session_id(&self.link, opening.round, &opening.nonce_a, &self.nonce_b);
+            self.channel = Some(Channel::new(&self.credential, Direction::BobToAlice, sid));
+        }
+        let msg = self.channel().open(frame)?;
         match (core::mem::replace(&mut self.state, State::Over), msg) {
-            (State::ExpectHello, Msg::Hello(params)) => self.on_hello(Config::from_params(&params)?),
+            (State::ExpectHello, Msg::Hello(opening, params)) => {
+                let config = Config::from_params(&params)?;
+                self.opening = Some(opening);
+                self.on_hello(config)
+            }
             (
                 State::ExpectSiftReply { config, clicked_bits, clicks },
                 Msg::SiftReply { matches, sample, sample_bits },
@@ -190,7 +233,7 @@ impl Bob {
         self.summary.clicks = clicks.count_ones() as u64;
         let sift = Msg::Sift { clicks: clicks.clone(), bases: bases.select(&clicks) };
         self.state = State::ExpectSiftReply { config, clicked_bits: outcomes, clicks };
-        Ok(vec![self.channel.seal(&sift)?])
+        Ok(vec![self.channel().seal(&sift)?])
     }
 
     fn on_sift_reply(
@@ -215,7 +258,7 @@ impl Bob {
         let mine = key.select(sample);
         let qber = error_rate(alice_sample, &mine)?;
         self.summary.qber = qber;
-        let reply = vec![self.channel.seal(&Msg::SampleReply { sample_bits: mine })?];
+        let reply = vec![self.channel().seal(&Msg::SampleReply { sample_bits: mine })?];
         if qber > config.qber_threshold {
             return self.fail_after(reply, Error::QberTooHigh { qber, threshold: config.qber_threshold });
         }
@@ -235,7 +278,7 @@ impl Bob {
         match step {
             CascadeStep::Query(qs) => {
                 self.state = State::ExpectParities { config, cascade };
-                Ok(vec![self.channel.seal(&Msg::ParityQuery(qs))?])
+                Ok(vec![self.channel().seal(&Msg::ParityQuery(qs))?])
             }
             CascadeStep::Done => {
                 let points = [self.rng.next_u64(), self.rng.next_u64()];
@@ -247,7 +290,7 @@ impl Bob {
                 self.summary.finite_key =
                     Some(config.finite_key(key.len(), self.summary.sample_bits, self.summary.qber, leak));
                 self.state = State::ExpectConfirm { config, key, tag };
-                Ok(vec![self.channel.seal(&Msg::Reconciled { hash_key: points, tag })?])
+                Ok(vec![self.channel().seal(&Msg::Reconciled { hash_key: points, tag })?])
             }
         }
     }
@@ -274,8 +317,9 @@ impl Bob {
             return Err(Error::inconsistent("privacy amplification seed length"));
         }
         let bits = toeplitz_hash(seed, key, fk.length)?;
-        self.status = Status::Finished(Some(FinalKey { bits }));
-        Ok(vec![self.channel.seal(&Msg::Done)?])
+        let done = self.channel().seal(&Msg::Done)?;
+        self.state = State::ExpectCommit { key: FinalKey { bits } };
+        Ok(vec![done])
     }
 
     fn fail_after(&mut self, frames: Vec<Vec<u8>>, e: Error) -> Result<Vec<Vec<u8>>, Error> {
@@ -310,12 +354,51 @@ impl Bob {
     }
 
     /// Authentication costs so far.
-    pub fn auth_stats(&self) -> &AuthStats {
-        self.channel.stats()
+    pub fn auth_stats(&self) -> AuthStats {
+        self.channel.as_ref().map(|c| c.stats().clone()).unwrap_or_default()
+    }
+
+    /// The round's session id, once known.
+    pub fn session_id(&self) -> Option<[u8; crate::auth::SESSION_ID_LEN]> {
+        self.channel.as_ref().map(Channel::session_id)
     }
 
     /// Wegman-Carter pad bits left, as `(sending, receiving)` pools.
     pub fn auth_pads(&self) -> Option<(crate::auth::KeyPool, crate::auth::KeyPool)> {
-        self.channel.pads_left()
+        self.channel.as_ref().and_then(Channel::pads_left)
+    }
+
+    /// Hello's opening, once a Hello verified.
+    pub fn opening(&self) -> Option<&Opening> {
+        self.opening.as_ref()
+    }
+
+    /// Whether Bob verified the key and sent Done, and waits for Alice's Commit.
+    pub fn awaits_commit(&self) -> bool {
+        matches!(self.state, State::ExpectCommit { .. })
+    }
+
+    /// The verified key while Bob waits for Commit, not taken.
+    pub fn uncommitted_key(&self) -> Option<&FinalKey> {
+        match &self.state {
+            State::ExpectCommit { key } => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The verified key while Bob waits for Commit (a link commits it when a later
+    /// authenticated Hello says Alice committed the round): taken once.
+    pub fn take_uncommitted_key(&mut self) -> Option<FinalKey> {
+        match core::mem::replace(&mut self.state, State::Over) {
+            State::ExpectCommit { key } => Some(key),
+            other => {
+                self.state = other;
+                None
+            }
+        }
+    }
+
+    fn channel(&mut self) -> &mut Channel {
+        self.channel.as_mut().expect("the channel exists once Hello arrived")
     }
 }

@@ -1,6 +1,11 @@
 //! Alice and Bob: sans-IO state machines. Each step takes one frame (bytes) and returns the
 //! frames to send; a finished party yields its final key once.
 //!
+//! A round opens with Bob's untagged Ready (his fresh nonce); Alice answers with her photons and
+//! Hello (her nonce, the round's place on the link), and every tag from then on covers the
+//! session id derived from both nonces. A round closes with Confirm (Alice verified), Done (Bob
+//! verified and holds the key) and Commit (Alice released hers): Bob releases only on Commit.
+//!
 //! A protocol abort that both sides can compute from public data (QBER too high, too few bits,
 //! verification mismatch, no secret key) is reached by each side on its own, after sending the
 //! frame that lets the other side compute it too. A frame that fails authentication or breaks
@@ -10,7 +15,7 @@ mod alice;
 mod bob;
 mod config;
 
-pub use alice::Alice;
+pub use alice::{Alice, RoundContext};
 pub use bob::Bob;
 pub use config::{Config, MAX_PULSES};
 

@@ -1,0 +1,121 @@
+//! Continuous operation: a QKD link runs round after round, one sans-IO endpoint per side.
+//!
+//! [`LinkAlice`] and [`LinkBob`] each own their side's per-direction authentication pools
+//! ([`PoolStream`]) and its two ETSI GS QKD 014 key stores (one per direction of use). Round 1,
+//! and every round until one is committed, authenticates with the bootstrap credential (PSK or
+//! PKI); every later round with bits from the pools, which each committed round refills. The
+//! rest of each key goes to the stores; key bits leave the core only through them.
+//!
+//! Invariants (each tested in `tests/link.rs`):
+//! - a pool bit is used at most once, on either side, and an aborted round burns what it took;
+//! - Bob takes pool bits only for a Hello whose tag verified; Alice's Hello names the positions
+//!   it uses, and Bob burns forward to them (never backward), so a lost frame costs one round;
+//! - Bob releases a key only on Alice's authenticated Commit, or when a later authenticated
+//!   Hello says she committed that round (and discards it when it says she did not), so both
+//!   sides' pools and stores hold the same committed rounds;
+//! - unauthenticated input (a Ready, an abort, a forged frame) can end a round, never decide
+//!   what is burned or committed;
+//! - the bootstrap credential is refused once a round was committed (no downgrade).
+
+mod alice;
+mod bob;
+pub mod pool;
+mod run;
+mod site;
+
+pub use alice::LinkAlice;
+pub use bob::LinkBob;
+pub use pool::{LedgerEntry, PoolStream, PoolUse};
+pub use run::{LinkConfig, LinkReport, RoundReport, run, run_passive};
+pub use site::{FINGERPRINT_BITS, HMAC_KEY_BITS, WC_POINT_BITS};
+
+use crate::auth::AuthStats;
+use crate::error::Error;
+use crate::keystore::KeyStoreConfig;
+use crate::party::Summary;
+
+/// How rounds after the bootstrap are authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PoolMac {
+    /// HMAC-SHA256 keyed with 256 pool bits per direction per round (computational security).
+    #[default]
+    Hmac,
+    /// Wegman-Carter: a 64-bit hash point per direction per round and 64 pad bits per frame
+    /// (information-theoretic security).
+    WegmanCarter,
+}
+
+/// A link side's policy (both sides must agree on `after_bootstrap`).
+#[derive(Debug, Clone)]
+pub struct LinkSettings {
+    /// Authentication after the bootstrap.
+    pub after_bootstrap: PoolMac,
+    /// Unused bits each pool is refilled to after a committed round.
+    pub pool_target_bits: usize,
+    /// Wegman-Carter pad bits Alice asks for, per direction per round.
+    pub pad_budget_bits: usize,
+    /// The key stores' description (Alice's site; Bob's mirrors it).
+    pub store: KeyStoreConfig,
+}
+
+impl Default for LinkSettings {
+    fn default() -> Self {
+        Self {
+            after_bootstrap: PoolMac::Hmac,
+            pool_target_bits: 4096,
+            pad_budget_bits: 32_768,
+            store: KeyStoreConfig::default(),
+        }
+    }
+}
+
+/// How one round ended, on one side.
+#[derive(Debug, Clone)]
+pub struct RoundOutcome {
+    /// Round number on the link.
+    pub round: u32,
+    /// Whether the key was committed (to the pools and stores).
+    pub ok: bool,
+    /// Why not, otherwise.
+    pub error: Option<Error>,
+    /// The authentication mode of the round.
+    pub mode: &'static str,
+    /// What this side saw (public numbers only).
+    pub summary: Summary,
+    /// This side's authentication costs.
+    pub auth: AuthStats,
+    /// Unused pool bits before the round, per direction.
+    pub pool_before: [u64; 2],
+    /// Pool bits the round took (burned if it failed), per direction.
+    pub pool_taken: [u64; 2],
+    /// Pool bits added when it was committed, per direction.
+    pub pool_added: [u64; 2],
+    /// Unused pool bits after it, per direction.
+    pub pool_after: [u64; 2],
+    /// Bits of the final key (fingerprint included).
+    pub key_bits: usize,
+    /// The fingerprint: [`FINGERPRINT_BITS`] of the key, shown and discarded, as hex.
+    pub fingerprint: Option<String>,
+    /// Keys each store received (`[A->B, B->A]`).
+    pub stored_keys: [usize; 2],
+    /// Bits that went to the stores.
+    pub stored_bits: usize,
+}
+
+/// Something an endpoint reports besides its frames.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// A round ended (committed or not).
+    RoundEnded(Box<RoundOutcome>),
+    /// A frame was refused without ending a round (a forged or stale Hello, a stray frame).
+    Refused(Error),
+}
+
+/// What an endpoint returns for one input: frames to send, and what happened.
+#[derive(Debug, Default)]
+pub struct Step {
+    /// Frames to send, in order (classical to the peer, fiber frames to the fiber).
+    pub frames: Vec<Vec<u8>>,
+    /// What happened.
+    pub events: Vec<Event>,
+}
