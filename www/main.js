@@ -75,8 +75,10 @@ function openChat(side) {
   }));
   $("chat-key").textContent = "One fresh 256-bit key from the key store per message, named by its key id.";
   const emit = party.emit;
+  const peer = role === "alice" ? "bob" : "alice";
   party.emit = (type, msg) => {
     if (type !== "chat") return emit(type, msg);
+    if (msg.from !== peer) return; // only the relay-stamped peer may spend keys from our store
     const mySae = role === "alice" ? "SAE_B" : "SAE_A"; // the master of the store that names their keys
     let k;
     try {
@@ -99,9 +101,11 @@ function runAlice(hash) {
       } catch (e) {
         return say(`Error: ${e.message}`);
       }
-      writeHash(v);
+      // Alice's own URL keeps no key material and no seed: only Bob's invitation carries the PSK.
+      writeHash({ ...v, psk: undefined, seed: undefined });
       setup.disable();
       const pki = v.bootstrap === "pki";
+      let roles = [];
       const identity = pki ? new qkd.Identity() : null;
       let bobKey = null;
       let links, view;
@@ -133,21 +137,31 @@ function runAlice(hash) {
                 side.mode = next.mode;
                 side.status.auth(next.mode);
                 view = roundView({ ...side, party });
-                const seed = v.seed ? `${v.seed}/round ${party.round + 1}` : undefined;
                 try {
-                  party.startAlice({ pulses: Number(v.pulses), seed, auth: next.auth });
+                  // Relay mode: every random choice comes from the OS, never from the seed field.
+                  party.startAlice({ pulses: Number(v.pulses), auth: next.auth });
                 } catch (e) {
                   side.status.failed(e.code ?? "error", `Cannot start: ${e.message}`);
                 }
               },
             });
             say(pki ? "Room open (public-key bootstrap). Send Bob his link, then compare safety numbers." : "Room open. Send Bob his link; Eve may join with hers before you start.");
-          } else if (type === "members") links?.members(msg.roles, !pki || bobKey !== null);
+          } else if (type === "members") {
+            roles = msg.roles;
+            links?.members(roles, (!pki || bobKey !== null) && party.ready !== null);
+          } else if (type === "ready") links?.members(roles.length ? roles : ["alice", "bob"], !pki || bobKey !== null);
           else if (type === "status" && msg.identity && pki) {
-            bobKey = fromHex("Bob's public key", msg.identity);
+            // The peer identity is taken once, from the relay-stamped Bob, and then frozen.
+            if (msg.from !== "bob") return;
+            const offered = String(msg.identity);
+            if (bobKey !== null) {
+              if (offered !== hex(bobKey)) say(`Refused: someone tried to replace Bob's public key after it was pinned (safety number unchanged).`);
+              return;
+            }
+            bobKey = fromHex("Bob's public key", offered);
             side.status ??= initStatus($("status"));
             showSafetyNumber($("safety"), qkd.safetyNumber(identity.publicKey, bobKey));
-            links?.members(["alice", "bob"], true);
+            links?.members(["alice", "bob"], party.ready !== null);
           } else if (type === "round") side.status?.round(msg.round);
           else if (type === "progress") side.status?.progress(msg.state, msg.summary);
           else if (type === "done") view.ended(msg, true).then(() => links?.nextRound());
@@ -227,13 +241,20 @@ function runEve(hash) {
           return eve.log(`Error: ${e.message}`);
         }
       }
-      if (mitm === "full") herBob = new qkd.Bob({ auth });
+      let bobReady = null;
       const relayMitm = mitm === "off" ? false : mitm === "full" ? "full" : true;
       const party = new RelayParty(qkd, {
         role: "eve",
         url: wsUrl(),
         onEvent: (type, msg) => {
-          if (type === "joined") eve.log(`Joined. Intercepting ${mitm === "full" ? 100 : interceptFraction * 100} % of the photons; classical channel: ${mitm}.`);
+          if (type === "joined") {
+            eve.log(`Joined. Intercepting ${mitm === "full" ? 100 : interceptFraction * 100} % of the photons; classical channel: ${mitm}.`);
+            if (mitm === "full") {
+              // Her "Bob" announces his nonce to Alice.
+              herBob = new qkd.Bob({ auth, link: hash.room });
+              party.ws.send(herBob.readyFrame);
+            }
+          }
           else if (type === "frame") {
             const f = msg.frame;
             if (mitm === "full") return cutLink(f, msg.send);
@@ -261,6 +282,10 @@ function runEve(hash) {
 
       // Two QKD sessions: as "Bob" with Alice, as "Alice" with Bob.
       const cutLink = (f, send) => {
+        if (f[1] === 0x1b) {
+          bobReady = f; // Bob's nonce: her "Alice" starts with it
+          return;
+        }
         const toHerBob = f[1] === 0x03 || f[2] === 0;
         const out = [];
         try {
@@ -268,10 +293,11 @@ function runEve(hash) {
         } catch (e) {
           eve.log(`My session with ${toHerBob ? "Alice" : "Bob"} failed: ${plainWords(e.code, e.message)}`);
         }
-        if (!herAlice && f[1] === 0x10) {
-          const pulses = Number(new DataView(f.buffer, f.byteOffset + 11, 8).getBigUint64(0));
-          herAlice = new qkd.Alice({ pulses, auth });
-          out.push(...herAlice.start());
+        if (!herAlice && f[1] === 0x10 && bobReady) {
+          // Hello's payload: round 4, nonce 32, previous commit 4, auth 1 (bootstrap), then pulses.
+          const pulses = Number(new DataView(f.buffer, f.byteOffset + 11 + 41, 8).getBigUint64(0));
+          herAlice = new qkd.Alice({ pulses, auth, link: hash.room });
+          out.push(...herAlice.start(bobReady));
         }
         out.forEach(send);
         if (herBob?.finished && herAlice?.finished && !cutLink.done) {
@@ -289,7 +315,7 @@ function runEve(hash) {
         if (f[1] === 0x19) {
           leak.done = true;
           try {
-            const r = qkd.breakLater(recorded, auth.psk);
+            const r = qkd.breakLater(recorded, auth.psk, hash.room);
             fingerprint(r.guess).then((fp) =>
               eve.guess(`The PSK leaked after round 1. It verifies all ${r.framesVerified} recorded frames, but my best guess of the round-1 key has fingerprint ${fp}. Without the photons, such a guess agrees with the real key on about half the bits, like a coin toss (the package's attackBreakLater measures it). Later rounds are authenticated from the key pool, which the PSK does not open.`));
           } catch (e) {

@@ -237,7 +237,9 @@ impl fmt::Display for LinkError {
             Self::NotReady => write!(f, "no fresh nonce from Bob yet (his Ready): wait for Bob"),
             Self::Aborted(why) => write!(f, "the round was ended: {why}"),
             Self::Uncommitted => write!(f, "Alice never released this round's key, so Bob discards it too"),
-            Self::StaleRound { last, got } => write!(f, "Hello for round {got}, but round {last} was already accepted (a replay)"),
+            Self::StaleRound { last, got } => {
+                write!(f, "Hello for round {got}, but round {last} was already accepted (a replay)")
+            }
             Self::Downgrade => write!(f, "Hello asks for another authentication than the link allows (a downgrade)"),
             Self::PoolOutOfStep => write!(f, "Hello names authentication key bits already used or not yet made"),
             Self::Busy => write!(f, "a round is already running"),

@@ -219,7 +219,12 @@ impl Driver {
         let mut nonce_b = [0u8; msgs::NONCE_LEN];
         rand::Rng::fill_bytes(&mut bob_rng, &mut nonce_b);
         Ok(Self {
-            alice: Alice::new(config.protocol.clone(), alice, RoundContext::single(SINGLE_LINK), config.seed.rng("alice"))?,
+            alice: Alice::new(
+                config.protocol.clone(),
+                alice,
+                RoundContext::single(SINGLE_LINK),
+                config.seed.rng("alice"),
+            )?,
             bob: Bob::new(bob, SINGLE_LINK, nonce_b, bob_rng),
             nonce_b,
             fiber: Fiber::new(config.channel.clone(), config.eve.clone(), &config.seed)?,

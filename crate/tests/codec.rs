@@ -26,7 +26,14 @@ fn every_message() -> Vec<Msg> {
         ),
         Msg::Hello(
             Opening { round: 9, nonce_a: [1; 32], auth: RoundAuth::PoolHmac { at: [512, 768] }, prev_committed: 8 },
-            Params { pulses: 64, batch_size: 64, sample_fraction: 0.5, qber_threshold: 0.5, eps_sec: 0.5, eps_cor: 0.5 },
+            Params {
+                pulses: 64,
+                batch_size: 64,
+                sample_fraction: 0.5,
+                qber_threshold: 0.5,
+                eps_sec: 0.5,
+                eps_cor: 0.5,
+            },
         ),
         Msg::Hello(
             Opening {
@@ -35,7 +42,14 @@ fn every_message() -> Vec<Msg> {
                 auth: RoundAuth::PoolWegmanCarter { at: [1, 2], pad_bits: [64, 128] },
                 prev_committed: 0,
             },
-            Params { pulses: 64, batch_size: 64, sample_fraction: 0.5, qber_threshold: 0.5, eps_sec: 0.5, eps_cor: 0.5 },
+            Params {
+                pulses: 64,
+                batch_size: 64,
+                sample_fraction: 0.5,
+                qber_threshold: 0.5,
+                eps_sec: 0.5,
+                eps_cor: 0.5,
+            },
         ),
         Msg::Sift { clicks: bits(130, 3), bases: bits(44, 2) },
         Msg::SiftReply { matches: bits(44, 5), sample: bits(9, 4), sample_bits: bits(3, 2) },

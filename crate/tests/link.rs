@@ -11,7 +11,7 @@ use qkdlab::error::{AuthError, Error, LinkError};
 use qkdlab::hmac_sha256;
 use qkdlab::keystore::KeyStoreConfig;
 use qkdlab::link::{self, Event, LinkAlice, LinkBob, LinkConfig, LinkReport, LinkSettings, PoolMac, PoolUse};
-use qkdlab::msgs::{self, Route, RoundAuth};
+use qkdlab::msgs::{self, RoundAuth, Route};
 use qkdlab::party::{Alice, RoundContext};
 use qkdlab::rng::Seed;
 use qkdlab::session::{Adversary, NoClock, Passive};
@@ -235,10 +235,7 @@ fn a_hello_from_another_room_round_or_session_is_refused_at_the_first_frame() {
     // The right Bob accepts it once; the same Hello again is a stale round.
     let mut bob = bob;
     assert!(refused(&bob.handle(&hello).events).is_none());
-    assert_eq!(
-        refused(&bob.handle(&hello).events),
-        Some(Error::Link(LinkError::StaleRound { last: 1, got: 1 }))
-    );
+    assert_eq!(refused(&bob.handle(&hello).events), Some(Error::Link(LinkError::StaleRound { last: 1, got: 1 })));
 }
 
 #[test]
@@ -261,7 +258,12 @@ fn a_forged_ready_or_a_dropped_commit_costs_at_most_one_round_and_never_desynchr
     }
     let mut r = link::run(&c, &mut |round| Box::new(Forge(round, false)), &NoClock).expect("valid config");
     let ok: Vec<(u32, bool)> = r.rounds.iter().map(|x| (x.round, x.ok)).collect();
-    assert_eq!(ok, [(1, true), (2, true), (3, false), (4, true), (5, true)], "{:?}", r.rounds.iter().map(|x| &x.error).collect::<Vec<_>>());
+    assert_eq!(
+        ok,
+        [(1, true), (2, true), (3, false), (4, true), (5, true)],
+        "{:?}",
+        r.rounds.iter().map(|x| &x.error).collect::<Vec<_>>()
+    );
     // Round 4: Bob, whose Commit was dropped, committed it when round 5's Hello said so.
     assert!(r.rounds[3].bob.as_ref().is_some_and(|b| b.ok));
     assert!(r.stopped.is_none());
@@ -297,11 +299,15 @@ fn after_a_committed_round_the_bootstrap_credential_is_refused() {
     let mut fiber = qkdlab::Fiber::new(common::small(0.02, "x").channel, None, &Seed::from_text("f")).expect("fiber");
     let mut started = false;
     while let Some((to_alice, f)) = queue.pop() {
-        let step = if to_alice { alice.handle(&f) } else if msgs::route(&f) == Ok(Route::Fiber) && f[1] != 0x03 {
+        let step = if to_alice {
+            alice.handle(&f)
+        } else if msgs::route(&f) == Ok(Route::Fiber) && f[1] != 0x03 {
             let out = fiber.handle(&f).expect("fiber");
             queue.extend(out.into_iter().map(|f| (false, f)));
             continue;
-        } else { bob.handle(&f) };
+        } else {
+            bob.handle(&f)
+        };
         queue.extend(step.frames.into_iter().map(|f| (msgs::route(&f) == Ok(Route::Classical) && !to_alice, f)).rev());
         if alice.is_ready() && !started {
             started = true;

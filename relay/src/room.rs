@@ -216,7 +216,8 @@ impl Rooms {
                 if room.mitm == Mitm::Off {
                     return Err("Eve is not in the middle of the classical channel".into());
                 }
-                let to_bob = frame.get(2) == Some(&0);
+                // Ready (Bob's nonce) has no direction byte: from Eve it can only be for Alice.
+                let to_bob = frame.get(2) == Some(&0) && !msgs::is_ready(&frame);
                 // Her own Hello to Bob opens a round on the second fiber.
                 if full && to_bob && kind == Some(0x10) {
                     room.fiber2.reset();

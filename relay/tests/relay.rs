@@ -4,8 +4,23 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use qkdlab::msgs::Ready;
+use qkdlab::party::RoundContext;
 use qkdlab::rng::Seed;
 use qkdlab::{Alice, Bob, Config, Credential};
+
+/// Alice for `room`, started by a Ready carrying `nonce` (the test hands it over in-process).
+fn alice_for(room: &str, config: Config, seed: &str) -> Alice {
+    Alice::new(config, &psk(), RoundContext::single(room), Seed::from_text(seed).rng("alice")).expect("config")
+}
+
+fn bob_for(room: &str, nonce: u8, seed: &str) -> Bob {
+    Bob::new(&psk(), room, [nonce; 32], Seed::from_text(seed).rng("bob"))
+}
+
+fn ready(nonce: u8) -> Vec<u8> {
+    Ready { nonce_b: [nonce; 32] }.encode()
+}
 use qkdlab_relay::{MAX_FRAME_BYTES, Paths, app};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
@@ -63,11 +78,10 @@ fn psk() -> Credential {
 }
 
 /// Drives Alice and Bob (the core's parties) over their sockets until one finishes or fails.
-async fn run_parties(alice_ws: &mut Ws, bob_ws: &mut Ws, pulses: u64) -> (Alice, Bob) {
-    let mut alice = Alice::new(Config { pulses, ..Config::default() }, &psk(), Seed::from_text("relay a").rng("alice"))
-        .expect("config");
-    let mut bob = Bob::new(&psk(), Seed::from_text("relay b").rng("bob"));
-    for f in alice.start().expect("start") {
+async fn run_parties(alice_ws: &mut Ws, bob_ws: &mut Ws, room: &str, pulses: u64) -> (Alice, Bob) {
+    let mut alice = alice_for(room, Config { pulses, ..Config::default() }, "relay a");
+    let mut bob = bob_for(room, 7, "relay b");
+    for f in alice.handle(&ready(7)).expect("start") {
         alice_ws.send(Message::binary(f)).await.expect("send");
     }
     loop {
@@ -104,7 +118,7 @@ async fn two_clients_grow_the_same_key_through_the_relay_fiber() {
     assert_eq!(until(&mut b, "joined").await["role"], "bob");
     let members = until(&mut a, "members").await;
     assert!(members["roles"].as_array().is_some_and(|r| !r.is_empty()));
-    let (mut alice, mut bob) = run_parties(&mut a, &mut b, 300_000).await;
+    let (mut alice, mut bob) = run_parties(&mut a, &mut b, &room, 300_000).await;
     assert!(alice.is_finished() && bob.is_finished(), "{:?} {:?}", alice.failure(), bob.failure());
     let (ka, kb) = (alice.take_key().expect("key"), bob.take_key().expect("key"));
     assert_eq!(ka, kb);
@@ -119,7 +133,7 @@ async fn eve_intercepting_everything_makes_both_sides_abort_on_qber() {
     assert_eq!(until(&mut e, "joined").await["role"], "eve");
     let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
     until(&mut b, "joined").await;
-    let (alice, bob) = run_parties(&mut a, &mut b, 300_000).await;
+    let (alice, bob) = run_parties(&mut a, &mut b, &room, 300_000).await;
     assert_eq!(bob.failure().map(|e| e.code()), Some("qber_too_high"));
     assert!(!alice.is_finished());
 }
@@ -132,10 +146,8 @@ async fn eve_in_the_middle_sees_classical_frames_but_never_photons() {
     until(&mut e, "joined").await;
     let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
     until(&mut b, "joined").await;
-    let mut alice =
-        Alice::new(Config { pulses: 100_000, ..Config::default() }, &psk(), Seed::from_text("x").rng("alice"))
-            .expect("config");
-    for f in alice.start().expect("start") {
+    let mut alice = alice_for(&room, Config { pulses: 100_000, ..Config::default() }, "x");
+    for f in alice.handle(&ready(1)).expect("start") {
         a.send(Message::binary(f)).await.expect("send");
     }
     // Eve receives Hello (classical, type 0x10) and nothing of the photons.
@@ -230,11 +242,11 @@ async fn eve_with_the_leaked_psk_cuts_the_link_and_alice_and_bob_get_different_k
     until(&mut b, "joined").await;
 
     let config = Config { pulses: 200_000, ..Config::default() };
-    let mut alice = Alice::new(config.clone(), &psk(), Seed::from_text("a").rng("alice")).expect("config");
-    let mut bob = Bob::new(&psk(), Seed::from_text("b").rng("bob"));
-    let mut eve_as_bob = Bob::new(&psk(), Seed::from_text("e1").rng("bob"));
-    let mut eve_as_alice = Alice::new(config, &psk(), Seed::from_text("e2").rng("alice")).expect("config");
-    for f in alice.start().expect("start") {
+    let mut alice = alice_for(&room, config.clone(), "a");
+    let mut bob = bob_for(&room, 2, "b");
+    let mut eve_as_bob = bob_for(&room, 3, "e1");
+    let mut eve_as_alice = alice_for(&room, config, "e2");
+    for f in alice.handle(&ready(3)).expect("start") {
         a.send(Message::binary(f)).await.expect("send");
     }
     let mut eve_started = false;
@@ -272,7 +284,7 @@ async fn eve_with_the_leaked_psk_cuts_the_link_and_alice_and_bob_get_different_k
                 };
                 if !eve_started && f[1] == 0x10 {
                     eve_started = true;
-                    out.extend(eve_as_alice.start().expect("eve starts towards bob"));
+                    out.extend(eve_as_alice.handle(&ready(2)).expect("eve starts towards bob"));
                 }
                 for g in out {
                     e.send(Message::binary(g)).await.expect("send");

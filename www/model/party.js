@@ -12,6 +12,8 @@ const PLAIN = {
   no_secret_key: "Too few bits survived for a secret key: send more pulses or lower the error rate.",
   not_enough_bits: "Too few photons were detected: send more pulses or shorten the fiber.",
   peer_left: "The other party left before the key was finished. No key.",
+  aborted: "The other side ended the round (its reason is below). No key this round.",
+  link_not_ready: "Bob has not sent his fresh nonce yet: wait for Bob to join.",
   relay_closed: "The relay closed the connection.",
 };
 
@@ -30,6 +32,8 @@ export class RelayParty {
     this.over = false;
     this.round = 0;
     this.bobOptions = null;
+    this.ready = null; // Alice: Bob's latest Ready (his fresh nonce for the next round)
+    this.room = null;
     this.lastProgress = 0;
     this.ws.addEventListener("message", (e) => this.#onMessage(e));
     this.ws.addEventListener("close", (e) => {
@@ -47,27 +51,36 @@ export class RelayParty {
     this.ws.send(JSON.stringify({ type: "join", role: this.role, ...request }));
   }
 
-  /** Alice: prepares the photons of a new round and sends the first frames. */
+  /** Alice: prepares the photons of a new round on Bob's latest Ready and sends the first
+   * frames. Her randomness comes from the OS; the room id is covered by every tag. */
   startAlice(options) {
-    this.party = new this.qkd.Alice(options);
+    if (!this.ready) throw Object.assign(new Error("Bob has not sent his fresh nonce yet: wait for Bob"), { code: "link_not_ready" });
+    this.party = new this.qkd.Alice({ ...options, link: this.room });
     this.over = false;
     this.emit("round", { round: ++this.round });
-    this.#send(this.party.start());
+    const ready = this.ready;
+    this.ready = null;
+    this.#send(this.party.start(ready));
     this.#progress(true);
   }
 
-  /** Bob: ready to measure whatever arrives; each Hello after a round's end opens the next.
+  /** Bob: a party for the next round, whose fresh nonce (Ready) goes to Alice at once.
    * `optionsFor()` gives each round's options (its credential changes round by round). */
   startBob(optionsFor) {
     this.bobOptions = optionsFor;
     this.over = false;
     try {
-      this.party = new this.qkd.Bob(optionsFor());
+      this.party = new this.qkd.Bob({ ...optionsFor(), link: this.room });
     } catch (e) {
       this.party = null;
       return this.#fail(e.code, e.message);
     }
+    this.ws.send(this.party.readyFrame);
     this.emit("round", { round: ++this.round });
+  }
+
+  #nextBob() {
+    if (this.role === "bob" && this.bobOptions) setTimeout(() => this.startBob(this.bobOptions));
   }
 
   sendText(obj) {
@@ -86,7 +99,10 @@ export class RelayParty {
     if (typeof e.data === "string") return this.#onText(JSON.parse(e.data));
     const frame = new Uint8Array(e.data);
     if (this.role === "eve") return this.emit("frame", { frame, send: (f) => this.ws.send(f) });
-    if (this.role === "bob" && this.over && frame[1] === 0x10 && this.bobOptions) this.startBob(this.bobOptions);
+    if (this.role === "alice" && frame[1] === 0x1b) {
+      this.ready = frame;
+      return this.emit("ready", {});
+    }
     if (!this.party || this.over) return;
     try {
       this.#send(this.party.handle(frame));
@@ -104,19 +120,26 @@ export class RelayParty {
       const summary = this.party.summary;
       this.emit("progress", { state: "Finished", summary });
       this.emit("done", { key: this.party.takeKey(), summary });
-      return;
+      return this.#nextBob();
     }
     this.#progress(false);
   }
 
   #onText(msg) {
     switch (msg.type) {
+      case "joined":
+        this.room = msg.room;
+        return this.emit("joined", msg);
       case "left":
         if (this.role !== "eve" && msg.role !== "eve" && !this.over && this.party) this.#fail("peer_left", `${msg.role} left`);
         return this.emit("left", msg);
-      case "abort":
-        if (!this.over && this.role !== "eve") this.#fail(msg.code, `${msg.from} aborted: ${msg.message}`);
+      case "abort": {
+        // Unauthenticated: it may end the round, and only if it comes from the peer (the relay
+        // stamps the sender); what was burned is decided by this side alone.
+        const peer = this.role === "alice" ? "bob" : "alice";
+        if (!this.over && this.role !== "eve" && msg.from === peer) this.#fail(msg.code, `${msg.from} aborted: ${msg.message}`);
         return;
+      }
       default:
         return this.emit(msg.type, msg);
     }
@@ -133,10 +156,11 @@ export class RelayParty {
     if (this.over) return;
     this.over = true;
     this.emit("failed", { code, message, plain: plainWords(code, message), summary: this.party?.summary });
+    if (code !== "peer_left" && code !== "relay_closed") this.#nextBob();
   }
 }
 
-/** First 8 bytes of SHA-256 of the key, grouped: both tabs show it, never the key. */
+/** First 8 bytes of SHA-256 of the key, grouped (for keys that are thrown away: Eve's guesses). */
 export async function fingerprint(key) {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", key));
   const hex = [...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");

@@ -87,8 +87,12 @@ impl LinkAlice {
         let credential = self.site.credential_for(&auth, &self.bootstrap)?;
         let number = self.rounds + 1;
         let before = self.site.available();
-        let context =
-            RoundContext { link: self.site.link.clone(), round: number, auth, prev_committed: self.site.last_committed };
+        let context = RoundContext {
+            link: self.site.link.clone(),
+            round: number,
+            auth,
+            prev_committed: self.site.last_committed,
+        };
         let rng: QkdRng = self.seed.rng(&format!("alice round {number}"));
         let mut party = Alice::new(protocol, &credential, context, rng)?;
         let taken = self.site.take(&auth, number);

@@ -92,7 +92,12 @@ impl PoolStream {
     pub fn take(&mut self, at: u64, n: u64, round: u32, used_for: PoolUse) -> Option<BitVec> {
         let bits = self.peek(at, n)?;
         if at > self.cursor {
-            self.ledger.push(LedgerEntry { start: self.cursor, len: at - self.cursor, round, used_for: PoolUse::Skipped });
+            self.ledger.push(LedgerEntry {
+                start: self.cursor,
+                len: at - self.cursor,
+                round,
+                used_for: PoolUse::Skipped,
+            });
         }
         self.ledger.push(LedgerEntry { start: at, len: n, round, used_for });
         self.cursor = at + n;

@@ -95,7 +95,8 @@ pub fn run(
         store: config.store.clone(),
     };
     let seed = &config.round.seed;
-    let mut alice = LinkAlice::new(MEMORY_LINK, settings.clone(), config.round.credential.clone(), derive(seed, "alice"))?;
+    let mut alice =
+        LinkAlice::new(MEMORY_LINK, settings.clone(), config.round.credential.clone(), derive(seed, "alice"))?;
     let mut bob = LinkBob::new(MEMORY_LINK, settings, config.bob_bootstrap.clone(), derive(seed, "bob"))?;
     let mut rounds: Vec<RoundReport> = Vec::new();
     let mut stopped = None;
@@ -105,7 +106,11 @@ pub fn run(
     for round in 1..=config.rounds {
         let t0 = clock.now_ms();
         let mut adv = adversary(round);
-        let mut fiber = Fiber::new(config.round.channel.clone(), config.round.eve.clone(), &derive(seed, &format!("fiber {round}")))?;
+        let mut fiber = Fiber::new(
+            config.round.channel.clone(),
+            config.round.eve.clone(),
+            &derive(seed, &format!("fiber {round}")),
+        )?;
         let mut events = Vec::new();
         let mut round_trips = 0;
         if !alice.is_ready() {

@@ -41,11 +41,7 @@ pub(crate) struct Site {
 }
 
 fn swap(c: &KeyStoreConfig) -> KeyStoreConfig {
-    KeyStoreConfig {
-        master_sae_id: c.slave_sae_id.clone(),
-        slave_sae_id: c.master_sae_id.clone(),
-        ..c.clone()
-    }
+    KeyStoreConfig { master_sae_id: c.slave_sae_id.clone(), slave_sae_id: c.master_sae_id.clone(), ..c.clone() }
 }
 
 fn kme(c: &KeyStoreConfig, alice_site: bool) -> KeyStoreConfig {
@@ -122,7 +118,8 @@ impl Site {
                     if pad_bits[d] % 64 != 0 || pad_bits[d] == 0 {
                         return Err(out_of_step());
                     }
-                    let all = self.pools[d].peek(at[d], WC_POINT_BITS + u64::from(pad_bits[d])).ok_or_else(out_of_step)?;
+                    let all =
+                        self.pools[d].peek(at[d], WC_POINT_BITS + u64::from(pad_bits[d])).ok_or_else(out_of_step)?;
                     let point = all.words()[0];
                     let mut pad = KeyPool::default();
                     pad.add(&all.range(WC_POINT_BITS as usize, all.len()));
@@ -183,7 +180,8 @@ impl Site {
         let target = self.settings.pool_target_bits as u64;
         let need = avail.map(|a| target.saturating_sub(a) as usize);
         let len = rest.len();
-        let give0 = if need[0] + need[1] <= len { need[0] } else { need[0].min((len / 2).max(len.saturating_sub(need[1]))) };
+        let give0 =
+            if need[0] + need[1] <= len { need[0] } else { need[0].min((len / 2).max(len.saturating_sub(need[1]))) };
         let give1 = need[1].min(len - give0);
         self.pools[0].add(&rest.range(0, give0));
         self.pools[1].add(&rest.range(give0, give0 + give1));

@@ -369,20 +369,17 @@ impl Msg {
                     let auth = match r.u8()? {
                         0 => RoundAuth::Bootstrap,
                         1 => RoundAuth::PoolHmac { at: [r.u64()?, r.u64()?] },
-                        2 => RoundAuth::PoolWegmanCarter {
-                            at: [r.u64()?, r.u64()?],
-                            pad_bits: [r.u32()?, r.u32()?],
-                        },
+                        2 => RoundAuth::PoolWegmanCarter { at: [r.u64()?, r.u64()?], pad_bits: [r.u32()?, r.u32()?] },
                         _ => return Err(DecodeError::BadValue),
                     };
                     Opening { round, nonce_a, auth, prev_committed }
                 },
                 Params {
-                pulses: r.u64()?,
-                batch_size: r.u32()?,
-                sample_fraction: r.f64()?,
-                qber_threshold: r.f64()?,
-                eps_sec: r.f64()?,
+                    pulses: r.u64()?,
+                    batch_size: r.u32()?,
+                    sample_fraction: r.f64()?,
+                    qber_threshold: r.f64()?,
+                    eps_sec: r.f64()?,
                     eps_cor: r.f64()?,
                 },
             ),

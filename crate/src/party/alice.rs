@@ -130,7 +130,8 @@ impl Alice {
     pub fn handle(&mut self, frame: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
         if !matches!(self.status, Status::Running) {
             // Still authenticate: a replay after the end is reported as what it is.
-            if let (Ok(Route::Classical), false, Some(c)) = (msgs::route(frame), msgs::is_ready(frame), &mut self.channel)
+            if let (Ok(Route::Classical), false, Some(c)) =
+                (msgs::route(frame), msgs::is_ready(frame), &mut self.channel)
             {
                 c.open(frame)?;
             }

@@ -24,10 +24,13 @@ export interface LinkOptions extends SimulateOptions {
   /** Pool size each direction is refilled to, in bits (default 4096). */ poolTargetBits?: number;
   /** Wegman-Carter pad bits per direction per round (default 32768). */ padBudgetBits?: number;
 }
-/** One round of a link. */
+/** One round of a link, as Alice's side saw it (Bob's pools and stores hold the same). */
 export interface LinkRound {
   round: number; ok: boolean; mode: string; poolBefore: number[]; poolTaken: number[]; poolAdded: number[];
-  poolAfter: number[]; storedBits: number; storedKeys: number; report: Report;
+  poolAfter: number[]; storedBits: number; storedKeys: number; keyBits: number;
+  /** 32 bits of the key, shown and discarded (hex); both sides show the same. */ fingerprint?: string;
+  qber: number; siftedBits: number; finiteKey?: FiniteKeyTerms; framesSent: number; framesReceived: number;
+  epsilon: number; error?: ReportError;
 }
 /** ETSI GS QKD 014 key store description (all optional). */
 export interface KeyStoreOptions {
@@ -38,16 +41,35 @@ export interface KeyStoreOptions {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct JsRoundHead {
-    round: usize,
+struct JsRoundError {
+    code: &'static str,
+    message: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsRound<'a> {
+    round: u32,
     ok: bool,
     mode: &'static str,
-    pool_before: [usize; 2],
-    pool_taken: [usize; 2],
-    pool_added: [usize; 2],
-    pool_after: [usize; 2],
+    pool_before: [u64; 2],
+    pool_taken: [u64; 2],
+    pool_added: [u64; 2],
+    pool_after: [u64; 2],
     stored_bits: usize,
     stored_keys: usize,
+    key_bits: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<&'a str>,
+    qber: f64,
+    sifted_bits: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    finite_key: Option<&'a crate::amplification::FiniteKey>,
+    frames_sent: u64,
+    frames_received: u64,
+    epsilon: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<JsRoundError>,
 }
 
 fn set(obj: &Object, key: &str, value: JsValue) {
@@ -92,26 +114,34 @@ impl Options {
 /// Runs a QKD link round after round: round 1 authenticated by the bootstrap credential (PSK
 /// or PKI), later rounds from the key pool. Returns `{ rounds, stopped?, aliceStore, bobStore,
 /// safetyNumber? }`; the stores are `KeyStore`s holding the keys both sites agree on.
-#[wasm_bindgen(js_name = runLink, unchecked_return_type = "{ rounds: LinkRound[]; stopped?: ReportError; aliceStore: KeyStore; bobStore: KeyStore; safetyNumber?: string }")]
+#[wasm_bindgen(js_name = runLink, unchecked_return_type = "{ rounds: LinkRound[]; stopped?: ReportError; aliceStore: KeyStore; aliceInbox: KeyStore; bobStore: KeyStore; bobOutbox: KeyStore; safetyNumber?: string }")]
 pub fn run_link(#[wasm_bindgen(unchecked_param_type = "LinkOptions")] options: JsValue) -> Result<JsValue, JsValue> {
     let o = parse(options)?;
     let (config, safety) = o.link().map_err(|e| js_error(&e))?;
     let r = link::run_passive(&config, &JsClock).map_err(|e| js_error(&e))?;
     let rounds = js_sys::Array::new();
     for x in &r.rounds {
-        let head = to_js(&JsRoundHead {
+        let Some(a) = &x.alice else { continue };
+        rounds.push(&to_js(&JsRound {
             round: x.round,
-            ok: x.report.ok,
-            mode: x.report.auth.mode,
-            pool_before: x.pool_before,
-            pool_taken: x.pool_taken,
-            pool_added: x.pool_added,
-            pool_after: x.pool_after,
-            stored_bits: x.stored_bits,
-            stored_keys: x.stored_keys,
-        });
-        set(head.unchecked_ref(), "report", report_to_js(&x.report, &config.round.protocol));
-        rounds.push(&head);
+            ok: x.ok,
+            mode: a.mode,
+            pool_before: a.pool_before,
+            pool_taken: a.pool_taken,
+            pool_added: a.pool_added,
+            pool_after: a.pool_after,
+            stored_bits: a.stored_bits,
+            stored_keys: a.stored_keys[0] + a.stored_keys[1],
+            key_bits: a.key_bits,
+            fingerprint: a.fingerprint.as_deref(),
+            qber: a.summary.qber,
+            sifted_bits: a.summary.sifted_bits,
+            finite_key: a.summary.finite_key.as_ref(),
+            frames_sent: a.auth.frames_sent,
+            frames_received: a.auth.frames_received,
+            epsilon: a.auth.epsilon,
+            error: x.error.as_ref().map(|e| JsRoundError { code: e.code(), message: e.to_string() }),
+        }));
     }
     let out = Object::new();
     set(&out, "rounds", rounds.into());
@@ -121,8 +151,12 @@ pub fn run_link(#[wasm_bindgen(unchecked_param_type = "LinkOptions")] options: J
         set(&err, "message", e.to_string().into());
         set(&out, "stopped", err.into());
     }
-    set(&out, "aliceStore", JsKeyStore(r.alice_store).into());
-    set(&out, "bobStore", JsKeyStore(r.bob_store).into());
+    let [a_ab, a_ba] = r.alice.stores().clone();
+    let [b_ab, b_ba] = r.bob.stores().clone();
+    set(&out, "aliceStore", JsKeyStore(a_ab).into());
+    set(&out, "aliceInbox", JsKeyStore(a_ba).into());
+    set(&out, "bobStore", JsKeyStore(b_ab).into());
+    set(&out, "bobOutbox", JsKeyStore(b_ba).into());
     if let Some(s) = safety {
         set(&out, "safetyNumber", s.into());
     }
@@ -171,7 +205,8 @@ pub fn attack_break_later(
     while d.step(&mut rec, &JsClock) {}
     let report = d.finish();
     let key = report.key_alice.ok_or_else(|| js_error(report.error.as_ref().unwrap_or(&Error::Finished)))?;
-    let eve = break_later(&rec.frames, &config.credential, &Seed::from_text("eve later")).map_err(|e| js_error(&e))?;
+    let eve = break_later(&rec.frames, &config.credential, crate::session::SINGLE_LINK, &Seed::from_text("eve later"))
+        .map_err(|e| js_error(&e))?;
     let agree = 1.0 - eve.guess.hamming_distance(&key) as f64 / key.len() as f64;
     let obj = Object::new();
     set(&obj, "framesVerified", (eve.frames_verified as f64).into());
@@ -181,18 +216,21 @@ pub fn attack_break_later(
 }
 
 /// Record now, break later, on a real transcript: `frames` are the classical frames Eve
-/// recorded (in order), `psk` the key that leaked afterwards. Returns `{ framesVerified,
-/// guess }`: how many tags the leaked key verifies, and her best guess of the final key.
+/// recorded (in order, Bob's Ready first), `psk` the key that leaked afterwards, `link` the
+/// room id. Returns `{ framesVerified, guess }`: how many tags the leaked key verifies, and her
+/// best guess of the final key.
 #[wasm_bindgen(js_name = breakLater, unchecked_return_type = "{ framesVerified: number; guess: Uint8Array; guessBits: number }")]
 pub fn js_break_later(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] frames: js_sys::Array,
     psk: &[u8],
+    link: Option<String>,
 ) -> Result<JsValue, JsValue> {
     let credential = Credential::psk(psk).map_err(|e| js_error(&e))?;
     let mut transcript = Vec::with_capacity(frames.length() as usize);
     for f in frames.iter() {
         let bytes = js_sys::Uint8Array::new(&f).to_vec();
         let dir = match bytes.get(2) {
+            _ if crate::msgs::is_ready(&bytes) => crate::auth::Direction::BobToAlice,
             Some(0) => crate::auth::Direction::AliceToBob,
             Some(1) => crate::auth::Direction::BobToAlice,
             _ => return Err(js_error(&Error::invalid("frames", "every frame must be a classical frame"))),
@@ -200,7 +238,8 @@ pub fn js_break_later(
         transcript.push((dir, bytes));
     }
     let seed = Seed::from_entropy().map_err(|e| js_error(&e))?;
-    let r = break_later(&transcript, &credential, &seed).map_err(|e| js_error(&e))?;
+    let link = link.unwrap_or_else(|| crate::session::SINGLE_LINK.into());
+    let r = break_later(&transcript, &credential, &link, &seed).map_err(|e| js_error(&e))?;
     let obj = Object::new();
     set(&obj, "framesVerified", (r.frames_verified as f64).into());
     set(&obj, "guessBits", (r.guess.len() as f64).into());

@@ -60,12 +60,12 @@ export interface SimulateOptions extends ProtocolOptions {
   seed?: string; channel?: ChannelOptions; eve?: EveOptions; auth: AuthOptions;
 }
 /** Options of a party (Alice uses the protocol fields; Bob adopts Alice's). */
-export interface PartyOptions extends Partial<ProtocolOptions> { seed?: string; auth: AuthOptions; }
+export interface PartyOptions extends Partial<ProtocolOptions> { /** The link id (the relay room) every tag covers. */ link?: string; auth: AuthOptions; }
 /** Options of the fiber. */
 export interface FiberOptions { seed?: string; channel?: ChannelOptions; eve?: EveOptions; }
 /** Every term of the finite-key bound (Tomamichel et al., Nat. Commun. 3, 634 (2012)). */
 export interface FiniteKeyTerms {
-  n: number; k: number; qber: number; mu: number; phaseErrorBits: number; leakEc: number;
+  n: number; k: number; qber: number; qTol: number; mu: number; phaseErrorBits: number; leakEc: number; leakBound: number; branches: number;
   epsilonBits: number; bound: number; length: number; epsSec: number; epsCor: number;
 }
 /** A typed failure: `code` is stable, `message` readable. */

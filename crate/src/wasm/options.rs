@@ -45,6 +45,7 @@ pub(super) struct Options {
     eps_sec: Option<f64>,
     eps_cor: Option<f64>,
     seed: Option<String>,
+    pub(super) link: Option<String>,
     pub(super) rounds: Option<f64>,
     pub(super) after_bootstrap: Option<String>,
     pub(super) pool_target_bits: Option<f64>,
@@ -63,6 +64,7 @@ const OPTION_KEYS: &[&str] = &[
     "epsSec",
     "epsCor",
     "seed",
+    "link",
     "channel",
     "eve",
     "auth",
@@ -205,6 +207,28 @@ impl Options {
         }
         let c = self.credential()?;
         Ok((c.clone(), c))
+    }
+
+    /// OS randomness, refusing a seed: for parties that run apart (over any transport), whose
+    /// random choices must be secret.
+    pub(super) fn entropy_only(&self) -> Result<Seed, Error> {
+        if self.seed.is_some() {
+            return Err(Error::invalid(
+                "seed",
+                "Alice and Bob over a transport draw every random choice from the OS; seeds replay \
+                 single-process runs (simulate, Session) and are not for keys",
+            ));
+        }
+        Seed::from_entropy()
+    }
+
+    /// The link id (the relay's room id) every tag covers.
+    pub(super) fn link_id(&self) -> Result<String, Error> {
+        match &self.link {
+            Some(l) if l.len() > 256 => Err(Error::invalid("link", "must be at most 256 bytes")),
+            Some(l) => Ok(l.clone()),
+            None => Ok(crate::session::SINGLE_LINK.into()),
+        }
     }
 
     pub(super) fn seed(&self) -> Result<Seed, Error> {

@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 
 use super::{frames, js_error, parse, to_js};
 use crate::error::Error;
-use crate::party::{Alice, Bob};
+use crate::party::{Alice, Bob, RoundContext};
 use crate::quantum::Fiber;
 
 /// The methods Alice and Bob share in JS, generated once for each.
@@ -53,8 +53,9 @@ macro_rules! party_methods {
     };
 }
 
-/// Alice over any transport: `start()` returns her first frames (photons for the fiber, Hello
-/// for Bob); `handle(frame)` takes Bob's frames and returns hers.
+/// Alice over any transport: `start(bob.readyFrame)` returns her first frames (photons for the
+/// fiber, Hello for Bob); `handle(frame)` takes Bob's frames and returns hers. Her randomness
+/// comes from the OS.
 #[wasm_bindgen(js_name = Alice)]
 pub struct JsAlice(Alice);
 
@@ -64,14 +65,17 @@ impl JsAlice {
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "PartyOptions")] options: JsValue) -> Result<JsAlice, JsValue> {
         let o = parse(options)?;
-        let build = || -> Result<Alice, Error> { Alice::new(o.protocol()?, &o.credential()?, o.seed()?.rng("alice")) };
+        let build = || -> Result<Alice, Error> {
+            let context = RoundContext::single(&o.link_id()?);
+            Alice::new(o.protocol()?, &o.credential()?, context, o.entropy_only()?.rng("alice"))
+        };
         build().map(JsAlice).map_err(|e| js_error(&e))
     }
 
-    /// Prepares the photons: returns the photon frames and Hello.
+    /// Starts on Bob's Ready frame (his fresh nonce): returns the photon frames and Hello.
     #[wasm_bindgen(unchecked_return_type = "Uint8Array[]")]
-    pub fn start(&mut self) -> Result<Array, JsValue> {
-        self.0.start().map(frames).map_err(|e| js_error(&e))
+    pub fn start(&mut self, ready: &[u8]) -> Result<Array, JsValue> {
+        self.0.handle(ready).map(frames).map_err(|e| js_error(&e))
     }
 }
 
@@ -80,7 +84,7 @@ party_methods!(JsAlice, "Alice");
 /// Bob over any transport: `handle(frame)` takes Alice's frames and the fiber's detections and
 /// returns his (measurement settings for the fiber, classical frames for Alice).
 #[wasm_bindgen(js_name = Bob)]
-pub struct JsBob(Bob);
+pub struct JsBob(Bob, [u8; 32]);
 
 #[wasm_bindgen(js_class = Bob)]
 impl JsBob {
@@ -88,8 +92,19 @@ impl JsBob {
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "PartyOptions")] options: JsValue) -> Result<JsBob, JsValue> {
         let o = parse(options)?;
-        let build = || -> Result<Bob, Error> { Ok(Bob::new(&o.credential()?, o.seed()?.rng("bob"))) };
-        build().map(JsBob).map_err(|e| js_error(&e))
+        let build = || -> Result<(Bob, [u8; 32]), Error> {
+            let mut rng = o.entropy_only()?.rng("bob");
+            let mut nonce = [0u8; 32];
+            rand::Rng::fill_bytes(&mut rng, &mut nonce);
+            Ok((Bob::new(&o.credential()?, &o.link_id()?, nonce, rng), nonce))
+        };
+        build().map(|(b, n)| JsBob(b, n)).map_err(|e| js_error(&e))
+    }
+
+    /// The Ready frame with Bob's fresh nonce for this round: send it to Alice first.
+    #[wasm_bindgen(getter, js_name = readyFrame)]
+    pub fn ready_frame(&self) -> Vec<u8> {
+        crate::msgs::Ready { nonce_b: self.1 }.encode()
     }
 }
 

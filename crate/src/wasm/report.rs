@@ -63,7 +63,7 @@ pub(super) fn report_to_js(r: &Report, config: &Config) -> JsValue {
     to_js(&JsReport {
         ok: r.ok,
         qber: r.qber,
-        qber_bound: r.qber + r.finite_key.as_ref().map_or(0.0, |f| f.mu),
+        qber_bound: r.finite_key.as_ref().map_or(r.qber, |f| f.q_tol + f.mu),
         pulses: r.pulses,
         clicks: r.clicks,
         intercepted: r.intercepted,
