@@ -83,7 +83,7 @@ test("two tabs grow the same key: same fingerprint, sane QBER, and a working cha
   assert.equal(await outcome(alice), "ok");
   assert.equal(await outcome(bob), "ok");
   const fa = await alice.textContent("#fingerprint");
-  assert.match(fa, /^[0-9a-f]{4}( [0-9a-f]{4}){3}$/);
+  assert.match(fa, /^[0-9a-f]{4} [0-9a-f]{4}$/);
   assert.equal(await bob.textContent("#fingerprint"), fa);
   const figures = await alice.textContent("#figures");
   const qber = Number(figures.match(/QBER \(sample of \d+\)([\d.]+) %/)[1]);
@@ -204,8 +204,8 @@ test("a PKI bootstrap: equal safety numbers, then rounds authenticated from the 
     assert.equal(await bob.textContent("#fingerprint"), await alice.textContent("#fingerprint"));
   }
   const log = await bob.textContent("#pool-log");
-  assert.match(log, /Round 1 \(pki\)/);
-  assert.match(log, /Round 2 \(pool-hmac\).*took 256 \+ 256/);
+  assert.match(log, /Round 1 \(pki-ed25519\)/);
+  assert.match(log, /Round 2 \(pool-hmac-sha256\).*took 256 \+ 256/);
   assert.equal(await alice.textContent("#pool-log"), log, "same pools and stores on both sides");
   await alice.fill("#chat-form input[name=text]", "pki hello");
   await alice.click("#chat-form button");
@@ -256,11 +256,157 @@ test("a PSK leaked after round 1 gives Eve's recorded transcript nothing", async
   await eve.waitForSelector("#eve-guess:not([hidden])");
   const text = await eve.textContent("#eve-guess");
   assert.match(text, /verifies all \d+ recorded frames/);
-  const guess = text.match(/fingerprint ([0-9a-f ]{19})/)[1];
+  const guess = text.match(/fingerprint ([0-9a-f]{4} [0-9a-f]{4})/)[1];
   assert.notEqual(guess, await alice.textContent("#fingerprint"));
   // Round 2 is authenticated from the pool: Eve passes frames on and the round succeeds.
   await alice.click("#start:not([disabled])");
   await alice.waitForSelector("#status[data-round='2'][data-outcome='ok']", { state: "attached", timeout: 60_000 });
   await eve.screenshot({ path: `${shots}/leak-later-eve.png`, fullPage: true });
+  await context.close();
+});
+
+// ---- Security from outside: only what a tab, the relay or a room member can see and send ----
+
+/** Every binary frame a page sends over its WebSocket, in order. */
+function recordSent(page) {
+  const sent = [];
+  page.on("websocket", (ws) => ws.on("framesent", (f) => {
+    if (typeof f.payload !== "string") sent.push(new Uint8Array(f.payload));
+  }));
+  return sent;
+}
+
+/** A hostile room member: a raw WebSocket from a page of the relay's origin, joined as Eve in
+ * the middle of the classical channel (she may send any text or frame). */
+async function hostile(context, room) {
+  const page = await tab(context, `${base}#role=none`);
+  await page.evaluate(async (room) => {
+    const ws = new WebSocket(`ws://${location.host}/ws`);
+    ws.binaryType = "arraybuffer";
+    window.got = [];
+    ws.onmessage = (e) => window.got.push(typeof e.data === "string" ? e.data : new Uint8Array(e.data));
+    await new Promise((r) => (ws.onopen = r));
+    ws.send(JSON.stringify({ type: "join", role: "eve", room, mitm: true }));
+    window.sock = ws;
+  }, room);
+  await page.waitForFunction(() => window.got.some((m) => typeof m === "string" && m.includes("joined")));
+  return {
+    text: (obj) => page.evaluate((o) => window.sock.send(JSON.stringify(o)), obj),
+    frame: (bytes) => page.evaluate((b) => window.sock.send(new Uint8Array(b)), [...bytes]),
+    // Pass every classical frame on unchanged (she sits in the middle).
+    relay: () => page.evaluate(() => {
+      window.sock.onmessage = (e) => {
+        if (typeof e.data !== "string") window.sock.send(e.data);
+      };
+    }),
+    page,
+  };
+}
+
+const roomOf = (link) => new URL(link).hash.match(/room=([0-9a-f]+)/)[1];
+
+test("relay mode draws from the OS: two rooms with the page's defaults send different photons; Alice's URL holds no key", async () => {
+  const context = await browser.newContext();
+  const photons = [];
+  for (let i = 0; i < 2; i++) {
+    const alice = await tab(context, base);
+    const sent = recordSent(alice);
+    await alice.click("#open-room");
+    await alice.waitForSelector("#bob-link[href*=room]");
+    assert.doesNotMatch(alice.url(), /psk=|seed=/, "no key material or seed in Alice's own URL");
+    assert.equal(await alice.isVisible("input[name=seed]"), false, "no seed field in relay mode");
+    const bob = await tab(context, await alice.getAttribute("#bob-link", "href"));
+    await alice.waitForSelector("#start:not([disabled])");
+    await alice.click("#start");
+    assert.equal(await outcome(alice), "ok");
+    assert.equal(await outcome(bob), "ok");
+    photons.push(Buffer.from(sent.find((f) => f[1] === 0x01)).toString("hex"));
+  }
+  assert.notEqual(photons[0], photons[1], "the same settings prepare different photons");
+  await context.close();
+});
+
+test("a Hello recorded in one room and replayed into another with the same PSK is refused; the real round still works", async () => {
+  const context = await browser.newContext();
+  const psk = "5a".repeat(32);
+  const first = await tab(context, `${base}#psk=${psk}`);
+  const sent = recordSent(first);
+  await first.click("#open-room");
+  await first.waitForSelector("#bob-link[href*=room]");
+  const bob1 = await tab(context, await first.getAttribute("#bob-link", "href"));
+  await first.waitForSelector("#start:not([disabled])");
+  await first.click("#start");
+  assert.equal(await outcome(bob1), "ok");
+  const hello = sent.find((f) => f[1] === 0x10);
+
+  const { alice, bobLink } = await (async () => {
+    const a = await tab(context, `${base}#psk=${psk}&pulses=300000&lengthKm=5`);
+    await a.click("#open-room");
+    await a.waitForSelector("#bob-link[href*=room]");
+    return { alice: a, bobLink: await a.getAttribute("#bob-link", "href") };
+  })();
+  const bob = await tab(context, bobLink);
+  await alice.waitForSelector("#start:not([disabled])");
+  const eve = await hostile(context, roomOf(bobLink));
+  await eve.frame(hello);
+  await bob.waitForSelector("#refusals li", { state: "attached" });
+  assert.match(await bob.textContent("#refusals"), /auth_bad_tag/);
+  await eve.relay();
+  await alice.click("#start");
+  assert.equal(await outcome(alice), "ok");
+  assert.equal(await outcome(bob), "ok");
+  assert.equal(await bob.textContent("#fingerprint"), await alice.textContent("#fingerprint"));
+  await context.close();
+});
+
+test("PKI: a second identity for Bob from a room member is refused and the safety number stays", async () => {
+  const context = await browser.newContext();
+  const alice = await tab(context, base);
+  await alice.fill("input[name=pulses]", "300000");
+  await alice.fill("input[name=lengthKm]", "5");
+  await alice.selectOption("select[name=bootstrap]", "pki");
+  await alice.click("#open-room");
+  await alice.waitForSelector("#bob-link[href*=room]");
+  const bobLink = await alice.getAttribute("#bob-link", "href");
+  const eve = await hostile(context, roomOf(bobLink));
+  await eve.relay();
+  // Before Bob: Eve's identity claim is not Bob's (the relay stamps her role) and is ignored.
+  await eve.text({ type: "status", to: "alice", identity: "11".repeat(32) });
+  const bob = await tab(context, bobLink);
+  await alice.waitForSelector("#safety:not([hidden])");
+  const sa = await alice.textContent("#safety output");
+  assert.equal(await bob.textContent("#safety output"), sa);
+  await eve.text({ type: "status", to: "alice", identity: "22".repeat(32) });
+  await alice.waitForTimeout(300);
+  assert.equal(await alice.textContent("#safety output"), sa, "the pinned key does not change");
+  await alice.click("#start:not([disabled])");
+  assert.equal(await outcome(alice), "ok");
+  assert.equal(await outcome(bob), "ok");
+  assert.equal(await bob.textContent("#fingerprint"), await alice.textContent("#fingerprint"));
+  await context.close();
+});
+
+test("forged control messages from a room member carry no authority: no abort, no key spent, the link goes on", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink } = await openRoom(context);
+  const eve = await hostile(context, roomOf(bobLink));
+  await eve.relay();
+  const bob = await startWithBob(context, alice, bobLink);
+  await eve.text({ type: "abort", to: "alice", code: "qber_too_high", message: "forged" });
+  await eve.text({ type: "abort", to: "bob", code: "auth_bad_tag", message: "forged" });
+  assert.equal(await outcome(alice), "ok");
+  assert.equal(await outcome(bob), "ok");
+  // A forged chat naming key ids spends nothing; the real chat still decrypts.
+  await eve.text({ type: "chat", to: "bob", keyId: "00000000-0000-4000-8000-000000000000", iv: "AAAAAAAAAAAAAAAA", ct: "AAAA" });
+  await alice.fill("#chat-form input[name=text]", "still here");
+  await alice.click("#chat-form button");
+  await bob.waitForSelector("#chat-log li:has-text('still here')");
+  assert.equal(await bob.$$eval("#chat-log li.bad", (l) => l.length), 0);
+  // A second round grows a key too.
+  await alice.click("#start:not([disabled])");
+  for (const page of [alice, bob]) {
+    await page.waitForSelector("#status[data-round='2'][data-outcome='ok']", { state: "attached", timeout: 60_000 });
+  }
+  assert.equal(await bob.textContent("#fingerprint"), await alice.textContent("#fingerprint"));
   await context.close();
 });

@@ -1,7 +1,7 @@
 // The authentication lifecycle through the package: links, key stores, identities, attacks.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { runLink, KeyStore, Identity, safetyNumber, attackManInTheMiddle, attackBreakLater, Alice, Bob, Fiber, frameRoute } from "qkdlab";
+import { runLink, KeyStore, Identity, safetyNumber, attackManInTheMiddle, attackBreakLater, Alice, Bob, Fiber, Link, frameRoute } from "qkdlab";
 import { psk } from "./helpers.mjs";
 
 const base = (extra = {}) => ({
@@ -19,6 +19,7 @@ test("a PSK link bootstraps, then authenticates from its pool; both stores hold 
   assert.deepEqual(r.rounds[1].poolTaken, [256, 256]);
   assert.ok(r.aliceStore.storedKeyCount > 0);
   assert.equal(r.aliceStore.storedKeyCount, r.bobStore.storedKeyCount);
+  assert.ok(r.rounds.every((x) => /^[0-9a-f]{8}$/.test(x.fingerprint)), "32 discarded bits as the fingerprint");
   const status = r.aliceStore.status("SAE_B");
   assert.deepEqual(Object.keys(status).sort(), ["key_size", "master_SAE_ID", "max_SAE_ID_count", "max_key_count", "max_key_per_request", "max_key_size", "min_key_size", "slave_SAE_ID", "source_KME_ID", "stored_key_count", "target_KME_ID"]);
   const enc = r.aliceStore.encKeys("SAE_B", { number: 2 });
@@ -54,10 +55,10 @@ test("a PKI link pins identities and shows one safety number", () => {
 test("Alice and Bob with PKI credentials run frame by frame; a wrong pinned key is refused", () => {
   const [a, b, m] = [new Identity("a"), new Identity("b"), new Identity("m")];
   const run = (bobPins) => {
-    const alice = new Alice({ pulses: 100_000, seed: "p", auth: { mode: "pki", secretKey: a.secretKey, peerPublicKey: b.publicKey } });
-    const bob = new Bob({ seed: "q", auth: { mode: "pki", secretKey: b.secretKey, peerPublicKey: bobPins } });
+    const alice = new Alice({ pulses: 100_000, auth: { mode: "pki", secretKey: a.secretKey, peerPublicKey: b.publicKey } });
+    const bob = new Bob({ auth: { mode: "pki", secretKey: b.secretKey, peerPublicKey: bobPins } });
     const fiber = new Fiber({ seed: "f", channel: { lengthKm: 1, errorRate: 0.02 } });
-    const q = alice.start().map((f) => [frameRoute(f) === "fiber" ? "fiber" : "bob", f]);
+    const q = alice.start(bob.readyFrame).map((f) => [frameRoute(f) === "fiber" ? "fiber" : "bob", f]);
     while (q.length) {
       const [to, f] = q.shift();
       let out;
@@ -78,10 +79,10 @@ test("Wegman-Carter rounds spend a pad per frame and report epsilon", () => {
   const r = runLink(base({ pulses: 2_000_000, rounds: 2, afterBootstrap: "wegman-carter", poolTargetBits: 20000, padBudgetBits: 20000 }));
   const second = r.rounds[1];
   assert.equal(second.mode, "pool-wegman-carter");
-  assert.equal(second.ok, true, JSON.stringify(second.report.error));
-  assert.ok(second.report.auth.tagBits === 64 * second.report.auth.frames);
-  assert.equal(second.report.auth.padBitsUsed, 64 * second.report.auth.frames);
-  assert.ok(second.report.auth.epsilon > 0 && second.report.auth.epsilon < 1e-14);
+  assert.equal(second.ok, true, JSON.stringify(second.error));
+  // Alice's view: each frame she accepted costs the bound of the longest acceptable frame.
+  const perFrame = (Math.ceil((2 ** 26 + 1024 + 32) / 8) + 1) / 2 ** 64;
+  assert.ok(Math.abs(second.epsilon - perFrame * second.framesReceived) < 1e-22, String(second.epsilon));
 });
 
 test("an empty pool stops the link with a clear error", () => {
@@ -106,4 +107,104 @@ test("a PSK leaked after the round gives Eve no better than chance", () => {
   assert.ok(r.framesVerified > 10);
   const sigma = 0.5 / Math.sqrt(r.keyBits);
   assert.ok(Math.abs(r.agreement - 0.5) < 4 * sigma, `agreement ${r.agreement} over ${r.keyBits} bits`);
+});
+
+/** Two link endpoints over an in-process queue with a fiber; `tamper(frame, i)` returns the
+ * frames delivered instead of classical frame `i` (counted over the whole link). */
+function linkPair({ room = "room", pulses = 200_000, tamper = (f) => [f] } = {}) {
+  const auth = { mode: "psk", psk: psk() };
+  const alice = new Link({ role: "alice", link: room, auth, poolTargetBits: 1024 });
+  const bob = new Link({ role: "bob", link: room, auth, poolTargetBits: 1024 });
+  let fiber;
+  let n = 0;
+  const events = { alice: [], bob: [] };
+  const q = [];
+  const push = (from, frames) => {
+    for (const f of frames) {
+      if (from === "fiber") q.push(["bob", f]);
+      else if (frameRoute(f) === "fiber") q.push(["fiber", f]);
+      else for (const g of tamper(f, n++)) q.push([from === "alice" ? "bob" : "alice", g]);
+    }
+  };
+  const run = () => {
+    while (q.length) {
+      const [to, f] = q.shift();
+      if (to === "fiber") push("fiber", fiber.handle(f));
+      else {
+        const step = (to === "alice" ? alice : bob).handle(f);
+        events[to].push(...step.events);
+        push(to, step.frames);
+      }
+    }
+  };
+  push("bob", [bob.readyFrame]);
+  run();
+  return {
+    alice, bob, events,
+    round() {
+      fiber = new Fiber({ channel: { lengthKm: 1, errorRate: 0.02 } });
+      if (!alice.ready) return false;
+      const step = alice.startRound({ pulses });
+      push("alice", step.frames);
+      run();
+      // The channel went quiet: whoever still waits gives up on this round.
+      events.alice.push(...alice.abortRound("timeout").events);
+      const b = bob.abortRound("timeout");
+      events.bob.push(...b.events);
+      push("bob", b.frames);
+      run();
+      return true;
+    },
+  };
+}
+
+test("Link endpoints over any transport: rounds commit on both sides with equal fingerprints and stores", () => {
+  const p = linkPair();
+  for (let i = 0; i < 3; i++) assert.ok(p.round());
+  const ended = (side) => p.events[side].filter((e) => e.type === "roundEnded");
+  assert.deepEqual(ended("alice").map((e) => [e.round, e.ok, e.mode]), [[1, true, "psk-hmac-sha256"], [2, true, "pool-hmac-sha256"], [3, true, "pool-hmac-sha256"]]);
+  assert.deepEqual(ended("bob").map((e) => e.fingerprint), ended("alice").map((e) => e.fingerprint));
+  assert.equal(p.alice.lastCommitted, 3);
+  assert.equal(p.bob.lastCommitted, 3);
+  // Keys leave only through the key store API: Alice's SAE asks, Bob's fetches by id.
+  const enc = p.alice.encKeys("SAE_B", { number: 2 });
+  const ids = { key_IDs: enc.keys.map(({ key_ID }) => ({ key_ID })) };
+  assert.deepEqual(p.bob.peekKeys("SAE_A", ids), enc, "peeking leaves them in the store");
+  assert.deepEqual(p.bob.decKeys("SAE_A", ids), enc);
+  assert.throws(() => p.bob.decKeys("SAE_A", ids), (e) => e.status === 400, "a delivered key leaves");
+  // And the other direction: Bob's SAE is the master of its own store.
+  const back = p.bob.encKeys("SAE_A", { number: 1 });
+  assert.deepEqual(p.alice.decKeys("SAE_B", { key_IDs: [{ key_ID: back.keys[0].key_ID }] }), back);
+  // The pool ledgers: no position used twice on a side.
+  for (const link of [p.alice, p.bob]) {
+    for (const ledger of link.pools.ledger) {
+      const used = new Set();
+      for (const e of ledger) for (let i = e.start; i < e.start + e.len; i++) {
+        assert.ok(!used.has(i), `bit ${i} used twice`);
+        used.add(i);
+      }
+    }
+  }
+});
+
+test("a forged frame costs one round; the next clean round grows a key; endpoints refuse a seed", () => {
+  const p = linkPair({ tamper: (f, i) => (i === 20 ? [Uint8Array.from(f, (b, j) => (j === f.length - 1 ? b ^ 1 : b))] : [f]) });
+  for (let i = 0; i < 3; i++) assert.ok(p.round());
+  const ok = p.events.alice.filter((e) => e.type === "roundEnded").map((e) => e.ok);
+  assert.equal(ok.filter((x) => !x).length, 1, JSON.stringify(ok));
+  assert.equal(ok.at(-1), true);
+  assert.equal(p.alice.lastCommitted, p.bob.lastCommitted);
+  assert.throws(() => new Link({ role: "alice", link: "r", seed: "42", auth: { mode: "psk", psk: psk() } }), (e) => e.code === "invalid_parameter" && e.field === "seed");
+});
+
+test("a Hello replayed into another room with the same PSK is refused at the first frame", () => {
+  const p = linkPair({ room: "room A" });
+  const hello = [];
+  const q = new Link({ role: "alice", link: "room A", auth: { mode: "psk", psk: psk() } });
+  q.handle(p.bob.readyFrame);
+  for (const f of q.startRound({ pulses: 4096 }).frames) if (f[1] === 0x10) hello.push(f);
+  const other = new Link({ role: "bob", link: "room B", auth: { mode: "psk", psk: psk() } });
+  const step = other.handle(hello[0]);
+  assert.deepEqual(step.events.map((e) => e.type === "refused" && e.error.code), ["auth_bad_tag"]);
+  assert.equal(other.running, false);
 });

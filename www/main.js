@@ -8,8 +8,7 @@ import { initEve } from "./ui/eve.js";
 import { initChat } from "./ui/chat.js";
 import { initPlot } from "./ui/plot.js";
 import { initPool, showSafetyNumber } from "./ui/pool.js";
-import { RelayParty, fingerprint, plainWords } from "./model/party.js";
-import { AuthLifecycle } from "./model/lifecycle.js";
+import { RelayLink, fingerprintOfBytes, formatFingerprint, plainWords } from "./model/party.js";
 import { seal, open } from "./model/chat.js";
 
 const $ = (id) => document.getElementById(id);
@@ -29,20 +28,25 @@ function channelOf(v) {
   };
 }
 
-/** Everything one side (Alice or Bob) shows at the end of a round. */
+/** Everything one side (Alice or Bob) shows at the end of a round: the core's outcome (its
+ * fingerprint, pools and stores), the chart and the chat. */
 function roundView(side) {
-  const { party, status, lifecycle } = side;
-  // The chart and the pool log live across rounds, on the party.
+  const { party, status } = side;
   const pool = () => (party.poolView ??= initPool($("pool")));
   const plot = () => (party.plotView ??= initPlot($("plot")));
+  const counts = () => {
+    const [ab, ba] = party.link.storedKeyCounts;
+    return { ab, ba };
+  };
   return {
-    async ended(msg, ok) {
-      const bits = msg.summary?.finiteKey?.length ?? 0;
-      const r = lifecycle.afterRound(ok ? msg.key : null, bits);
-      pool().round(side.mode, r, { ab: lifecycle.stores.ab.storedKeyCount, ba: lifecycle.stores.ba.storedKeyCount });
-      if (msg.summary && msg.code !== "peer_left") plot().add(msg.summary.qber, ok ? bits : 0);
-      if (ok) {
-        status.done(await fingerprint(msg.key), bits);
+    ended(e) {
+      pool().round(e.mode, {
+        round: e.round, before: e.poolBefore, taken: e.poolTaken, added: e.poolAdded, after: e.poolAfter,
+        storedKeys: e.storedKeys[0] + e.storedKeys[1],
+      }, counts());
+      if (e.summary) plot().add(e.summary.qber, e.ok ? e.keyBits : 0);
+      if (e.ok) {
+        status.done(formatFingerprint(e.fingerprint), e.keyBits - 32);
         openChat(side);
       }
     },
@@ -50,22 +54,22 @@ function roundView(side) {
       pool().stopped(message);
       status.failed("auth_pool_exhausted", message);
     },
-    party,
   };
 }
 
-/** The chat: each message takes a fresh key from the key store and names it by id. */
+/** The chat: each message takes a fresh key from the link's key store and names it by id. The
+ * receiver spends a key only for a message that decrypts under it (AES-GCM authenticates). */
 function openChat(side) {
-  const { party, lifecycle, role } = side;
+  const { party, role } = side;
   if (party.chatView) return;
-  const [mine, theirs, peerSae] = role === "alice" ? ["ab", "ba", "SAE_B"] : ["ba", "ab", "SAE_A"];
+  const [peerSae, peer] = role === "alice" ? ["SAE_B", "bob"] : ["SAE_A", "alice"];
   const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
   const aes = (raw) => crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
   const chat = (party.chatView = initChat($("chat"), {
     onSend: async (text) => {
       let k;
       try {
-        k = lifecycle.stores[mine].encKeys(peerSae, { number: 1 }).keys[0];
+        k = party.link.encKeys(peerSae, { number: 1 }).keys[0];
       } catch (e) {
         return chat.add("me", `(not sent: ${e.body?.message ?? e.message})`);
       }
@@ -75,19 +79,33 @@ function openChat(side) {
   }));
   $("chat-key").textContent = "One fresh 256-bit key from the key store per message, named by its key id.";
   const emit = party.emit;
-  const peer = role === "alice" ? "bob" : "alice";
   party.emit = (type, msg) => {
     if (type !== "chat") return emit(type, msg);
-    if (msg.from !== peer) return; // only the relay-stamped peer may spend keys from our store
-    const mySae = role === "alice" ? "SAE_B" : "SAE_A"; // the master of the store that names their keys
+    if (msg.from !== peer) return; // the relay stamps the sender: only the peer may name our keys
+    const request = { key_IDs: [{ key_ID: String(msg.keyId) }] };
     let k;
     try {
-      k = lifecycle.stores[theirs].decKeys(mySae, { key_IDs: [{ key_ID: msg.keyId }] }).keys[0];
+      k = party.link.peekKeys(peerSae, request).keys[0];
     } catch (e) {
       return chat.add(msg.from, `(key ${String(msg.keyId).slice(0, 8)} unknown here: ${e.body?.message ?? e.message})`);
     }
-    aes(b64(k.key)).then((key) => open(key, msg)).then((t) => chat.add(`${msg.from} [key ${k.key_ID.slice(0, 8)}]`, t));
+    aes(b64(k.key)).then((key) => open(key, msg)).then((t) => {
+      // Spent only when the message authenticated under it: a forgery costs the store nothing.
+      if (t !== null) party.link.decKeys(peerSae, request);
+      chat.add(`${msg.from} [key ${k.key_ID.slice(0, 8)}]`, t);
+    });
   };
+}
+
+/** What both sides do with their link's events. */
+function onRoundEvents(side, view, type, msg) {
+  if (type === "round") side.status.round(msg.round);
+  else if (type === "progress") side.status.progress(msg.state, msg.summary);
+  else if (type === "done") view.ended(msg);
+  else if (type === "failed") {
+    side.status.failed(msg.code, msg.plain, msg.message);
+    if (msg.event) view.ended(msg.event);
+  } else if (type === "refused") side.status.refused?.(msg.code, msg.message);
 }
 
 function runAlice(hash) {
@@ -105,69 +123,60 @@ function runAlice(hash) {
       writeHash({ ...v, psk: undefined, seed: undefined });
       setup.disable();
       const pki = v.bootstrap === "pki";
-      let roles = [];
       const identity = pki ? new qkd.Identity() : null;
       let bobKey = null;
-      let links, view;
+      let roles = [];
+      let links;
       const side = { role: "alice" };
-      side.status = null;
-      const party = new RelayParty(qkd, {
+      const canStart = () => (!pki || bobKey !== null) && party.ready;
+      const party = new RelayLink(qkd, {
         role: "alice",
         url: wsUrl(),
         onEvent: (type, msg) => {
           if (type === "joined") {
-            side.lifecycle = new AuthLifecycle(qkd, {
-              room: msg.room,
-              bootstrap: pki ? null : { mode: "psk", psk },
-            });
+            if (!pki) party.open({ auth: { mode: "psk", psk } });
             links = initLinks($("links"), {
               room: msg.room,
               extra: pki ? { bootstrap: "pki", apk: hex(identity.publicKey) } : { psk: v.psk },
               onStart: () => {
                 links.started();
                 side.status ??= initStatus($("status"));
-                view ??= roundView({ ...side, party });
-                if (pki) side.lifecycle.bootstrap = { mode: "pki", secretKey: identity.secretKey, peerPublicKey: bobKey };
-                let next;
+                side.view ??= roundView(side);
                 try {
-                  next = side.lifecycle.nextRound();
+                  // Relay mode: every random choice comes from the OS, never from a seed.
+                  party.startRound({ pulses: Number(v.pulses) });
                 } catch (e) {
-                  return view.stopped(e.message);
-                }
-                side.mode = next.mode;
-                side.status.auth(next.mode);
-                view = roundView({ ...side, party });
-                try {
-                  // Relay mode: every random choice comes from the OS, never from the seed field.
-                  party.startAlice({ pulses: Number(v.pulses), auth: next.auth });
-                } catch (e) {
-                  side.status.failed(e.code ?? "error", `Cannot start: ${e.message}`);
+                  if (e.code === "auth_pool_exhausted") side.view.stopped(e.message);
+                  else side.status.failed(e.code ?? "error", plainWords(e.code, e.message), e.message);
+                  links.nextRound();
                 }
               },
             });
             say(pki ? "Room open (public-key bootstrap). Send Bob his link, then compare safety numbers." : "Room open. Send Bob his link; Eve may join with hers before you start.");
           } else if (type === "members") {
             roles = msg.roles;
-            links?.members(roles, (!pki || bobKey !== null) && party.ready !== null);
-          } else if (type === "ready") links?.members(roles.length ? roles : ["alice", "bob"], !pki || bobKey !== null);
+            links?.members(roles, canStart());
+          } else if (type === "ready") links?.members(roles.includes("bob") ? roles : [...roles, "bob"], canStart());
           else if (type === "status" && msg.identity && pki) {
-            // The peer identity is taken once, from the relay-stamped Bob, and then frozen.
+            // Bob's identity is accepted once, from the relay-stamped Bob, and then frozen.
             if (msg.from !== "bob") return;
             const offered = String(msg.identity);
             if (bobKey !== null) {
-              if (offered !== hex(bobKey)) say(`Refused: someone tried to replace Bob's public key after it was pinned (safety number unchanged).`);
+              if (offered !== hex(bobKey)) say("Refused: a second public key for Bob arrived after his key was pinned. The safety number stays as compared.");
               return;
             }
-            bobKey = fromHex("Bob's public key", offered);
+            try {
+              bobKey = fromHex("Bob's public key", offered);
+            } catch (e) {
+              return say(`Refused Bob's public key: ${e.message}`);
+            }
+            party.open({ auth: { mode: "pki", secretKey: identity.secretKey, peerPublicKey: bobKey } });
             side.status ??= initStatus($("status"));
             showSafetyNumber($("safety"), qkd.safetyNumber(identity.publicKey, bobKey));
-            links?.members(["alice", "bob"], party.ready !== null);
-          } else if (type === "round") side.status?.round(msg.round);
-          else if (type === "progress") side.status?.progress(msg.state, msg.summary);
-          else if (type === "done") view.ended(msg, true).then(() => links?.nextRound());
-          else if (type === "failed") {
-            (side.status ??= initStatus($("status"))).failed(msg.code, msg.plain, msg.message);
-            if (msg.code !== "peer_left" && msg.code !== "relay_closed" && view) view.ended(msg, false).then(() => links?.nextRound());
+            links?.members(roles.length ? roles : ["alice", "bob"], canStart());
+          } else if (side.view) {
+            onRoundEvents(side, side.view, type, msg);
+            if (type === "done" || type === "failed") links?.nextRound(canStart());
           }
         },
       });
@@ -180,45 +189,31 @@ function runAlice(hash) {
 function runBob(hash) {
   say("You are Bob: waiting for Alice's photons.");
   const pki = hash.bootstrap === "pki";
-  let bootstrap;
+  let auth;
   let identity = null;
   try {
     if (pki) {
       identity = new qkd.Identity();
-      bootstrap = { mode: "pki", secretKey: identity.secretKey, peerPublicKey: fromHex("Alice's public key", hash.apk) };
+      auth = { mode: "pki", secretKey: identity.secretKey, peerPublicKey: fromHex("Alice's public key", hash.apk) };
     } else {
-      bootstrap = { mode: "psk", psk: fromHex("the pre-shared key", hash.psk) };
+      auth = { mode: "psk", psk: fromHex("the pre-shared key", hash.psk) };
     }
   } catch (e) {
     return say(`Error: this link is incomplete (${e.message}). Ask Alice for a new one.`);
   }
   const side = { role: "bob", status: initStatus($("status")) };
-  let view;
-  side.lifecycle = new AuthLifecycle(qkd, { room: hash.room, bootstrap });
-  const party = new RelayParty(qkd, {
+  const party = new RelayLink(qkd, {
     role: "bob",
     url: wsUrl(),
     onEvent: (type, msg) => {
       if (type === "joined") {
         if (pki) {
           party.sendText({ type: "status", to: "alice", identity: hex(identity.publicKey) });
-          showSafetyNumber($("safety"), qkd.safetyNumber(identity.publicKey, bootstrap.peerPublicKey));
+          showSafetyNumber($("safety"), qkd.safetyNumber(identity.publicKey, auth.peerPublicKey));
         }
-        party.startBob(() => {
-          const next = side.lifecycle.nextRound();
-          side.mode = next.mode;
-          side.status.auth(next.mode);
-          view = roundView({ ...side, party });
-          return { auth: next.auth };
-        });
-      } else if (type === "round") side.status.round(msg.round);
-      else if (type === "progress") side.status.progress(msg.state, msg.summary);
-      else if (type === "done") view.ended(msg, true);
-      else if (type === "failed") {
-        side.status.failed(msg.code, msg.plain, msg.message);
-        if (msg.code === "auth_pool_exhausted") (view ?? roundView({ ...side, party })).stopped(msg.message);
-        else if (msg.code !== "peer_left" && msg.code !== "relay_closed" && view) view.ended(msg, false);
-      }
+        party.open({ auth });
+        side.view = roundView(side);
+      } else if (side.view) onRoundEvents(side, side.view, type, msg);
     },
   });
   side.party = party;
@@ -243,7 +238,7 @@ function runEve(hash) {
       }
       let bobReady = null;
       const relayMitm = mitm === "off" ? false : mitm === "full" ? "full" : true;
-      const party = new RelayParty(qkd, {
+      const party = new RelayLink(qkd, {
         role: "eve",
         url: wsUrl(),
         onEvent: (type, msg) => {
@@ -302,8 +297,8 @@ function runEve(hash) {
         out.forEach(send);
         if (herBob?.finished && herAlice?.finished && !cutLink.done) {
           cutLink.done = true;
-          Promise.all([fingerprint(herBob.takeKey()), fingerprint(herAlice.takeKey())]).then(([fa, fb]) =>
-            eve.guess(`I share one key with Alice (fingerprint ${fa}) and another with Bob (fingerprint ${fb}). I can read and rewrite everything they encrypt.`));
+          const [fa, fb] = [fingerprintOfBytes(herBob.takeKey()), fingerprintOfBytes(herAlice.takeKey())];
+          eve.guess(`I share one key with Alice (fingerprint ${fa}) and another with Bob (fingerprint ${fb}). I can read and rewrite everything they encrypt.`);
         }
       };
 
@@ -316,8 +311,8 @@ function runEve(hash) {
           leak.done = true;
           try {
             const r = qkd.breakLater(recorded, auth.psk, hash.room);
-            fingerprint(r.guess).then((fp) =>
-              eve.guess(`The PSK leaked after round 1. It verifies all ${r.framesVerified} recorded frames, but my best guess of the round-1 key has fingerprint ${fp}. Without the photons, such a guess agrees with the real key on about half the bits, like a coin toss (the package's attackBreakLater measures it). Later rounds are authenticated from the key pool, which the PSK does not open.`));
+            const fp = fingerprintOfBytes(r.guess);
+            eve.guess(`The PSK leaked after round 1. It verifies all ${r.framesVerified} recorded frames, but my best guess of the round-1 key has fingerprint ${fp}. Without the photons, such a guess agrees with the real key on about half the bits, like a coin toss (the package's attackBreakLater measures it). Later rounds are authenticated from the key pool, which the PSK does not open.`);
           } catch (e) {
             eve.guess(`The leaked key does not open the transcript: ${e.message}`);
           }
@@ -349,7 +344,7 @@ async function runLocal(v) {
   }
   const r = session.report();
   status.report(r);
-  if (r.ok) status.done(await fingerprint(r.keyAlice), r.finalKeyBits);
+  if (r.ok) status.done(fingerprintOfBytes(r.keyAlice), r.finalKeyBits);
   else status.failed(r.error.code, plainWords(r.error.code, r.error.message), r.error.message);
 }
 

@@ -228,12 +228,16 @@ impl KeyStore {
         })
     }
 
-    /// `POST /api/v1/keys/{master_SAE_ID}/dec_keys`, asked by the slave SAE: the keys with these
-    /// ids, removed from the store. Any unknown id refuses the whole request.
-    pub fn dec_keys(&mut self, master_sae_id: &str, key_ids: &[String]) -> Result<KeyContainer, EtsiError> {
+    /// Whether `master_sae_id` may fetch from this store.
+    pub fn dec_check(&self, master_sae_id: &str) -> Result<(), EtsiError> {
         if master_sae_id != self.config.master_sae_id {
             return Err(unauthorized(master_sae_id));
         }
+        Ok(())
+    }
+
+    fn check_ids(&self, master_sae_id: &str, key_ids: &[String]) -> Result<(), EtsiError> {
+        self.dec_check(master_sae_id)?;
         if key_ids.is_empty() {
             return Err(bad_request("key_IDs shall not be empty", serde_json::json!({})));
         }
@@ -241,6 +245,25 @@ impl KeyStore {
         if !unknown.is_empty() {
             return Err(bad_request("key not found", serde_json::json!({ "key_IDs": unknown })));
         }
+        Ok(())
+    }
+
+    /// The keys with these ids, left in the store (not part of ETSI 014): for checking a
+    /// message's authenticity before spending its keys with [`Self::dec_keys`].
+    pub fn peek_keys(&self, master_sae_id: &str, key_ids: &[String]) -> Result<KeyContainer, EtsiError> {
+        self.check_ids(master_sae_id, key_ids)?;
+        let keys = key_ids
+            .iter()
+            .filter_map(|id| self.keys.iter().find(|(k, _)| k == id))
+            .map(|(k, bytes)| Key { key_ID: k.clone(), key: STANDARD.encode(bytes) })
+            .collect();
+        Ok(KeyContainer { keys })
+    }
+
+    /// `POST /api/v1/keys/{master_SAE_ID}/dec_keys`, asked by the slave SAE: the keys with these
+    /// ids, removed from the store. Any unknown id refuses the whole request.
+    pub fn dec_keys(&mut self, master_sae_id: &str, key_ids: &[String]) -> Result<KeyContainer, EtsiError> {
+        self.check_ids(master_sae_id, key_ids)?;
         let mut keys = Vec::with_capacity(key_ids.len());
         for id in key_ids {
             if let Some(pos) = self.keys.iter().position(|(k, _)| k == id) {

@@ -1,6 +1,10 @@
-// A party (Alice or Bob) or Eve over the relay. No DOM here: the UI listens to events.
-// Events: joined {room, role}, members {roles}, progress {state, summary}, done {key, summary},
-// failed {code, message}, chat {from, iv, ct}, frame {dir, type} (Eve), closed {reason}.
+// One side of the link over the relay (no DOM here: the UI listens to events). Alice and Bob
+// each drive a core `Link` endpoint, which owns the rounds, the authentication pools and the
+// key stores; this class only moves frames between it and the WebSocket.
+// Events: joined {room, role}, members {roles}, ready {} (Alice: Bob's nonce arrived),
+// round {round}, progress {state, summary}, done {round event}, failed {code, message, plain,
+// event?}, refused {code, message}, chat {from, ...}, status {from, ...}, frame {frame, send}
+// (Eve), closed {reason}.
 
 const PLAIN = {
   qber_too_high: "The error rate is too high: an eavesdropper measured the photons (or the channel is too noisy). No key.",
@@ -8,36 +12,36 @@ const PLAIN = {
   auth_sequence: "Authentication failed: a classical message was replayed, reordered or dropped. No key.",
   auth_direction: "Authentication failed: a message came back reflected. No key.",
   auth_pool_exhausted: "The authentication key pool is empty: the link stops rather than reuse key.",
+  auth_downgrade: "Refused: a round asked for the bootstrap credential after the link had its own keys.",
+  stale_round: "Refused: a replayed opening of an earlier round.",
+  uncommitted: "Alice never released this round's key, so Bob discarded it too.",
+  aborted: "The round was ended before a key was agreed. No key this round.",
   verification_failed: "The keys still differed after error correction; they were thrown away.",
   no_secret_key: "Too few bits survived for a secret key: send more pulses or lower the error rate.",
   not_enough_bits: "Too few photons were detected: send more pulses or shorten the fiber.",
   peer_left: "The other party left before the key was finished. No key.",
-  aborted: "The other side ended the round (its reason is below). No key this round.",
-  link_not_ready: "Bob has not sent his fresh nonce yet: wait for Bob to join.",
   relay_closed: "The relay closed the connection.",
+  link_not_ready: "Bob has not sent his fresh nonce yet: wait for Bob to join.",
 };
 
 export function plainWords(code, message) {
   return PLAIN[code] ?? message ?? code;
 }
 
-export class RelayParty {
+export class RelayLink {
   constructor(qkd, { role, url, onEvent }) {
     this.qkd = qkd;
     this.role = role;
     this.emit = onEvent;
     this.ws = new WebSocket(url);
     this.ws.binaryType = "arraybuffer";
-    this.party = null;
-    this.over = false;
-    this.round = 0;
-    this.bobOptions = null;
-    this.ready = null; // Alice: Bob's latest Ready (his fresh nonce for the next round)
+    this.link = null;
     this.room = null;
+    this.round = 0;
     this.lastProgress = 0;
     this.ws.addEventListener("message", (e) => this.#onMessage(e));
     this.ws.addEventListener("close", (e) => {
-      if (!this.over && e.reason) this.#fail("relay_closed", `The relay closed the connection: ${e.reason}`);
+      if (this.link?.running && e.reason) this.#endFromOutside("relay_closed", `The relay closed the connection: ${e.reason}`);
       this.emit("closed", { reason: e.reason });
     });
     this.opened = new Promise((resolve, reject) => {
@@ -51,36 +55,30 @@ export class RelayParty {
     this.ws.send(JSON.stringify({ type: "join", role: this.role, ...request }));
   }
 
-  /** Alice: prepares the photons of a new round on Bob's latest Ready and sends the first
-   * frames. Her randomness comes from the OS; the room id is covered by every tag. */
-  startAlice(options) {
-    if (!this.ready) throw Object.assign(new Error("Bob has not sent his fresh nonce yet: wait for Bob"), { code: "link_not_ready" });
-    this.party = new this.qkd.Alice({ ...options, link: this.room });
-    this.over = false;
-    this.emit("round", { round: ++this.round });
-    const ready = this.ready;
-    this.ready = null;
-    this.#send(this.party.start(ready));
-    this.#progress(true);
-  }
-
-  /** Bob: a party for the next round, whose fresh nonce (Ready) goes to Alice at once.
-   * `optionsFor()` gives each round's options (its credential changes round by round). */
-  startBob(optionsFor) {
-    this.bobOptions = optionsFor;
-    this.over = false;
-    try {
-      this.party = new this.qkd.Bob({ ...optionsFor(), link: this.room });
-    } catch (e) {
-      this.party = null;
-      return this.#fail(e.code, e.message);
+  /** The endpoint, once the room is known: `{ auth, afterBootstrap?, poolTargetBits? }`. Bob
+   * announces his fresh nonce at once. */
+  open(options) {
+    this.link = new this.qkd.Link({ role: this.role, link: this.room, ...options });
+    if (this.role === "bob") this.ws.send(this.link.readyFrame);
+    if (this.early) {
+      // Bob's Ready that came before the endpoint existed (PKI: before his key was pinned).
+      this.#apply(this.link.handle(this.early));
+      this.early = null;
+      if (this.link.ready) this.emit("ready", {});
     }
-    this.ws.send(this.party.readyFrame);
-    this.emit("round", { round: ++this.round });
   }
 
-  #nextBob() {
-    if (this.role === "bob" && this.bobOptions) setTimeout(() => this.startBob(this.bobOptions));
+  /** Whether Alice can start a round (Bob's nonce arrived, none running). */
+  get ready() {
+    return this.link?.ready ?? false;
+  }
+
+  /** Alice: opens the next round. Throws a typed error (no nonce yet, pool exhausted). */
+  startRound(options) {
+    const step = this.link.startRound(options);
+    this.emit("round", { round: ++this.round });
+    this.#apply(step);
+    this.#progress(true);
   }
 
   sendText(obj) {
@@ -91,38 +89,52 @@ export class RelayParty {
     this.ws.close();
   }
 
-  #send(frames) {
-    for (const f of frames) this.ws.send(f);
+  #apply(step) {
+    for (const f of step.frames) this.ws.send(f);
+    for (const e of step.events) {
+      if (e.type === "refused") {
+        this.emit("refused", e.error);
+        continue;
+      }
+      if (e.ok) {
+        this.emit("progress", { state: "Finished", summary: e.summary });
+        this.emit("done", e);
+      } else {
+        const { code, message } = e.error;
+        // Tell the peer, so its round ends too (an abort carries no authority: the peer's own
+        // endpoint decides what it burns).
+        if (code !== "aborted") this.sendText({ type: "abort", code, message });
+        this.emit("failed", { code, message, plain: plainWords(code, message), event: e, summary: e.summary });
+      }
+    }
   }
 
   #onMessage(e) {
     if (typeof e.data === "string") return this.#onText(JSON.parse(e.data));
     const frame = new Uint8Array(e.data);
     if (this.role === "eve") return this.emit("frame", { frame, send: (f) => this.ws.send(f) });
-    if (this.role === "alice" && frame[1] === 0x1b) {
-      this.ready = frame;
-      return this.emit("ready", {});
+    if (!this.link) {
+      if (frame[1] === 0x1b) this.early = frame;
+      return;
     }
-    if (!this.party || this.over) return;
-    try {
-      this.#send(this.party.handle(frame));
-    } catch (err) {
-      this.sendText({ type: "abort", code: err.code, message: err.message });
-      return this.#fail(err.code, err.message);
+        const step = this.link.handle(frame);
+    this.#apply(step);
+    // Bob: a round begins only with a Hello that verified (the endpoint then runs).
+    if (this.role === "bob" && frame[1] === 0x10 && this.link.running && !step.events.some((e) => e.type === "refused")) {
+      this.emit("round", { round: ++this.round });
     }
-    const failure = this.party.failure;
-    if (failure) {
-      this.sendText({ type: "abort", code: failure.code, message: failure.message });
-      return this.#fail(failure.code, failure.message);
+    if (this.role === "alice" && frame[1] === 0x1b && this.link.ready) this.emit("ready", {});
+    if (this.link.running) this.#progress(false);
+  }
+
+  /** Ends the running round for a reason from outside (the peer's abort, its departure). */
+  #endFromOutside(code, message) {
+    if (!this.link?.running) return;
+    const step = this.link.abortRound(message);
+    for (const f of step.frames) if (this.ws.readyState === WebSocket.OPEN) this.ws.send(f);
+    for (const e of step.events) {
+      if (e.type === "roundEnded") this.emit("failed", { code, message, plain: plainWords(code, message), event: e, summary: e.summary });
     }
-    if (this.party.finished) {
-      this.over = true;
-      const summary = this.party.summary;
-      this.emit("progress", { state: "Finished", summary });
-      this.emit("done", { key: this.party.takeKey(), summary });
-      return this.#nextBob();
-    }
-    this.#progress(false);
   }
 
   #onText(msg) {
@@ -131,13 +143,15 @@ export class RelayParty {
         this.room = msg.room;
         return this.emit("joined", msg);
       case "left":
-        if (this.role !== "eve" && msg.role !== "eve" && !this.over && this.party) this.#fail("peer_left", `${msg.role} left`);
+        if (this.role !== "eve" && msg.role !== "eve") this.#endFromOutside("peer_left", `${msg.role} left`);
         return this.emit("left", msg);
       case "abort": {
         // Unauthenticated: it may end the round, and only if it comes from the peer (the relay
-        // stamps the sender); what was burned is decided by this side alone.
+        // stamps the sender); what was burned is decided by this side's endpoint alone.
         const peer = this.role === "alice" ? "bob" : "alice";
-        if (!this.over && this.role !== "eve" && msg.from === peer) this.#fail(msg.code, `${msg.from} aborted: ${msg.message}`);
+        if (this.role !== "eve" && msg.from === peer) {
+          this.#endFromOutside(String(msg.code).slice(0, 40), `${msg.from} aborted: ${String(msg.message).slice(0, 300)}`);
+        }
         return;
       }
       default:
@@ -149,20 +163,17 @@ export class RelayParty {
     const now = performance.now();
     if (!force && now - this.lastProgress < 50) return;
     this.lastProgress = now;
-    this.emit("progress", { state: this.party.state, summary: this.party.summary });
-  }
-
-  #fail(code, message) {
-    if (this.over) return;
-    this.over = true;
-    this.emit("failed", { code, message, plain: plainWords(code, message), summary: this.party?.summary });
-    if (code !== "peer_left" && code !== "relay_closed") this.#nextBob();
+    this.emit("progress", { state: this.link.state, summary: this.link.summary });
   }
 }
 
-/** First 8 bytes of SHA-256 of the key, grouped (for keys that are thrown away: Eve's guesses). */
-export async function fingerprint(key) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", key));
-  const hex = [...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
+/** A key's fingerprint as both tabs show it: its first 32 bits in hex, grouped. The link's
+ * keys never leave the core: their fingerprint comes from it (those 32 bits are discarded);
+ * this formats that, and Eve's own keys and guesses the same way. */
+export function formatFingerprint(hex) {
   return hex.match(/.{4}/g).join(" ");
+}
+
+export function fingerprintOfBytes(key) {
+  return formatFingerprint([...key.slice(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join(""));
 }

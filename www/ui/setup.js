@@ -14,7 +14,13 @@ export function initSetup(root, hash, { onOpenRoom, onRunLocal }) {
     onOpenRoom(values());
   });
   root.querySelector("#run-local").addEventListener("click", () => form.reportValidity() && onRunLocal(values()));
-  return { disable: () => form.querySelectorAll("input, button").forEach((el) => (el.disabled = true)) };
+  return {
+    disable() {
+      form.querySelectorAll("input, button, select").forEach((el) => (el.disabled = true));
+      // Over the relay every random choice comes from the OS: the replay seed has no say.
+      form.elements.seed.closest("label").hidden = true;
+    },
+  };
 }
 
 export function initLinks(root, { room, extra, onStart }) {
@@ -37,10 +43,10 @@ export function initLinks(root, { room, extra, onStart }) {
       start.dataset.started = "1";
       start.disabled = true;
     },
-    nextRound() {
+    nextRound(ready = true) {
       start.dataset.started = "0";
       start.textContent = "Start another round";
-      start.disabled = root.querySelector("#members").textContent.indexOf("bob") < 0;
+      start.disabled = root.querySelector("#members").textContent.indexOf("bob") < 0 || !ready;
     },
   };
 }

@@ -83,8 +83,22 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
     done(fp, bits) {
       outcome.className = "outcome ok";
       outcome.innerHTML = "";
-      outcome.append(`Shared secret key: ${bits} bits. Fingerprint `, Object.assign(document.createElement("span"), { className: "fingerprint", id: "fingerprint", textContent: fp }));
+      outcome.append(
+        `Shared secret key: ${bits} bits. Fingerprint `,
+        Object.assign(document.createElement("span"), { className: "fingerprint", id: "fingerprint", textContent: fp }),
+        " (32 more bits of the key, shown here and then discarded: the fingerprint costs the key nothing).",
+      );
       root.dataset.outcome = "ok";
+    },
+    refused(code, message) {
+      // A frame the link refused without ending a round (forged, replayed, from another session).
+      let list = root.querySelector("#refusals");
+      if (!list) {
+        list = Object.assign(document.createElement("ul"), { id: "refusals", className: "refusals" });
+        root.append(list);
+      }
+      list.append(Object.assign(document.createElement("li"), { textContent: `Refused a frame (${code}): ${message}` }));
+      list.dataset.count = String(list.children.length);
     },
     failed(code, plain, detail) {
       outcome.className = "outcome fail";

@@ -300,7 +300,7 @@ pub fn js_safety_number(a: &[u8], b: &[u8]) -> Result<String, JsValue> {
 #[wasm_bindgen(js_name = KeyStore)]
 pub struct JsKeyStore(KeyStore);
 
-fn etsi_error(e: &EtsiError) -> JsValue {
+pub(super) fn etsi_error(e: &EtsiError) -> JsValue {
     let err = js_sys::Error::new(&format!("{} ({})", e.message, e.status));
     let code = if e.status == 401 { "unauthorized" } else { "bad_request" };
     let _ = Reflect::set(&err, &"code".into(), &code.into());
@@ -322,9 +322,36 @@ struct StoreOptions {
 }
 
 #[derive(serde::Deserialize, Default)]
-struct EncRequest {
+pub(super) struct EncRequest {
     number: Option<f64>,
     size: Option<f64>,
+}
+
+impl EncRequest {
+    /// `{ number?, size? }` as whole numbers, or the spec's 400.
+    pub(super) fn parse(request: JsValue) -> Result<(Option<usize>, Option<usize>), JsValue> {
+        let r: EncRequest = if request.is_undefined() || request.is_null() {
+            EncRequest::default()
+        } else {
+            serde_wasm_bindgen::from_value(request).map_err(|e| super::type_error(&format!("invalid request: {e}")))?
+        };
+        let whole = |v: Option<f64>| v.filter(|x| x.fract() == 0.0 && *x >= 0.0).map(|x| x as usize);
+        if r.number.is_some() && whole(r.number).is_none() || r.size.is_some() && whole(r.size).is_none() {
+            return Err(etsi_error(&EtsiError {
+                status: 400,
+                message: "number and size shall be non-negative integers".into(),
+                details: vec![],
+            }));
+        }
+        Ok((whole(r.number), whole(r.size)))
+    }
+}
+
+/// The ids of a `{ key_IDs: [{ key_ID }] }` request.
+pub(super) fn key_ids(request: JsValue) -> Result<Vec<String>, JsValue> {
+    let r: DecRequest =
+        serde_wasm_bindgen::from_value(request).map_err(|e| super::type_error(&format!("invalid request: {e}")))?;
+    Ok(r.key_IDs.into_iter().map(|k| k.key_ID).collect())
 }
 
 #[derive(serde::Deserialize)]
@@ -390,28 +417,14 @@ impl JsKeyStore {
     /// ETSI 014 "Get key": `{ number?, size? }`; returns `{ keys: [{ key_ID, key }] }`.
     #[wasm_bindgen(js_name = encKeys)]
     pub fn enc_keys(&mut self, slave_sae_id: &str, request: JsValue) -> Result<JsValue, JsValue> {
-        let r: EncRequest = if request.is_undefined() || request.is_null() {
-            EncRequest::default()
-        } else {
-            serde_wasm_bindgen::from_value(request).map_err(|e| super::type_error(&format!("invalid request: {e}")))?
-        };
-        let whole = |v: Option<f64>| v.filter(|x| x.fract() == 0.0 && *x >= 0.0).map(|x| x as usize);
-        if r.number.is_some() && whole(r.number).is_none() || r.size.is_some() && whole(r.size).is_none() {
-            return Err(etsi_error(&EtsiError {
-                status: 400,
-                message: "number and size shall be non-negative integers".into(),
-                details: vec![],
-            }));
-        }
-        self.0.enc_keys(slave_sae_id, whole(r.number), whole(r.size)).map(|k| to_js(&k)).map_err(|e| etsi_error(&e))
+        let (number, size) = EncRequest::parse(request)?;
+        self.0.enc_keys(slave_sae_id, number, size).map(|k| to_js(&k)).map_err(|e| etsi_error(&e))
     }
 
     /// ETSI 014 "Get key with key IDs": `{ key_IDs: [{ key_ID }] }`.
     #[wasm_bindgen(js_name = decKeys)]
     pub fn dec_keys(&mut self, master_sae_id: &str, request: JsValue) -> Result<JsValue, JsValue> {
-        let r: DecRequest =
-            serde_wasm_bindgen::from_value(request).map_err(|e| super::type_error(&format!("invalid request: {e}")))?;
-        let ids: Vec<String> = r.key_IDs.into_iter().map(|k| k.key_ID).collect();
+        let ids = key_ids(request)?;
         self.0.dec_keys(master_sae_id, &ids).map(|k| to_js(&k)).map_err(|e| etsi_error(&e))
     }
 }

@@ -15,6 +15,7 @@ use crate::rng::Seed;
 use crate::session::{Clock, Driver, Passive};
 
 mod lifecycle;
+mod link;
 mod options;
 mod parties;
 mod report;
