@@ -55,7 +55,12 @@ test("toeplitzHash matches the naive reference vectors through the JS API", () =
 
 test("finiteKeyLength and reconcile stand alone", () => {
   const f = finiteKeyLength(100_000, 10_000, 0.02, 15_000);
-  assert.ok(f.length > 0 && Math.abs(f.epsilonBits - 117.2674833) < 1e-6);
+  // The variable-length branch: Q_tol on the 1/1024 grid, the leak on the 256-bit grid, and
+  // eps_sec split over 512 x (100000 / 256 + 1) branches.
+  const eps = 1e-10 / (512 * 391);
+  assert.ok(f.length > 0 && Math.abs(f.epsilonBits - Math.log2(2 / (eps * eps * 1e-15))) < 1e-6, JSON.stringify(f));
+  assert.equal(f.qTol, 21 / 1024);
+  assert.equal(f.leakBound, 15_104);
   const a = new Uint8Array(1250).map((_, i) => (i * 37) & 0xff);
   const b = a.slice();
   for (const i of [3, 100, 700, 1200]) b[i] ^= 0x10;

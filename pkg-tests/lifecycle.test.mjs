@@ -55,7 +55,7 @@ test("a PKI link pins identities and shows one safety number", () => {
 test("Alice and Bob with PKI credentials run frame by frame; a wrong pinned key is refused", () => {
   const [a, b, m] = [new Identity("a"), new Identity("b"), new Identity("m")];
   const run = (bobPins) => {
-    const alice = new Alice({ pulses: 100_000, auth: { mode: "pki", secretKey: a.secretKey, peerPublicKey: b.publicKey } });
+    const alice = new Alice({ pulses: 300_000, auth: { mode: "pki", secretKey: a.secretKey, peerPublicKey: b.publicKey } });
     const bob = new Bob({ auth: { mode: "pki", secretKey: b.secretKey, peerPublicKey: bobPins } });
     const fiber = new Fiber({ seed: "f", channel: { lengthKm: 1, errorRate: 0.02 } });
     const q = alice.start(bob.readyFrame).map((f) => [frameRoute(f) === "fiber" ? "fiber" : "bob", f]);

@@ -21,7 +21,7 @@ test("the packed package imports in a fresh Node ESM project", () => {
   writeFileSync(
     join(dir, "main.js"),
     `import { simulate } from "qkdlab";
-const r = simulate({ pulses: 100000, seed: "7", channel: { lengthKm: 1, errorRate: 0.02 }, auth: { mode: "psk", psk: new Uint8Array(32) } });
+const r = simulate({ pulses: 300000, seed: "7", channel: { lengthKm: 1, errorRate: 0.02 }, auth: { mode: "psk", psk: new Uint8Array(32) } });
 console.log(JSON.stringify({ ok: r.ok, bits: r.finalKeyBits, same: Buffer.compare(r.keyAlice, r.keyBob) === 0 }));`,
   );
   const out = JSON.parse(execFileSync(process.execPath, ["main.js"], { cwd: dir, encoding: "utf8" }));

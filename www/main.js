@@ -87,7 +87,8 @@ function openChat(side) {
     try {
       k = party.link.peekKeys(peerSae, request).keys[0];
     } catch (e) {
-      return chat.add(msg.from, `(key ${String(msg.keyId).slice(0, 8)} unknown here: ${e.body?.message ?? e.message})`);
+      // A key id this side never made: a different key (someone in the middle) or a forgery.
+      return chat.bad(msg.from, `(a message under key ${String(msg.keyId).slice(0, 8)}, which this side does not hold: it does not decrypt here)`);
     }
     aes(b64(k.key)).then((key) => open(key, msg)).then((t) => {
       // Spent only when the message authenticated under it: a forgery costs the store nothing.
@@ -206,6 +207,8 @@ function runBob(hash) {
     role: "bob",
     url: wsUrl(),
     onEvent: (type, msg) => {
+      if (type === "joined" && msg.room !== hash.room) return say("Error: the relay put this tab in another room than the link names.");
+      if (type === "helloRefused") return side.status.failed(msg.code, plainWords(msg.code, msg.message), msg.message);
       if (type === "joined") {
         if (pki) {
           party.sendText({ type: "status", to: "alice", identity: hex(identity.publicKey) });

@@ -6,6 +6,13 @@
 // event?}, refused {code, message}, chat {from, ...}, status {from, ...}, frame {frame, send}
 // (Eve), closed {reason}.
 
+/** The control messages the relay may deliver; anything else is dropped (the relay is not
+ * trusted to drive the page: it cannot fake a round's end or re-open the link). */
+const RELAY_TEXT = new Set(["joined", "members", "left", "chat", "status", "abort"]);
+/** A running round that hears nothing for this long ends (a dropped frame must not stall the
+ * link; the round's pool bits stay burned). */
+export const ROUND_IDLE_MS = 20_000;
+
 const PLAIN = {
   qber_too_high: "The error rate is too high: an eavesdropper measured the photons (or the channel is too noisy). No key.",
   auth_bad_tag: "Authentication failed: a classical message was altered or forged on the way. No key.",
@@ -22,6 +29,7 @@ const PLAIN = {
   peer_left: "The other party left before the key was finished. No key.",
   relay_closed: "The relay closed the connection.",
   link_not_ready: "Bob has not sent his fresh nonce yet: wait for Bob to join.",
+  timeout: "Nothing arrived for a while (a message was dropped): the round ended without a key.",
 };
 
 export function plainWords(code, message) {
@@ -39,6 +47,7 @@ export class RelayLink {
     this.room = null;
     this.round = 0;
     this.lastProgress = 0;
+    this.idle = null;
     this.ws.addEventListener("message", (e) => this.#onMessage(e));
     this.ws.addEventListener("close", (e) => {
       if (this.link?.running && e.reason) this.#endFromOutside("relay_closed", `The relay closed the connection: ${e.reason}`);
@@ -58,7 +67,8 @@ export class RelayLink {
   /** The endpoint, once the room is known: `{ auth, afterBootstrap?, poolTargetBits? }`. Bob
    * announces his fresh nonce at once. */
   open(options) {
-    this.link = new this.qkd.Link({ role: this.role, link: this.room, ...options });
+    if (this.link) return; // one endpoint per tab: its pools and stores are never replaced
+    this.link = new this.qkd.Link({ role: this.role, link: this.room, poolTargetBits: 1024, ...options });
     if (this.role === "bob") this.ws.send(this.link.readyFrame);
     if (this.early) {
       // Bob's Ready that came before the endpoint existed (PKI: before his key was pinned).
@@ -79,6 +89,7 @@ export class RelayLink {
     this.emit("round", { round: ++this.round });
     this.#apply(step);
     this.#progress(true);
+    this.#watch();
   }
 
   sendText(obj) {
@@ -89,11 +100,17 @@ export class RelayLink {
     this.ws.close();
   }
 
-  #apply(step) {
+  #apply(step, frame) {
     for (const f of step.frames) this.ws.send(f);
     for (const e of step.events) {
       if (e.type === "refused") {
         this.emit("refused", e.error);
+        if (this.role === "bob" && frame?.[1] === 0x10) {
+          // A Hello Bob refused (forged, replayed, another session): Alice's round cannot go
+          // on; tell her (unauthenticated: it ends her round, it decides nothing else).
+          this.sendText({ type: "abort", code: e.error.code, message: e.error.message });
+          this.emit("helloRefused", e.error);
+        }
         continue;
       }
       if (e.ok) {
@@ -118,13 +135,22 @@ export class RelayLink {
       return;
     }
         const step = this.link.handle(frame);
-    this.#apply(step);
+    this.#apply(step, frame);
     // Bob: a round begins only with a Hello that verified (the endpoint then runs).
     if (this.role === "bob" && frame[1] === 0x10 && this.link.running && !step.events.some((e) => e.type === "refused")) {
       this.emit("round", { round: ++this.round });
     }
     if (this.role === "alice" && frame[1] === 0x1b && this.link.ready) this.emit("ready", {});
     if (this.link.running) this.#progress(false);
+    this.#watch();
+  }
+
+  /** Restarts the idle timer of a running round. */
+  #watch() {
+    clearTimeout(this.idle);
+    if (this.link?.running) {
+      this.idle = setTimeout(() => this.#endFromOutside("timeout", "nothing arrived for 20 s: the round ends"), ROUND_IDLE_MS);
+    }
   }
 
   /** Ends the running round for a reason from outside (the peer's abort, its departure). */
@@ -138,9 +164,11 @@ export class RelayLink {
   }
 
   #onText(msg) {
+    if (!RELAY_TEXT.has(msg?.type)) return;
     switch (msg.type) {
       case "joined":
-        this.room = msg.room;
+        if (this.room !== null) return; // once: a second "joined" must not reset anything
+        this.room = String(msg.room);
         return this.emit("joined", msg);
       case "left":
         if (this.role !== "eve" && msg.role !== "eve") this.#endFromOutside("peer_left", `${msg.role} left`);

@@ -14,6 +14,9 @@ export function initChat(root, { onSend }) {
       root.querySelector("#chat-key").textContent =
         `AES-256-GCM key from round ${round}: the first ${usedBits} of its ${keyBits} bits (${keyBits - usedBits} left for later keys).`;
     },
+    bad(who, text) {
+      list.append(Object.assign(document.createElement("li"), { className: "bad", textContent: `${who}: ${text}` }));
+    },
     add(who, text) {
       const li = document.createElement("li");
       if (text === null) {

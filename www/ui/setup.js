@@ -18,7 +18,7 @@ export function initSetup(root, hash, { onOpenRoom, onRunLocal }) {
     disable() {
       form.querySelectorAll("input, button, select").forEach((el) => (el.disabled = true));
       // Over the relay every random choice comes from the OS: the replay seed has no say.
-      form.elements.seed.closest("label").hidden = true;
+      form.elements.seed.closest("label").style.display = "none";
     },
   };
 }

@@ -98,7 +98,8 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
         root.append(list);
       }
       list.append(Object.assign(document.createElement("li"), { textContent: `Refused a frame (${code}): ${message}` }));
-      list.dataset.count = String(list.children.length);
+      while (list.children.length > 20) list.firstElementChild.remove(); // the latest 20
+      list.dataset.count = String(Number(list.dataset.count ?? 0) + 1);
     },
     failed(code, plain, detail) {
       outcome.className = "outcome fail";

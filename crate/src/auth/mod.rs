@@ -264,8 +264,8 @@ pub struct AuthStats {
     pub tag_bits_sent: u64,
     /// Pool bits this side's tags consumed (Wegman-Carter pads, sent and checked).
     pub pad_bits_used: u64,
-    /// Summed forgery probability of the frames this side accepted (information-theoretic
-    /// tags only; 0 for computational ones).
+    /// Summed forgery probability of every tag this side checked, accepted or not
+    /// (information-theoretic tags only; 0 for computational ones).
     pub epsilon: f64,
 }
 
@@ -376,16 +376,19 @@ impl Channel {
                 key.verify(signed, &sig).map_err(|_| AuthError::BadTag)?;
             }
             RecvMac::WegmanCarter(k) => {
-                // The pad is consumed whether or not the tag matches: a forgery attempt burns it.
-                let pad = k.pad.take_u64()?;
-                self.stats.pad_bits_used += wegman_carter::TAG_BITS as u64;
+                // The pad of the next expected frame: taken only when the tag matches, so a
+                // forged or replayed frame cannot push the two ends' pads out of step. Every
+                // attempt, accepted or not, is charged: a forger may try the same pad again,
+                // and each try succeeds with probability at most epsilon (union bound), charged
+                // on the longest frame this end would accept (a forger chooses the length).
+                let pad = k.pad.peek_u64()?;
+                self.stats.epsilon += wegman_carter::epsilon(SESSION_ID_LEN + MAX_FRAME_LEN);
                 let expected = (wegman_carter::poly_hash(signed, k.point) ^ pad).to_be_bytes();
                 if subtle_eq(&expected, tag) == 0 {
                     return Err(AuthError::BadTag.into());
                 }
-                // Charged on the longest frame this end would accept, not on the received one:
-                // a forger chooses the length.
-                self.stats.epsilon += wegman_carter::epsilon(SESSION_ID_LEN + MAX_FRAME_LEN);
+                k.pad.take_u64()?;
+                self.stats.pad_bits_used += wegman_carter::TAG_BITS as u64;
             }
         }
         if dir != self.send_dir.reverse().byte() {

@@ -47,6 +47,14 @@ impl KeyPool {
         Ok(BitVec::from_bools(&self.bits.drain(..n).collect::<Vec<_>>()))
     }
 
+    /// The next 64 bits as a word, without taking them.
+    pub fn peek_u64(&self) -> Result<u64, Error> {
+        if self.bits.len() < 64 {
+            return Err(Error::AuthPoolExhausted { have: self.bits.len(), need: 64 });
+        }
+        Ok(BitVec::from_bools(&self.bits[..64]).words()[0])
+    }
+
     /// Takes 64 bits as a word.
     pub fn take_u64(&mut self) -> Result<u64, Error> {
         Ok(self.take(64)?.words()[0])

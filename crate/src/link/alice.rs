@@ -95,7 +95,7 @@ impl LinkAlice {
         };
         let rng: QkdRng = self.seed.rng(&format!("alice round {number}"));
         let mut party = Alice::new(protocol, &credential, context, rng)?;
-        let taken = self.site.take(&auth, number);
+        let taken = self.site.take(&auth, number)?;
         self.rounds = number;
         self.ready = None;
         let frames = party.handle(&ready.encode())?;
@@ -107,13 +107,14 @@ impl LinkAlice {
     /// Takes a frame from Bob (classical) and returns what to send and what happened.
     pub fn handle(&mut self, frame: &[u8]) -> Step {
         if msgs::is_ready(frame) {
-            return match Ready::decode(frame) {
-                Ok(r) => {
-                    self.ready = Some(r);
-                    Step::default()
-                }
-                Err(e) => refused(e.into()),
+            let ready = match Ready::decode(frame) {
+                Ok(r) => r,
+                Err(e) => return refused(e.into()),
             };
+            // Kept for the next round. A Ready that arrives while a round runs does not end it:
+            // it may be forged, and a refused Hello is followed by the real one or a timeout.
+            self.ready = Some(ready);
+            return Step::default();
         }
         if msgs::route(frame) != Ok(Route::Classical) {
             return refused(Error::unexpected("a classical frame from Bob", "another frame"));

@@ -170,7 +170,10 @@ impl LinkBob {
             events.push(resolved);
         }
         let before = self.site.available();
-        let taken = self.site.take(&opening.auth, opening.round);
+        let taken = match self.site.take(&opening.auth, opening.round) {
+            Ok(t) => t,
+            Err(e) => return Step { frames: vec![self.ready_frame()], events: vec![Event::Refused(e)] },
+        };
         let avail = self.site.available();
         self.last_round = opening.round;
         self.current = Some(Round { party, number: opening.round, mode: credential.mode(), before, taken, avail });

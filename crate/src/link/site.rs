@@ -91,8 +91,11 @@ impl Site {
                         need: (WC_POINT_BITS + 64) as usize,
                     });
                 }
+                // At most half of what is left: a round an adversary ends burns what it took, and
+                // one such round must not empty the pool.
                 let pad = |d: usize| {
-                    let bits = (self.settings.pad_budget_bits as u64).min(avail[d] - WC_POINT_BITS) / 64 * 64;
+                    let half = (avail[d] - WC_POINT_BITS) / 2;
+                    let bits = (self.settings.pad_budget_bits as u64).min(half).max(64) / 64 * 64;
                     u32::try_from(bits).unwrap_or(u32::MAX / 64 * 64)
                 };
                 Ok(RoundAuth::PoolWegmanCarter { at, pad_bits: [pad(0), pad(1)] })
@@ -132,8 +135,9 @@ impl Site {
     }
 
     /// Takes what `auth` names for `round` (after [`Self::credential_for`] accepted it).
-    /// Returns the bits taken per direction.
-    pub(crate) fn take(&mut self, auth: &RoundAuth, round: u32) -> [u64; 2] {
+    /// Returns the bits taken per direction; fails, taking nothing more, if a position is not
+    /// available (which `credential_for` rules out).
+    pub(crate) fn take(&mut self, auth: &RoundAuth, round: u32) -> Result<[u64; 2], Error> {
         let mut taken = [0, 0];
         for d in 0..2 {
             let uses: Vec<(u64, u64, PoolUse)> = match auth {
@@ -145,12 +149,11 @@ impl Site {
                 ],
             };
             for (at, n, used_for) in uses {
-                let got = self.pools[d].take(at, n, round, used_for);
-                debug_assert!(got.is_some(), "credential_for checked these bits");
+                self.pools[d].take(at, n, round, used_for).ok_or(Error::Link(LinkError::PoolOutOfStep))?;
                 taken[d] += n;
             }
         }
-        taken
+        Ok(taken)
     }
 
     /// Commits round `round`'s verified key: the first [`FINGERPRINT_BITS`] become the
