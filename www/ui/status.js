@@ -46,8 +46,8 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
     if (s.verificationBits) rows.push(["verification", `${s.verificationBits}-bit tag, collision ≤ ${s.verificationCollision.toExponential(1)}`]);
     const f = s.finiteKey;
     if (f) {
-      rows.push(["QBER bound Q + μ", `${pct(f.qber + f.mu)}`]);
-      rows.push(["finite-key terms", `n ${f.n} − n·h(Q+μ) ${f.phaseErrorBits.toFixed(0)} − leak ${f.leakEc} − ε ${f.epsilonBits.toFixed(1)}`]);
+      rows.push(["QBER bound Q_tol + μ", `${pct(f.qTol + f.mu)} (Q rounded up to the public grid: ${pct(f.qTol)})`]);
+      rows.push(["finite-key terms", `n ${f.n} − n·h(Q_tol+μ) ${f.phaseErrorBits.toFixed(0)} − leak ${f.leakBound} (${f.leakEc} disclosed, rounded up) − ε ${f.epsilonBits.toFixed(1)}`]);
       rows.push(["final key", `${f.length} bits (ε_sec ${f.epsSec}, ε_cor ${f.epsCor})`]);
     }
     rows.push(["authentication", authText]);
