@@ -153,6 +153,11 @@ impl KeyStore {
         added
     }
 
+    /// An empty store with the same description.
+    pub fn empty_like(&self) -> Self {
+        Self { config: self.config.clone(), keys: VecDeque::new() }
+    }
+
     /// Keys stored.
     pub fn len(&self) -> usize {
         self.keys.len()

@@ -188,11 +188,12 @@ impl LinkBob {
         opening: &Opening,
         commit_waiting: bool,
     ) -> Result<(Bob, Vec<Vec<u8>>, Credential), Error> {
+        // The pools only: the stores play no part in the check (and may be large).
         let mut site = Site {
             link: self.site.link.clone(),
             settings: self.site.settings.clone(),
             pools: self.site.pools.clone(),
-            stores: self.site.stores.clone(),
+            stores: [self.site.stores[0].empty_like(), self.site.stores[1].empty_like()],
             last_committed: self.site.last_committed,
         };
         if commit_waiting {
