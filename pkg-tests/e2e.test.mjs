@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { chromium } from "playwright-core";
+import { frameInfo } from "qkdlab";
 import { CHROMIUM, CHROMIUM_ARGS } from "./helpers.mjs";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -320,7 +321,7 @@ test("relay mode draws from the OS: two rooms with the page's defaults send diff
     await alice.click("#start");
     assert.equal(await outcome(alice), "ok");
     assert.equal(await outcome(bob), "ok");
-    photons.push(Buffer.from(sent.find((f) => f[1] === 0x01)).toString("hex"));
+    photons.push(Buffer.from(sent.find((f) => frameInfo(f).type === "Photons")).toString("hex"));
   }
   assert.notEqual(photons[0], photons[1], "the same settings prepare different photons");
   await context.close();
@@ -337,7 +338,7 @@ test("a Hello recorded in one room and replayed into another with the same PSK i
   await first.waitForSelector("#start:not([disabled])");
   await first.click("#start");
   assert.equal(await outcome(bob1), "ok");
-  const hello = sent.find((f) => f[1] === 0x10);
+  const hello = sent.find((f) => frameInfo(f).type === "Hello");
 
   const { alice, bobLink } = await (async () => {
     const a = await tab(context, `${base}#psk=${psk}&pulses=300000&lengthKm=5`);

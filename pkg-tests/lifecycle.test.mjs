@@ -1,7 +1,7 @@
 // The authentication lifecycle through the package: links, key stores, identities, attacks.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { runLink, KeyStore, Identity, safetyNumber, attackManInTheMiddle, attackBreakLater, Alice, Bob, Fiber, Link, frameRoute } from "qkdlab";
+import { runLink, KeyStore, Identity, safetyNumber, attackManInTheMiddle, attackBreakLater, Alice, Bob, Fiber, Link, frameRoute, frameInfo, helloParams } from "qkdlab";
 import { psk } from "./helpers.mjs";
 
 const base = (extra = {}) => ({
@@ -202,9 +202,23 @@ test("a Hello replayed into another room with the same PSK is refused at the fir
   const hello = [];
   const q = new Link({ role: "alice", link: "room A", auth: { mode: "psk", psk: psk() } });
   q.handle(p.bob.readyFrame);
-  for (const f of q.startRound({ pulses: 4096 }).frames) if (f[1] === 0x10) hello.push(f);
+  for (const f of q.startRound({ pulses: 4096 }).frames) if (frameInfo(f).type === "Hello") hello.push(f);
   const other = new Link({ role: "bob", link: "room B", auth: { mode: "psk", psk: psk() } });
   const step = other.handle(hello[0]);
   assert.deepEqual(step.events.map((e) => e.type === "refused" && e.error.code), ["auth_bad_tag"]);
   assert.equal(other.running, false);
+});
+
+test("frameInfo and helloParams read the public header from the core's message table", () => {
+  const bob = new Bob({ auth: { mode: "psk", psk: psk() } });
+  const alice = new Alice({ pulses: 4096, batchSize: 1024, auth: { mode: "psk", psk: psk() } });
+  assert.deepEqual(frameInfo(bob.readyFrame), { type: "Ready", route: "classical", stage: "quantum" });
+  const frames = alice.start(bob.readyFrame);
+  const infos = frames.map(frameInfo);
+  assert.deepEqual(infos.filter((i) => i.type === "Photons").length, 4);
+  const hello = frames[infos.findIndex((i) => i.type === "Hello")];
+  assert.deepEqual(frameInfo(hello), { type: "Hello", route: "classical", stage: "quantum", direction: "aliceToBob", sequence: 0 });
+  assert.equal(helloParams(hello).pulses, 4096);
+  assert.equal(helloParams(hello).batchSize, 1024);
+  assert.throws(() => frameInfo(new Uint8Array([1, 0x7f])), (e) => e.code === "decode_error");
 });

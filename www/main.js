@@ -3,7 +3,7 @@
 import init, * as qkd from "/pkg/web/qkdlab.js";
 import { readHash, writeHash } from "./ui/url.js";
 import { initSetup, initLinks } from "./ui/setup.js";
-import { initStatus } from "./ui/status.js";
+import { initStatus, setStages } from "./ui/status.js";
 import { initEve } from "./ui/eve.js";
 import { initChat } from "./ui/chat.js";
 import { initPlot } from "./ui/plot.js";
@@ -100,7 +100,10 @@ function openChat(side) {
 
 /** What both sides do with their link's events. */
 function onRoundEvents(side, view, type, msg) {
-  if (type === "round") side.status.round(msg.round);
+  if (type === "round") {
+    side.status.round(msg.round);
+    side.status.auth(msg.mode);
+  }
   else if (type === "progress") side.status.progress(msg.state, msg.summary);
   else if (type === "done") view.ended(msg);
   else if (type === "failed") {
@@ -280,20 +283,21 @@ function runEve(hash) {
 
       // Two QKD sessions: as "Bob" with Alice, as "Alice" with Bob.
       const cutLink = (f, send) => {
-        if (f[1] === 0x1b) {
+        const info = qkd.frameInfo(f);
+        if (info.type === "Ready") {
           bobReady = f; // Bob's nonce: her "Alice" starts with it
           return;
         }
-        const toHerBob = f[1] === 0x03 || f[2] === 0;
+        const toHerBob = info.type === "Detections" || info.direction === "aliceToBob";
         const out = [];
         try {
           out.push(...(toHerBob ? herBob.handle(f) : herAlice?.handle(f) ?? []));
         } catch (e) {
           eve.log(`My session with ${toHerBob ? "Alice" : "Bob"} failed: ${plainWords(e.code, e.message)}`);
         }
-        if (!herAlice && f[1] === 0x10 && bobReady) {
-          // Hello's payload: round 4, nonce 32, previous commit 4, auth 1 (bootstrap), then pulses.
-          const pulses = Number(new DataView(f.buffer, f.byteOffset + 11 + 41, 8).getBigUint64(0));
+        if (!herAlice && info.type === "Hello" && bobReady) {
+          // She answers Bob with the parameters Alice announced.
+          const { pulses } = qkd.helloParams(f);
           herAlice = new qkd.Alice({ pulses, auth, link: hash.room });
           out.push(...herAlice.start(bobReady));
         }
@@ -310,7 +314,7 @@ function runEve(hash) {
         send(f);
         if (leak.done) return;
         recorded.push(f);
-        if (f[1] === 0x19) {
+        if (qkd.frameInfo(f).type === "Done") {
           leak.done = true;
           try {
             const r = qkd.breakLater(recorded, auth.psk, hash.room);
@@ -346,6 +350,7 @@ async function runLocal(v) {
     await new Promise((r) => setTimeout(r));
   }
   const r = session.report();
+  status.auth(r.auth.mode);
   status.report(r);
   if (r.ok) status.done(fingerprintOfBytes(r.keyAlice), r.finalKeyBits);
   else status.failed(r.error.code, plainWords(r.error.code, r.error.message), r.error.message);
@@ -353,6 +358,7 @@ async function runLocal(v) {
 
 try {
   await init();
+  setStages(qkd.protocolStages());
   const hash = readHash();
   if (hash.role === "bob") runBob(hash);
   else if (hash.role === "eve") runEve(hash);

@@ -161,17 +161,8 @@ pub struct Report {
     pub pads_left: Option<[(KeyPool, KeyPool); 2]>,
 }
 
-const STAGES: [&str; 6] = ["quantum", "sifting", "estimation", "reconciliation", "verification", "amplification"];
-
 fn stage_of(frame: &[u8]) -> usize {
-    match frame.get(1).copied().unwrap_or(0) {
-        0x11 | 0x12 => 1,
-        0x13 => 2,
-        0x14..=0x16 => 3,
-        0x17 => 4,
-        0x18..=0x1a => 5,
-        _ => 0,
-    }
+    msgs::row_of(frame).map_or(0, |r| r.stage.index())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -342,7 +333,7 @@ impl Driver {
                 (Some((a_send, a_recv)), Some((b_send, b_recv))) => Some([(a_send, a_recv), (b_recv, b_send)]),
                 _ => None,
             },
-            stages: STAGES.iter().zip(self.times).map(|(&name, ms)| StageTime { name, ms }).collect(),
+            stages: msgs::Stage::ALL.iter().zip(self.times).map(|(s, ms)| StageTime { name: s.name(), ms }).collect(),
         }
     }
 }

@@ -39,9 +39,16 @@ mod tests {
         let mut key = BitVec::from_bools(&(0..1000).map(|i| i % 3 == 0).collect::<Vec<_>>());
         let points = [0x1234_5678_9abc_def1, 0x0fed_cba9_8765_4321];
         let t = tag(&key, points);
-        assert_eq!(t, tag(&key.clone(), points));
-        key.flip(999);
-        assert_ne!(t, tag(&key, points));
+        // Another key of the same content (built separately) gets the same tag.
+        let same = BitVec::from_bools(&(0..1000).map(|i| i % 3 == 0).collect::<Vec<_>>());
+        assert_eq!(t, tag(&same, points));
+        for i in [0, 500, 999] {
+            key.flip(i);
+            assert_ne!(t, tag(&key, points), "bit {i}");
+            key.flip(i);
+        }
+        // Other points, another tag.
+        assert_ne!(t, tag(&key, [points[1], points[0]]));
     }
 
     #[test]

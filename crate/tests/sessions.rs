@@ -110,8 +110,9 @@ impl Adversary for Tamper {
             Action::Observe => vec![frame],
             Action::Drop => vec![],
             Action::Edit => {
+                // Flip the last bit: inside the tag of a sealed frame, inside the nonce of Ready.
                 let mut f = frame;
-                let at = if f.len() > 11 + 32 { 11 } else { f.len() - 1 };
+                let at = f.len() - 1;
                 f[at] ^= 0x01;
                 vec![f]
             }
@@ -155,5 +156,28 @@ fn every_tampering_of_every_classical_frame_aborts_without_a_key() {
             };
             assert!(expected, "{action:?} on frame {target}/{frames}: {e:?}");
         }
+    }
+}
+
+#[test]
+fn every_state_a_party_reports_has_a_stage_in_the_core_table() {
+    let config = small(0.02, "states");
+    let mut d = qkdlab::session::Driver::new(&config).expect("valid");
+    let mut states = std::collections::BTreeSet::new();
+    loop {
+        let (a, b) = d.states();
+        states.insert(a);
+        states.insert(b);
+        if !d.step(&mut qkdlab::session::Passive, &qkdlab::session::NoClock) {
+            let (a, b) = d.states();
+            states.insert(a);
+            states.insert(b);
+            break;
+        }
+    }
+    assert!(states.len() >= 8, "{states:?}");
+    let known: Vec<&str> = qkdlab::party::STATE_STAGES.iter().map(|(n, _)| *n).collect();
+    for s in &states {
+        assert!(known.contains(s), "state {s} has no stage");
     }
 }

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use qkdlab::msgs::{self, Route};
+use qkdlab::auth::Direction;
+use qkdlab::msgs::{self, Kind, Route};
 use qkdlab::quantum::{EveBasis, InterceptResend};
 use qkdlab::rng::Seed;
 use qkdlab::{ChannelModel, Fiber};
@@ -186,7 +187,8 @@ impl Rooms {
     /// detections to Bob); classical frames go to the peer, through Eve when she is in the
     /// middle; Eve's frames go where their direction byte says.
     pub fn route(&self, id: &str, from: Role, frame: Vec<u8>) -> Result<(), Refusal> {
-        let route = msgs::route(&frame).map_err(|e| format!("malformed frame: {e}"))?;
+        let info = msgs::frame_info(&frame).map_err(|e| format!("malformed frame: {e}"))?;
+        let (route, kind) = (info.route, Some(info.kind));
         let mut rooms = self.lock();
         let room = rooms.get_mut(id).ok_or("the room is gone")?;
         let send = |room: &Room, to: Role, f: Vec<u8>| {
@@ -195,15 +197,17 @@ impl Rooms {
             }
         };
         let full = room.mitm == Mitm::Full && room.members.contains_key(&Role::Eve);
-        let kind = frame.get(1).copied();
         match (from, route) {
             (_, Route::Fiber) => {
-                // Photons (0x01) come from a sender, measurement settings (0x02) from a receiver.
+                // Photons come from a sender, measurement settings from a receiver.
+                let (photons, measure) = (Some(Kind::Photons), Some(Kind::Measure));
                 let (fiber_no, receiver) = match (from, kind, full) {
-                    (Role::Alice, Some(0x01), false) => (1, Role::Bob),
-                    (Role::Bob, Some(0x02), false) => (1, Role::Bob),
-                    (Role::Alice, Some(0x01), true) | (Role::Eve, Some(0x02), true) => (1, Role::Eve),
-                    (Role::Eve, Some(0x01), true) | (Role::Bob, Some(0x02), true) => (2, Role::Bob),
+                    (Role::Alice, k, false) if k == photons => (1, Role::Bob),
+                    (Role::Bob, k, false) if k == measure => (1, Role::Bob),
+                    (Role::Alice, k, true) if k == photons => (1, Role::Eve),
+                    (Role::Eve, k, true) if k == measure => (1, Role::Eve),
+                    (Role::Eve, k, true) if k == photons => (2, Role::Bob),
+                    (Role::Bob, k, true) if k == measure => (2, Role::Bob),
                     _ => return Err(format!("{} may not send this fiber frame", from.name())),
                 };
                 let fiber = if fiber_no == 1 { &mut room.fiber } else { &mut room.fiber2 };
@@ -216,17 +220,17 @@ impl Rooms {
                 if room.mitm == Mitm::Off {
                     return Err("Eve is not in the middle of the classical channel".into());
                 }
-                // Ready (Bob's nonce) has no direction byte: from Eve it can only be for Alice.
-                let to_bob = frame.get(2) == Some(&0) && !msgs::is_ready(&frame);
+                // Ready (Bob's nonce) carries no direction: from Eve it can only be for Alice.
+                let to_bob = info.direction == Some(Direction::AliceToBob);
                 // Her own Hello to Bob opens a round on the second fiber.
-                if full && to_bob && kind == Some(0x10) {
+                if full && to_bob && kind == Some(Kind::Hello) {
                     room.fiber2.reset();
                 }
                 send(room, if to_bob { Role::Bob } else { Role::Alice }, frame);
             }
             (_, Route::Classical) => {
                 // Alice's Hello opens a round: the fiber forgets the last round's batches.
-                if from == Role::Alice && kind == Some(0x10) {
+                if from == Role::Alice && kind == Some(Kind::Hello) {
                     room.fiber.reset();
                 }
                 let peer = if from == Role::Alice { Role::Bob } else { Role::Alice };

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use qkdlab::msgs::Ready;
+use qkdlab::msgs::{Kind, Ready, Route};
 use qkdlab::party::RoundContext;
 use qkdlab::rng::Seed;
 use qkdlab::{Alice, Bob, Config, Credential};
@@ -116,8 +116,18 @@ async fn two_clients_grow_the_same_key_through_the_relay_fiber() {
     assert_eq!(room.len(), 32, "128-bit room id");
     let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
     assert_eq!(until(&mut b, "joined").await["role"], "bob");
-    let members = until(&mut a, "members").await;
-    assert!(members["roles"].as_array().is_some_and(|r| !r.is_empty()));
+    // Alice hears the room's members: first herself, then both of them.
+    let roles = |m: &Value| -> Vec<String> {
+        let mut r: Vec<String> =
+            m["roles"].as_array().expect("roles").iter().filter_map(|r| r.as_str().map(String::from)).collect();
+        r.sort_unstable();
+        r
+    };
+    let mut members = until(&mut a, "members").await;
+    if roles(&members) == ["alice"] {
+        members = until(&mut a, "members").await;
+    }
+    assert_eq!(roles(&members), ["alice", "bob"]);
     let (mut alice, mut bob) = run_parties(&mut a, &mut b, &room, 300_000).await;
     assert!(alice.is_finished() && bob.is_finished(), "{:?} {:?}", alice.failure(), bob.failure());
     let (ka, kb) = (alice.take_key().expect("key"), bob.take_key().expect("key"));
@@ -139,28 +149,51 @@ async fn eve_intercepting_everything_makes_both_sides_abort_on_qber() {
 }
 
 #[tokio::test]
-async fn eve_in_the_middle_sees_classical_frames_but_never_photons() {
+async fn eve_in_the_middle_sees_every_classical_frame_of_a_session_but_never_a_fiber_frame() {
     let url = start().await;
-    let (mut a, room) = open_room(&url, json!({})).await;
+    let (mut a, room) = open_room(&url, json!({ "lengthKm": 2, "errorRate": 0.02 })).await;
     let mut e = connect(&url, json!({ "type": "join", "role": "eve", "room": room, "mitm": true })).await;
     until(&mut e, "joined").await;
     let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
     until(&mut b, "joined").await;
-    let mut alice = alice_for(&room, Config { pulses: 100_000, ..Config::default() }, "x");
+    let mut alice = alice_for(&room, Config { pulses: 200_000, ..Config::default() }, "x");
+    let mut bob = bob_for(&room, 1, "y");
     for f in alice.handle(&ready(1)).expect("start") {
         a.send(Message::binary(f)).await.expect("send");
     }
-    // Eve receives Hello (classical, type 0x10) and nothing of the photons.
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), e.next()).await.expect("in time") {
-            Some(Ok(Message::Binary(f))) => {
-                assert_eq!(f[1], 0x10, "Eve must only see classical frames");
-                break;
+    let (mut seen, deadline) = (Vec::new(), tokio::time::Instant::now() + Duration::from_secs(60));
+    while !(alice.is_finished() && bob.is_finished()) {
+        assert!(tokio::time::Instant::now() < deadline, "stalled: {} {}", alice.state(), bob.state());
+        let (who, msg) = tokio::select! {
+            m = a.next() => ('a', m),
+            m = b.next() => ('b', m),
+            m = e.next() => ('e', m),
+        };
+        let f = match msg {
+            Some(Ok(Message::Binary(f))) => f.to_vec(),
+            Some(Ok(_)) => continue,
+            other => panic!("{who} socket ended: {other:?}"),
+        };
+        let out = match who {
+            'a' => alice.handle(&f).expect("alice"),
+            'b' => bob.handle(&f).expect("bob"),
+            _ => {
+                // Eve records what she sees and passes it on.
+                let info = qkdlab::msgs::frame_info(&f).expect("a well-formed frame");
+                seen.push(info);
+                e.send(Message::binary(f)).await.expect("send");
+                continue;
             }
-            Some(Ok(_)) => {}
-            other => panic!("{other:?}"),
+        };
+        let ws = if who == 'a' { &mut a } else { &mut b };
+        for g in out {
+            ws.send(Message::binary(g)).await.expect("send");
         }
     }
+    assert!(seen.len() > 10, "Eve saw {} frames", seen.len());
+    assert!(seen.iter().all(|i| i.route == Route::Classical), "a fiber frame reached Eve's tab");
+    assert_eq!(seen.first().map(|i| i.kind), Some(Kind::Hello));
+    assert_eq!(alice.take_key(), bob.take_key());
 }
 
 #[tokio::test]
@@ -276,13 +309,15 @@ async fn eve_with_the_leaked_psk_cuts_the_link_and_alice_and_bob_get_different_k
             }
             _ => {
                 // Detections and Alice's frames go to her "Bob"; Bob's frames to her "Alice".
-                let to_her_bob = f[1] == 0x03 || f[2] == 0;
+                let info = qkdlab::msgs::frame_info(&f).expect("a well-formed frame");
+                let to_her_bob =
+                    info.kind == Kind::Detections || info.direction == Some(qkdlab::auth::Direction::AliceToBob);
                 let mut out = if to_her_bob {
                     eve_as_bob.handle(&f).expect("eve as bob")
                 } else {
                     eve_as_alice.handle(&f).expect("eve as alice")
                 };
-                if !eve_started && f[1] == 0x10 {
+                if !eve_started && info.kind == Kind::Hello {
                     eve_started = true;
                     out.extend(eve_as_alice.handle(&ready(2)).expect("eve starts towards bob"));
                 }

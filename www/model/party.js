@@ -86,7 +86,7 @@ export class RelayLink {
   /** Alice: opens the next round. Throws a typed error (no nonce yet, pool exhausted). */
   startRound(options) {
     const step = this.link.startRound(options);
-    this.emit("round", { round: ++this.round });
+    this.emit("round", { round: ++this.round, mode: this.link.mode });
     this.#apply(step);
     this.#progress(true);
     this.#watch();
@@ -105,7 +105,7 @@ export class RelayLink {
     for (const e of step.events) {
       if (e.type === "refused") {
         this.emit("refused", e.error);
-        if (this.role === "bob" && frame?.[1] === 0x10) {
+        if (this.role === "bob" && frame && this.#kind(frame) === "Hello") {
           // A Hello Bob refused (forged, replayed, another session): Alice's round cannot go
           // on; tell her (unauthenticated: it ends her round, it decides nothing else).
           this.sendText({ type: "abort", code: e.error.code, message: e.error.message });
@@ -131,18 +131,28 @@ export class RelayLink {
     const frame = new Uint8Array(e.data);
     if (this.role === "eve") return this.emit("frame", { frame, send: (f) => this.ws.send(f) });
     if (!this.link) {
-      if (frame[1] === 0x1b) this.early = frame;
+      if (this.#kind(frame) === "Ready") this.early = frame;
       return;
     }
         const step = this.link.handle(frame);
     this.#apply(step, frame);
     // Bob: a round begins only with a Hello that verified (the endpoint then runs).
-    if (this.role === "bob" && frame[1] === 0x10 && this.link.running && !step.events.some((e) => e.type === "refused")) {
-      this.emit("round", { round: ++this.round });
+    const kind = this.#kind(frame);
+    if (this.role === "bob" && kind === "Hello" && this.link.running && !step.events.some((e) => e.type === "refused")) {
+      this.emit("round", { round: ++this.round, mode: this.link.mode });
     }
-    if (this.role === "alice" && frame[1] === 0x1b && this.link.ready) this.emit("ready", {});
+    if (this.role === "alice" && kind === "Ready" && this.link.ready) this.emit("ready", {});
     if (this.link.running) this.#progress(false);
     this.#watch();
+  }
+
+  /** A frame's type from the core's message table, or null for a malformed frame. */
+  #kind(frame) {
+    try {
+      return this.qkd.frameInfo(frame).type;
+    } catch {
+      return null;
+    }
   }
 
   /** Restarts the idle timer of a running round. */

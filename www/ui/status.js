@@ -1,17 +1,18 @@
 // The live view of a session: stage chips, a progress bar, the figures, the outcome.
-const STAGES = ["quantum", "sifting", "estimation", "reconciliation", "verification", "amplification"];
-const STAGE_OF_STATE = {
-  Start: 0, ExpectHello: 0, ExpectDetections: 0, ExpectSift: 0,
-  ExpectSiftReply: 1, ExpectSampleReply: 1, ExpectCascadeStart: 2,
-  ExpectParities: 3, ExpectParityQueryOrReconciled: 3,
-  ExpectConfirm: 4, ExpectDone: 5, Finished: 6,
-};
+// The stages and the stage of each party state come from the core (qkd.protocolStages()).
+let STAGES = [];
+let STAGE_OF_STATE = {};
+export function setStages({ stages, stateStage }) {
+  STAGES = stages;
+  STAGE_OF_STATE = stateStage;
+}
 
 const pct = (x) => `${(x * 100).toFixed(2)} %`;
 const AUTH = {
-  psk: "HMAC-SHA256 keyed by the 256-bit pre-shared key (bootstrap)",
-  pki: "Ed25519 signatures, public keys pinned by the safety number (bootstrap)",
-  "pool-hmac": "HMAC-SHA256 keyed by 2 × 256 bits taken from the key pool",
+  "psk-hmac-sha256": "HMAC-SHA256 keyed by the 256-bit pre-shared key (bootstrap)",
+  "pki-ed25519": "Ed25519 signatures, public keys pinned by the safety number (bootstrap)",
+  "pool-hmac-sha256": "HMAC-SHA256 keyed by 2 × 256 bits taken from the key pool",
+  "pool-wegman-carter": "Wegman-Carter tags: a hash point and 64 pad bits per frame from the key pool",
 };
 
 export function initStatus(root, { qberThreshold = 0.11 } = {}) {
@@ -30,7 +31,7 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
   const bar = root.querySelector("#progress");
   const figures = root.querySelector("#figures");
   const outcome = root.querySelector("#outcome");
-  let authText = AUTH.psk;
+  let authText = AUTH["psk-hmac-sha256"];
 
   const showFigures = (s) => {
     const rows = [

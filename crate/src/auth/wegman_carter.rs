@@ -40,7 +40,13 @@ mod tests {
         let r = 0x0123_4567_89ab_cdef;
         assert_ne!(poly_hash(b"hello", r), poly_hash(b"hellp", r));
         assert_ne!(poly_hash(&[0], r), poly_hash(&[0, 0], r));
-        assert_eq!(poly_hash(b"same", r), poly_hash(b"same", r));
-        assert!(epsilon(1000) < 1e-17);
+        // The hash is GF(2)-linear in the data for a fixed length: h(a) ^ h(b) ^ h(a ^ b) is the
+        // length block's term, len * r.
+        let (a, b) = (*b"sixteen bytes ab", *b"another 16 bytes");
+        let x: Vec<u8> = a.iter().zip(&b).map(|(p, q)| p ^ q).collect();
+        assert_eq!(poly_hash(&a, r) ^ poly_hash(&b, r) ^ poly_hash(&x, r), gf64_mul(16, r));
+        assert_eq!(poly_hash(&[], r), 0, "the empty message hashes to zero");
+        // (L + 1) / 2^64 for L = 125 words.
+        assert_eq!(epsilon(1000), 126.0 / 2f64.powi(64));
     }
 }

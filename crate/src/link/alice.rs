@@ -44,6 +44,11 @@ impl LinkAlice {
         self.current.is_some()
     }
 
+    /// The authentication mode of the running round (`psk-hmac-sha256`, `pool-hmac-sha256`...).
+    pub fn round_mode(&self) -> Option<&'static str> {
+        self.current.as_ref().map(|r| r.mode)
+    }
+
     /// The running round's party, for live views.
     pub fn party(&self) -> Option<&Alice> {
         self.current.as_ref().map(|r| &r.party)

@@ -59,6 +59,11 @@ impl LinkBob {
         Ready { nonce_b: self.nonce }.encode()
     }
 
+    /// The authentication mode of the running round (`psk-hmac-sha256`, `pool-hmac-sha256`...).
+    pub fn round_mode(&self) -> Option<&'static str> {
+        self.current.as_ref().map(|r| r.mode)
+    }
+
     /// The running round's party, for live views.
     pub fn party(&self) -> Option<&Bob> {
         self.current.as_ref().map(|r| &r.party)

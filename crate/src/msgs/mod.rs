@@ -1,7 +1,9 @@
 //! Messages and their byte encoding.
 //!
 //! Two kinds of frame cross the wire, told apart by their type byte:
-//! - **fiber frames** (`0x01..=0x0f`): photons from Alice to the fiber, Bob's measurement
+//! The table of every frame type (byte, name, route, stage) is [`TABLE`].
+//!
+//! - **fiber frames**: photons from Alice to the fiber, Bob's measurement
 //!   settings, and the detections the fiber returns. They model the optical path and Bob's own
 //!   detectors, so they carry no tag; the relay hands them to its fiber, never to a tab.
 //! - **classical frames** (`0x10..=0x1b`): the public, authenticated channel between Alice and
@@ -12,8 +14,10 @@
 //!   later tag covers is derived from it.
 
 mod codec;
+mod table;
 
 pub use codec::{Reader, Writer};
+pub use table::{FrameInfo, Kind, MsgType, Stage, TABLE, frame_info, lookup, row_of};
 
 use crate::bits::BitVec;
 use crate::error::DecodeError;
@@ -33,17 +37,12 @@ pub enum Route {
 
 /// Checks the version and type bytes of any frame and says where it goes.
 pub fn route(frame: &[u8]) -> Result<Route, DecodeError> {
-    let mut r = Reader::new(frame);
-    let version = r.u8()?;
-    if version != VERSION {
-        return Err(DecodeError::UnknownVersion(version));
-    }
-    let ty = r.u8()?;
-    match ty {
-        0x01..=0x03 => Ok(Route::Fiber),
-        0x10..=0x1b => Ok(Route::Classical),
-        other => Err(DecodeError::UnknownType(other)),
-    }
+    Ok(row_of(frame)?.route)
+}
+
+/// The kind of a frame (version and type byte checked).
+pub fn kind(frame: &[u8]) -> Result<Kind, DecodeError> {
+    Ok(row_of(frame)?.kind)
 }
 
 /// A frame on the optical side.
@@ -69,16 +68,16 @@ impl FiberMsg {
         w.u8(VERSION);
         match self {
             Self::Photons(b) => {
-                w.u8(0x01).u32(b.index).u8(match b.emission {
+                w.u8(Kind::Photons.byte()).u32(b.index).u8(match b.emission {
                     Emission::SinglePhoton => 0,
                 });
                 w.bits(&b.bits).bits(&b.bases);
             }
             Self::Measure { index, bases } => {
-                w.u8(0x02).u32(*index).bits(bases);
+                w.u8(Kind::Measure.byte()).u32(*index).bits(bases);
             }
             Self::Detections(d) => {
-                w.u8(0x03).u32(d.index).bits(&d.clicks).bits(&d.outcomes);
+                w.u8(Kind::Detections.byte()).u32(d.index).bits(&d.clicks).bits(&d.outcomes);
             }
         }
         w.0
@@ -86,12 +85,13 @@ impl FiberMsg {
 
     /// Decodes a whole frame, rejecting other versions, truncation and trailing bytes.
     pub fn decode(frame: &[u8]) -> Result<Self, DecodeError> {
-        if route(frame)? != Route::Fiber {
-            return Err(DecodeError::UnknownType(frame[1]));
+        let row = row_of(frame)?;
+        if row.route != Route::Fiber {
+            return Err(DecodeError::UnknownType(row.byte));
         }
         let mut r = Reader::new(&frame[2..]);
-        let msg = match frame[1] {
-            0x01 => {
+        let msg = match row.kind {
+            Kind::Photons => {
                 let index = r.u32()?;
                 let emission = match r.u8()? {
                     0 => Emission::SinglePhoton,
@@ -104,7 +104,7 @@ impl FiberMsg {
                 }
                 Self::Photons(PulseBatch { index, bits, bases, emission })
             }
-            0x02 => Self::Measure { index: r.u32()?, bases: r.bits()? },
+            Kind::Measure => Self::Measure { index: r.u32()?, bases: r.bits()? },
             _ => {
                 let index = r.u32()?;
                 let clicks = r.bits()?;
@@ -187,7 +187,7 @@ impl Ready {
     /// The frame.
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::default();
-        w.u8(VERSION).u8(0x1b).raw(&self.nonce_b);
+        w.u8(VERSION).u8(Kind::Ready.byte()).raw(&self.nonce_b);
         w.0
     }
 
@@ -199,7 +199,7 @@ impl Ready {
             return Err(DecodeError::UnknownVersion(version));
         }
         let ty = r.u8()?;
-        if ty != 0x1b {
+        if lookup(ty).map(|t| t.kind) != Some(Kind::Ready) {
             return Err(DecodeError::UnknownType(ty));
         }
         let nonce_b = r.array()?;
@@ -210,7 +210,7 @@ impl Ready {
 
 /// Whether a frame is a [`Ready`] (by its type byte; the frame may still be malformed).
 pub fn is_ready(frame: &[u8]) -> bool {
-    frame.len() >= 2 && frame[0] == VERSION && frame[1] == 0x1b
+    kind(frame) == Ok(Kind::Ready)
 }
 
 /// One Cascade parity query: the parity of positions `start .. start + len` of pass `pass`'s
@@ -288,26 +288,31 @@ pub enum Msg {
 pub const MAX_QUERIES: usize = 1 << 20;
 
 impl Msg {
+    /// The frame type.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Self::Hello(..) => Kind::Hello,
+            Self::Sift { .. } => Kind::Sift,
+            Self::SiftReply { .. } => Kind::SiftReply,
+            Self::SampleReply { .. } => Kind::SampleReply,
+            Self::CascadeStart { .. } => Kind::CascadeStart,
+            Self::ParityQuery(_) => Kind::ParityQuery,
+            Self::Parities(_) => Kind::Parities,
+            Self::Reconciled { .. } => Kind::Reconciled,
+            Self::Confirm { .. } => Kind::Confirm,
+            Self::Done => Kind::Done,
+            Self::Commit => Kind::Commit,
+        }
+    }
+
     /// The type byte.
     pub fn type_byte(&self) -> u8 {
-        match self {
-            Self::Hello(..) => 0x10,
-            Self::Sift { .. } => 0x11,
-            Self::SiftReply { .. } => 0x12,
-            Self::SampleReply { .. } => 0x13,
-            Self::CascadeStart { .. } => 0x14,
-            Self::ParityQuery(_) => 0x15,
-            Self::Parities(_) => 0x16,
-            Self::Reconciled { .. } => 0x17,
-            Self::Confirm { .. } => 0x18,
-            Self::Done => 0x19,
-            Self::Commit => 0x1a,
-        }
+        self.kind().byte()
     }
 
     /// The message's name, for errors and logs.
     pub fn name(&self) -> &'static str {
-        type_name(self.type_byte())
+        self.kind().name()
     }
 
     /// The payload bytes.
@@ -362,8 +367,9 @@ impl Msg {
     /// Decodes a payload of type `ty`, rejecting truncation and trailing bytes.
     pub fn decode_payload(ty: u8, payload: &[u8]) -> Result<Self, DecodeError> {
         let mut r = Reader::new(payload);
-        let msg = match ty {
-            0x10 => Self::Hello(
+        let kind = lookup(ty).filter(|t| t.sealed).ok_or(DecodeError::UnknownType(ty))?.kind;
+        let msg = match kind {
+            Kind::Hello => Self::Hello(
                 {
                     let (round, nonce_a, prev_committed) = (r.u32()?, r.array()?, r.u32()?);
                     let auth = match r.u8()? {
@@ -383,11 +389,11 @@ impl Msg {
                     eps_cor: r.f64()?,
                 },
             ),
-            0x11 => Self::Sift { clicks: r.bits()?, bases: r.bits()? },
-            0x12 => Self::SiftReply { matches: r.bits()?, sample: r.bits()?, sample_bits: r.bits()? },
-            0x13 => Self::SampleReply { sample_bits: r.bits()? },
-            0x14 => Self::CascadeStart { seed: r.array()?, parities: r.bits()? },
-            0x15 => {
+            Kind::Sift => Self::Sift { clicks: r.bits()?, bases: r.bits()? },
+            Kind::SiftReply => Self::SiftReply { matches: r.bits()?, sample: r.bits()?, sample_bits: r.bits()? },
+            Kind::SampleReply => Self::SampleReply { sample_bits: r.bits()? },
+            Kind::CascadeStart => Self::CascadeStart { seed: r.array()?, parities: r.bits()? },
+            Kind::ParityQuery => {
                 let n = r.u32()? as usize;
                 if n > MAX_QUERIES {
                     return Err(DecodeError::TooLarge);
@@ -401,12 +407,12 @@ impl Msg {
                 }
                 Self::ParityQuery(qs)
             }
-            0x16 => Self::Parities(r.bits()?),
-            0x17 => Self::Reconciled { hash_key: [r.u64()?, r.u64()?], tag: [r.u64()?, r.u64()?] },
-            0x18 => Self::Confirm { tag: [r.u64()?, r.u64()?], toeplitz_seed: r.bits()? },
-            0x19 => Self::Done,
-            0x1a => Self::Commit,
-            other => return Err(DecodeError::UnknownType(other)),
+            Kind::Parities => Self::Parities(r.bits()?),
+            Kind::Reconciled => Self::Reconciled { hash_key: [r.u64()?, r.u64()?], tag: [r.u64()?, r.u64()?] },
+            Kind::Confirm => Self::Confirm { tag: [r.u64()?, r.u64()?], toeplitz_seed: r.bits()? },
+            Kind::Done => Self::Done,
+            Kind::Commit => Self::Commit,
+            _ => return Err(DecodeError::UnknownType(ty)),
         };
         r.finish()?;
         Ok(msg)
@@ -415,22 +421,5 @@ impl Msg {
 
 /// The name of a message type byte.
 pub fn type_name(ty: u8) -> &'static str {
-    match ty {
-        0x01 => "Photons",
-        0x02 => "Measure",
-        0x03 => "Detections",
-        0x10 => "Hello",
-        0x11 => "Sift",
-        0x12 => "SiftReply",
-        0x13 => "SampleReply",
-        0x14 => "CascadeStart",
-        0x15 => "ParityQuery",
-        0x16 => "Parities",
-        0x17 => "Reconciled",
-        0x18 => "Confirm",
-        0x19 => "Done",
-        0x1a => "Commit",
-        0x1b => "Ready",
-        _ => "unknown",
-    }
+    lookup(ty).map_or("unknown", |t| t.name)
 }

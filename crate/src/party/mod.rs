@@ -23,6 +23,28 @@ use crate::amplification::FiniteKey;
 use crate::bits::BitVec;
 use crate::error::Error;
 
+/// Every state name either party reports, with the stage it waits in (`None`: finished).
+pub const STATE_STAGES: [(&str, Option<crate::msgs::Stage>); 15] = {
+    use crate::msgs::Stage::*;
+    [
+        ("ExpectReady", Some(Quantum)),
+        ("ExpectHello", Some(Quantum)),
+        ("ExpectDetections", Some(Quantum)),
+        ("ExpectSift", Some(Quantum)),
+        ("ExpectSiftReply", Some(Sifting)),
+        ("ExpectSampleReply", Some(Sifting)),
+        ("ExpectCascadeStart", Some(Estimation)),
+        ("ExpectParities", Some(Reconciliation)),
+        ("ExpectParityQueryOrReconciled", Some(Reconciliation)),
+        ("ExpectConfirm", Some(Verification)),
+        ("ExpectDone", Some(Amplification)),
+        ("ExpectCommit", Some(Amplification)),
+        ("Over", Some(Quantum)),
+        ("Failed", Some(Quantum)),
+        ("Finished", None),
+    ]
+};
+
 /// What one side saw of the round, as far as it got. Public data only.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]

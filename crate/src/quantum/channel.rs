@@ -114,9 +114,15 @@ mod tests {
 
     #[test]
     fn ten_km_default_fiber_detects_one_photon_in_about_eighteen() {
+        // 10 km at 0.2 dB/km plus 1 dB insertion: 3 dB, half the photons arrive (10^-0.3 is
+        // 0.501); a 20 % detector then clicks for about one photon in ten, one in 20 pulses
+        // of the ideal single-photon source.
         let m = ChannelModel::default();
         assert!((m.loss_db() - 3.0).abs() < 1e-12);
-        assert!((m.detection_probability() - 0.2 * 10f64.powf(-0.3)).abs() < 1e-12);
+        assert!((m.detection_probability() - 0.100_237_446).abs() < 1e-9);
+        // Every 3 dB more halves it again.
+        let far = ChannelModel { length_km: 25.0, ..ChannelModel::default() };
+        assert!((far.detection_probability() / m.detection_probability() - 0.501_187_234).abs() < 1e-9);
     }
 
     #[test]

@@ -229,10 +229,11 @@ pub fn js_break_later(
     let mut transcript = Vec::with_capacity(frames.length() as usize);
     for f in frames.iter() {
         let bytes = js_sys::Uint8Array::new(&f).to_vec();
-        let dir = match bytes.get(2) {
-            _ if crate::msgs::is_ready(&bytes) => crate::auth::Direction::BobToAlice,
-            Some(0) => crate::auth::Direction::AliceToBob,
-            Some(1) => crate::auth::Direction::BobToAlice,
+        let info = crate::msgs::frame_info(&bytes).map_err(|e| js_error(&e.into()))?;
+        let dir = match (info.route, info.direction) {
+            (crate::msgs::Route::Classical, Some(d)) => d,
+            // Bob's Ready carries no direction: it travels to Alice.
+            (crate::msgs::Route::Classical, None) => crate::auth::Direction::BobToAlice,
             _ => return Err(js_error(&Error::invalid("frames", "every frame must be a classical frame"))),
         };
         transcript.push((dir, bytes));

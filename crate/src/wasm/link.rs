@@ -283,6 +283,16 @@ impl JsLink {
         })
     }
 
+    /// The running round's authentication mode (`psk-hmac-sha256`, `pki-ed25519`,
+    /// `pool-hmac-sha256`, `pool-wegman-carter`), or null.
+    #[wasm_bindgen(getter)]
+    pub fn mode(&self) -> Option<String> {
+        match &self.0 {
+            Side::Alice(a) => a.round_mode().map(Into::into),
+            Side::Bob(b) => b.round_mode().map(Into::into),
+        }
+    }
+
     /// The running round's protocol state (`ExpectSift`, ...), or `Idle`.
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> String {

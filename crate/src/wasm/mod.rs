@@ -265,6 +265,59 @@ pub fn reconcile(
     Ok(obj.into())
 }
 
+/// What anyone can read of a frame without a key, from the core's message table: `{ type,
+/// route, stage, direction?, sequence? }` (direction and sequence for sealed classical frames).
+#[wasm_bindgen(js_name = frameInfo, unchecked_return_type = "{ type: string; route: \"fiber\" | \"classical\"; stage: string; direction?: \"aliceToBob\" | \"bobToAlice\"; sequence?: number }")]
+pub fn frame_info(frame: &[u8]) -> Result<JsValue, JsValue> {
+    msgs::frame_info(frame).map(|i| to_js(&i)).map_err(|e| js_error(&e.into()))
+}
+
+/// The public parameters a Hello announces (read without checking its tag: for display and
+/// for a man in the middle who must answer it): `{ round, pulses, batchSize, sampleFraction,
+/// qberThreshold, epsSec, epsCor }`.
+#[wasm_bindgen(js_name = helloParams, unchecked_return_type = "{ round: number; pulses: number; batchSize: number; sampleFraction: number; qberThreshold: number; epsSec: number; epsCor: number }")]
+pub fn hello_params(frame: &[u8]) -> Result<JsValue, JsValue> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct HelloParams {
+        round: u32,
+        pulses: u64,
+        batch_size: u32,
+        sample_fraction: f64,
+        qber_threshold: f64,
+        eps_sec: f64,
+        eps_cor: f64,
+    }
+    match crate::auth::peek(frame).map_err(|e| js_error(&e))? {
+        msgs::Msg::Hello(o, p) => Ok(to_js(&HelloParams {
+            round: o.round,
+            pulses: p.pulses,
+            batch_size: p.batch_size,
+            sample_fraction: p.sample_fraction,
+            qber_threshold: p.qber_threshold,
+            eps_sec: p.eps_sec,
+            eps_cor: p.eps_cor,
+        })),
+        other => Err(js_error(&Error::unexpected("Hello", other.name()))),
+    }
+}
+
+/// The protocol stages in order, and the stage each party state belongs to (for progress
+/// views): `{ stages: string[], stateStage: { [state]: number } }`.
+#[wasm_bindgen(js_name = protocolStages, unchecked_return_type = "{ stages: string[]; stateStage: Record<string, number> }")]
+pub fn protocol_stages() -> JsValue {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Stages {
+        stages: Vec<&'static str>,
+        state_stage: std::collections::BTreeMap<&'static str, usize>,
+    }
+    to_js(&Stages {
+        stages: msgs::Stage::ALL.iter().map(|s| s.name()).collect(),
+        state_stage: crate::party::STATE_STAGES.iter().map(|(n, s)| (*n, s.map_or(6, |s| s.index()))).collect(),
+    })
+}
+
 /// Where a frame goes: `"fiber"` (photons, measurement settings, detections) or
 /// `"classical"` (the authenticated channel between Alice and Bob).
 #[wasm_bindgen(js_name = frameRoute, unchecked_return_type = "\"fiber\" | \"classical\"")]
