@@ -135,3 +135,37 @@ pub fn break_later(
     let candidate = random_bits(n, &mut seed.rng("eve later"));
     Ok(LaterBreak { frames_verified, guess: toeplitz_hash(&toeplitz_seed, &candidate, m)? })
 }
+
+/// What record-now-break-later gives Eve on one session, measured against the real key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaterBreakDemo {
+    /// Frames whose tags the leaked credential verifies.
+    pub frames_verified: usize,
+    /// Bits of the real key.
+    pub key_bits: usize,
+    /// The share of key bits Eve's best guess gets right (about one half).
+    pub agreement: f64,
+}
+
+/// Runs one session (PSK bootstrap) while Eve records every classical frame, then leaks the
+/// PSK to her and measures how much of the key her best guess gets right.
+pub fn record_now_break_later(
+    config: &SessionConfig,
+    bob: &Credential,
+    clock: &dyn Clock,
+) -> Result<LaterBreakDemo, Error> {
+    if !matches!(config.credential, Credential::Psk(_)) {
+        return Err(Error::invalid("auth.mode", "the later-leak demo leaks a PSK: use { mode: \"psk\" }"));
+    }
+    let mut d = Driver::with_credentials(config, &config.credential, bob)?;
+    let mut rec = Recorder::default();
+    while d.step(&mut rec, clock) {}
+    let report = d.finish();
+    let key = match (report.key_alice, report.error) {
+        (Some(k), _) => k,
+        (None, e) => return Err(e.unwrap_or(Error::Finished)),
+    };
+    let eve = break_later(&rec.frames, &config.credential, crate::session::SINGLE_LINK, &Seed::from_text("eve later"))?;
+    let agreement = 1.0 - eve.guess.hamming_distance(&key) as f64 / key.len() as f64;
+    Ok(LaterBreakDemo { frames_verified: eve.frames_verified, key_bits: key.len(), agreement })
+}

@@ -1,10 +1,11 @@
 //! Every message survives a round trip; truncated, padded and foreign frames are refused with
 //! the exact error.
 
+use qkdlab::Config;
 use qkdlab::auth::{Channel, Credential, Direction};
 use qkdlab::bits::BitVec;
 use qkdlab::error::{DecodeError, Error};
-use qkdlab::msgs::{FiberMsg, Msg, Opening, Params, ParityQuery, Ready, RoundAuth};
+use qkdlab::msgs::{FiberMsg, Msg, Opening, ParityQuery, Ready, RoundAuth};
 use qkdlab::quantum::{Detections, Emission, PulseBatch};
 
 fn bits(n: usize, step: usize) -> BitVec {
@@ -15,7 +16,7 @@ fn every_message() -> Vec<Msg> {
     vec![
         Msg::Hello(
             Opening { round: 1, nonce_a: [7; 32], auth: RoundAuth::Bootstrap, prev_committed: 0 },
-            Params {
+            Config {
                 pulses: 1_000_000,
                 batch_size: 65_536,
                 sample_fraction: 0.1,
@@ -26,7 +27,7 @@ fn every_message() -> Vec<Msg> {
         ),
         Msg::Hello(
             Opening { round: 9, nonce_a: [1; 32], auth: RoundAuth::PoolHmac { at: [512, 768] }, prev_committed: 8 },
-            Params {
+            Config {
                 pulses: 64,
                 batch_size: 64,
                 sample_fraction: 0.5,
@@ -42,7 +43,7 @@ fn every_message() -> Vec<Msg> {
                 auth: RoundAuth::PoolWegmanCarter { at: [1, 2], pad_bits: [64, 128] },
                 prev_committed: 0,
             },
-            Params {
+            Config {
                 pulses: 64,
                 batch_size: 64,
                 sample_fraction: 0.5,

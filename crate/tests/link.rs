@@ -434,3 +434,16 @@ fn a_key_shorter_than_both_pools_need_is_shared_between_them() {
     assert_eq!(first.stored_bits, 0);
     assert!(r.rounds[1].ok);
 }
+
+#[test]
+fn the_record_now_break_later_demo_measures_chance_and_refuses_a_pki_bootstrap() {
+    let config = common::small(0.02, "demo");
+    let r = qkdlab::attacks::record_now_break_later(&config, &config.credential, &NoClock).expect("a key");
+    assert!(r.frames_verified > 10);
+    let sigma = 0.5 / (r.key_bits as f64).sqrt();
+    assert!((r.agreement - 0.5).abs() < 4.0 * sigma, "{r:?}");
+    let (a, b) = Credential::pki_pair(&Seed::from_text("pki"));
+    let pki = qkdlab::SessionConfig { credential: a, ..config };
+    let e = qkdlab::attacks::record_now_break_later(&pki, &b, &NoClock).expect_err("a PSK demo");
+    assert_eq!(e.code(), "invalid_parameter");
+}

@@ -166,6 +166,28 @@ impl Credential {
         Ok(Self::Psk(key))
     }
 
+    /// A PKI credential from raw bytes: this side's 32-byte Ed25519 secret key and the peer's
+    /// 32-byte public key (refused with the field named when malformed).
+    pub fn pki(secret_key: &[u8], peer_public_key: &[u8]) -> Result<Self, Error> {
+        let sk: [u8; 32] = secret_key.try_into().map_err(|_| {
+            Error::invalid("auth.secretKey", "must be a 32-byte Ed25519 secret key (Identity.secretKey)")
+        })?;
+        let pk: [u8; 32] = peer_public_key
+            .try_into()
+            .map_err(|_| Error::invalid("auth.peerPublicKey", "must be the peer's 32-byte public key"))?;
+        let peer = VerifyingKey::from_bytes(&pk)
+            .map_err(|_| Error::invalid("auth.peerPublicKey", "is not a valid Ed25519 public key"))?;
+        Ok(Self::Pki { own: Box::new(Identity { signing: SigningKey::from_bytes(&sk) }), peer })
+    }
+
+    /// Two PKI credentials for a run in one process, drawn from `seed`, each pinning the
+    /// other's public key: `(Alice's, Bob's)`.
+    pub fn pki_pair(seed: &crate::rng::Seed) -> (Self, Self) {
+        let (a, b) = (Identity::from_seed(seed, "alice"), Identity::from_seed(seed, "bob"));
+        let (pa, pb) = (a.public(), b.public());
+        (Self::Pki { own: Box::new(a), peer: pb }, Self::Pki { own: Box::new(b), peer: pa })
+    }
+
     /// The mode's name in reports.
     pub fn mode(&self) -> &'static str {
         match self {

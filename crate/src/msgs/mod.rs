@@ -21,6 +21,7 @@ pub use table::{FrameInfo, Kind, MsgType, Stage, TABLE, frame_info, lookup, row_
 
 use crate::bits::BitVec;
 use crate::error::DecodeError;
+use crate::party::Config;
 use crate::quantum::{Detections, Emission, PulseBatch};
 
 /// The one wire version this implementation speaks.
@@ -120,23 +121,6 @@ impl FiberMsg {
     }
 }
 
-/// Protocol parameters Alice announces in [`Msg::Hello`]; Bob checks and adopts them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Params {
-    /// Pulses sent this round.
-    pub pulses: u64,
-    /// Pulses per photon batch.
-    pub batch_size: u32,
-    /// Fraction of sifted bits disclosed for parameter estimation.
-    pub sample_fraction: f64,
-    /// QBER above which the round aborts.
-    pub qber_threshold: f64,
-    /// Secrecy parameter of the final key.
-    pub eps_sec: f64,
-    /// Correctness parameter of the final key.
-    pub eps_cor: f64,
-}
-
 /// How a round's classical channel is authenticated, as Alice announces it in Hello.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RoundAuth {
@@ -229,7 +213,7 @@ pub struct ParityQuery {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
     /// Alice to Bob: the round's opening and parameters. Photon batches follow on the fiber.
-    Hello(Opening, Params),
+    Hello(Opening, Config),
     /// Bob to Alice: which pulses clicked, and his basis at each click.
     Sift {
         /// One bit per pulse.
@@ -380,7 +364,7 @@ impl Msg {
                     };
                     Opening { round, nonce_a, auth, prev_committed }
                 },
-                Params {
+                Config {
                     pulses: r.u64()?,
                     batch_size: r.u32()?,
                     sample_fraction: r.f64()?,

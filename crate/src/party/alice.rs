@@ -108,7 +108,7 @@ impl Alice {
         };
         let source = Source::default();
         let mut out = Vec::with_capacity(self.config.batches() as usize + 1);
-        let hello = Msg::Hello(opening, self.config.params());
+        let hello = Msg::Hello(opening, self.config.clone());
         out.push(self.channel().seal(&hello)?);
         let mut words_bits = Vec::new();
         let mut words_bases = Vec::new();

@@ -155,7 +155,7 @@ impl Bob {
         let msg = self.channel().open(frame)?;
         match (core::mem::replace(&mut self.state, State::Over), msg) {
             (State::ExpectHello, Msg::Hello(opening, params)) => {
-                let config = Config::from_params(&params)?;
+                let config = params.checked_from_peer()?;
                 self.opening = Some(opening);
                 self.on_hello(config)
             }

@@ -3,14 +3,14 @@
 use crate::amplification::FiniteKey;
 use crate::error::Error;
 use crate::estimation::{DEFAULT_QBER_THRESHOLD, DEFAULT_SAMPLE_FRACTION};
-use crate::msgs::Params;
 
 /// Most pulses in one round (the fiber keeps every state of a round in memory).
 pub const MAX_PULSES: u64 = 1 << 28;
 /// Default pulses per photon batch.
 pub const DEFAULT_BATCH_SIZE: u32 = 1 << 16;
 
-/// Protocol parameters. Alice announces them; Bob checks them and follows.
+/// Protocol parameters. Alice announces them in Hello (this type is its payload); Bob checks
+/// them and follows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// Pulses Alice sends this round.
@@ -78,28 +78,11 @@ impl Config {
         (self.pulses - start).min(u64::from(self.batch_size)) as usize
     }
 
-    pub(crate) fn params(&self) -> Params {
-        Params {
-            pulses: self.pulses,
-            batch_size: self.batch_size,
-            sample_fraction: self.sample_fraction,
-            qber_threshold: self.qber_threshold,
-            eps_sec: self.eps_sec,
-            eps_cor: self.eps_cor,
-        }
-    }
-
-    pub(crate) fn from_params(p: &Params) -> Result<Self, Error> {
-        let c = Self {
-            pulses: p.pulses,
-            batch_size: p.batch_size,
-            sample_fraction: p.sample_fraction,
-            qber_threshold: p.qber_threshold,
-            eps_sec: p.eps_sec,
-            eps_cor: p.eps_cor,
-        };
-        c.validate().map_err(|_| Error::inconsistent("parameters in Hello"))?;
-        Ok(c)
+    /// The parameters as Bob adopts them from Hello: refused (as the peer's inconsistency)
+    /// when out of range.
+    pub(crate) fn checked_from_peer(self) -> Result<Self, Error> {
+        self.validate().map_err(|_| Error::inconsistent("parameters in Hello"))?;
+        Ok(self)
     }
 
     /// The finite-key terms for this round's numbers.

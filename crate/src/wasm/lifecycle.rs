@@ -6,14 +6,13 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use super::{JsClock, Options, integer, js_error, parse, report_to_js, to_js};
-use crate::attacks::{Recorder, break_later, man_in_the_middle};
+use crate::attacks::{break_later, man_in_the_middle};
 use crate::auth::{Credential, Identity, safety_number};
 use crate::bits::BitVec;
 use crate::error::Error;
 use crate::keystore::{EtsiError, KeyStore, KeyStoreConfig};
 use crate::link::{self, LinkConfig, PoolMac};
 use crate::rng::Seed;
-use crate::session::Driver;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
@@ -195,24 +194,17 @@ pub fn attack_mitm(
 pub fn attack_break_later(
     #[wasm_bindgen(unchecked_param_type = "SimulateOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Out {
+        frames_verified: usize,
+        key_bits: usize,
+        agreement: f64,
+    }
     let o = parse(options)?;
     let (config, bob) = o.session().map_err(|e| js_error(&e))?;
-    if !matches!(config.credential, Credential::Psk(_)) {
-        return Err(js_error(&Error::invalid("auth.mode", "the later-leak demo leaks a PSK: use { mode: \"psk\" }")));
-    }
-    let mut d = Driver::with_credentials(&config, &config.credential, &bob).map_err(|e| js_error(&e))?;
-    let mut rec = Recorder::default();
-    while d.step(&mut rec, &JsClock) {}
-    let report = d.finish();
-    let key = report.key_alice.ok_or_else(|| js_error(report.error.as_ref().unwrap_or(&Error::Finished)))?;
-    let eve = break_later(&rec.frames, &config.credential, crate::session::SINGLE_LINK, &Seed::from_text("eve later"))
-        .map_err(|e| js_error(&e))?;
-    let agree = 1.0 - eve.guess.hamming_distance(&key) as f64 / key.len() as f64;
-    let obj = Object::new();
-    set(&obj, "framesVerified", (eve.frames_verified as f64).into());
-    set(&obj, "keyBits", (key.len() as f64).into());
-    set(&obj, "agreement", agree.into());
-    Ok(obj.into())
+    let r = crate::attacks::record_now_break_later(&config, &bob, &JsClock).map_err(|e| js_error(&e))?;
+    Ok(to_js(&Out { frames_verified: r.frames_verified, key_bits: r.key_bits, agreement: r.agreement }))
 }
 
 /// Record now, break later, on a real transcript: `frames` are the classical frames Eve

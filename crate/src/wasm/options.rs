@@ -159,21 +159,10 @@ impl Options {
         let auth = self.auth.as_ref().ok_or_else(|| Error::invalid("auth", "is required ({ mode: \"psk\", psk })"))?;
         match auth.mode.as_str() {
             "psk" => Credential::psk(auth.psk.as_deref().unwrap_or_default()),
-            "pki" => {
-                let sk: [u8; 32] = auth.secret_key.as_deref().unwrap_or_default().try_into().map_err(|_| {
-                    Error::invalid("auth.secretKey", "must be a 32-byte Ed25519 secret key (Identity.secretKey)")
-                })?;
-                let pk: [u8; 32] = auth
-                    .peer_public_key
-                    .as_deref()
-                    .unwrap_or_default()
-                    .try_into()
-                    .map_err(|_| Error::invalid("auth.peerPublicKey", "must be the peer's 32-byte public key"))?;
-                let peer = ed25519_dalek::VerifyingKey::from_bytes(&pk)
-                    .map_err(|_| Error::invalid("auth.peerPublicKey", "is not a valid Ed25519 public key"))?;
-                let own = crate::auth::Identity { signing: ed25519_dalek::SigningKey::from_bytes(&sk) };
-                Ok(Credential::Pki { own: Box::new(own), peer })
-            }
+            "pki" => Credential::pki(
+                auth.secret_key.as_deref().unwrap_or_default(),
+                auth.peer_public_key.as_deref().unwrap_or_default(),
+            ),
             "pool-hmac" => {
                 let key = |field, v: &Option<Vec<u8>>| -> Result<[u8; 32], Error> {
                     v.as_deref()
@@ -197,13 +186,7 @@ impl Options {
     fn credentials(&self, seed: &Seed) -> Result<(Credential, Credential), Error> {
         let auth = self.auth.as_ref().ok_or_else(|| Error::invalid("auth", "is required ({ mode: \"psk\", psk })"))?;
         if auth.mode == "pki" {
-            let a = crate::auth::Identity::from_seed(seed, "alice");
-            let b = crate::auth::Identity::from_seed(seed, "bob");
-            let (pa, pb) = (a.public(), b.public());
-            return Ok((
-                Credential::Pki { own: Box::new(a), peer: pb },
-                Credential::Pki { own: Box::new(b), peer: pa },
-            ));
+            return Ok(Credential::pki_pair(seed));
         }
         let c = self.credential()?;
         Ok((c.clone(), c))
