@@ -1,5 +1,5 @@
-// The playground: wires the model (the wasm package, the relay, the auth lifecycle) to the
-// panels in ui/.
+// The playground: wires the model (the core's Link over the relay, Eve's attacks, the chat)
+// to the panels in ui/. No protocol logic and no prose of its own.
 import init, * as qkd from "/pkg/web/qkdlab.js";
 import { readHash, writeHash } from "./ui/url.js";
 import { initSetup, initLinks } from "./ui/setup.js";
@@ -8,8 +8,10 @@ import { initEve } from "./ui/eve.js";
 import { initChat } from "./ui/chat.js";
 import { initPlot } from "./ui/plot.js";
 import { initPool, showSafetyNumber } from "./ui/pool.js";
-import { RelayLink, fingerprintOfBytes, formatFingerprint, plainWords } from "./model/party.js";
-import { seal, open } from "./model/chat.js";
+import { RelayLink, fingerprintOfBytes, formatFingerprint } from "./model/party.js";
+import { Chat } from "./model/chat.js";
+import { eveAttack } from "./model/eve.js";
+import { plainWords, eveSays } from "./ui/words.js";
 
 const $ = (id) => document.getElementById(id);
 const wsUrl = () => `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
@@ -57,57 +59,45 @@ function roundView(side) {
   };
 }
 
-/** The chat: each message takes a fresh key from the link's key store and names it by id. The
- * receiver spends a key only for a message that decrypts under it (AES-GCM authenticates). */
+/** The chat panel over the link's key store (model/chat.js decides what a key may do). */
 function openChat(side) {
   const { party, role } = side;
-  if (party.chatView) return;
-  const [peerSae, peer] = role === "alice" ? ["SAE_B", "bob"] : ["SAE_A", "alice"];
-  const b64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-  const aes = (raw) => crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
-  const chat = (party.chatView = initChat($("chat"), {
+  if (side.chat) return;
+  const chat = new Chat(party.link, role);
+  const view = initChat($("chat"), {
     onSend: async (text) => {
-      let k;
+      let msg;
       try {
-        k = party.link.encKeys(peerSae, { number: 1 }).keys[0];
+        msg = await chat.seal(text);
       } catch (e) {
-        return chat.add("me", `(not sent: ${e.body?.message ?? e.message})`);
+        return view.add("me", `(not sent: ${e.body?.message ?? e.message})`);
       }
-      party.sendText({ ...(await seal(await aes(b64(k.key)), text)), keyId: k.key_ID });
-      chat.add(`me [key ${k.key_ID.slice(0, 8)}]`, text);
+      party.sendText(msg);
+      view.add(`me [key ${msg.keyId.slice(0, 8)}]`, text);
     },
-  }));
+  });
   $("chat-key").textContent = "One fresh 256-bit key from the key store per message, named by its key id.";
-  const emit = party.emit;
-  party.emit = (type, msg) => {
-    if (type !== "chat") return emit(type, msg);
-    if (msg.from !== peer) return; // the relay stamps the sender: only the peer may name our keys
-    const request = { key_IDs: [{ key_ID: String(msg.keyId) }] };
-    let k;
-    try {
-      k = party.link.peekKeys(peerSae, request).keys[0];
-    } catch (e) {
-      // A key id this side never made: a different key (someone in the middle) or a forgery.
-      return chat.bad(msg.from, `(a message under key ${String(msg.keyId).slice(0, 8)}, which this side does not hold: it does not decrypt here)`);
-    }
-    aes(b64(k.key)).then((key) => open(key, msg)).then((t) => {
-      // Spent only when the message authenticated under it: a forgery costs the store nothing.
-      if (t !== null) party.link.decKeys(peerSae, request);
-      chat.add(`${msg.from} [key ${k.key_ID.slice(0, 8)}]`, t);
-    });
+  side.chat = async (msg) => {
+    const r = await chat.open(msg);
+    if (r === null) return; // not from the peer: the relay stamps the sender
+    const key = r.keyId.slice(0, 8);
+    if (r.ok) view.add(`${msg.from} [key ${key}]`, r.text);
+    else if (r.reason === "unknown key") view.bad(msg.from, `(a message under key ${key}, which this side does not hold: it does not decrypt here)`);
+    else view.add(`${msg.from} [key ${key}]`, null);
   };
 }
 
 /** What both sides do with their link's events. */
 function onRoundEvents(side, view, type, msg) {
-  if (type === "round") {
+  if (type === "chat") side.chat?.(msg);
+  else if (type === "round") {
     side.status.round(msg.round);
     side.status.auth(msg.mode);
   }
   else if (type === "progress") side.status.progress(msg.state, msg.summary);
   else if (type === "done") view.ended(msg);
   else if (type === "failed") {
-    side.status.failed(msg.code, msg.plain, msg.message);
+    side.status.failed(msg.code, plainWords(msg.code, msg.message), msg.message);
     if (msg.event) view.ended(msg.event);
   } else if (type === "refused") side.status.refused?.(msg.code, msg.message);
 }
@@ -230,10 +220,6 @@ function runEve(hash) {
   say("You are Eve. Choose your attack, then join before Alice starts.");
   const eve = initEve($("eve"), {
     onJoin: ({ interceptFraction, basis, mitm, psk }) => {
-      let seen = 0;
-      const recorded = [];
-      let herBob = null;
-      let herAlice = null;
       let auth = null;
       if (mitm === "full" || mitm === "leak") {
         try {
@@ -242,7 +228,10 @@ function runEve(hash) {
           return eve.log(`Error: ${e.message}`);
         }
       }
-      let bobReady = null;
+      const attack = eveAttack(qkd, { mode: mitm, auth, room: hash.room }, {
+        log: (e) => eve.log(eveSays(e)),
+        guess: (e) => eve.guess(eveSays(e)),
+      });
       const relayMitm = mitm === "off" ? false : mitm === "full" ? "full" : true;
       const party = new RelayLink(qkd, {
         role: "eve",
@@ -250,82 +239,11 @@ function runEve(hash) {
         onEvent: (type, msg) => {
           if (type === "joined") {
             eve.log(`Joined. Intercepting ${mitm === "full" ? 100 : interceptFraction * 100} % of the photons; classical channel: ${mitm}.`);
-            if (mitm === "full") {
-              // Her "Bob" announces his nonce to Alice.
-              herBob = new qkd.Bob({ auth, link: hash.room });
-              party.ws.send(herBob.readyFrame);
-            }
-          }
-          else if (type === "frame") {
-            const f = msg.frame;
-            if (mitm === "full") return cutLink(f, msg.send);
-            seen++;
-            if (mitm === "leak") return leak(f, msg.send);
-            let frame = f;
-            if (seen === 3 && mitm === "edit") {
-              frame = f.slice();
-              frame[frame.length - 1] ^= 0x01;
-              eve.log(`Edited classical frame #${seen} (${frame.length} bytes).`);
-            } else if (seen === 3 && mitm === "drop") {
-              eve.log(`Dropped classical frame #${seen}.`);
-              return;
-            } else if (seen === 3 && mitm === "inject") {
-              // A forged copy with a made-up tag, ahead of the real frame.
-              const forged = f.slice();
-              crypto.getRandomValues(forged.subarray(forged.length - 32));
-              msg.send(forged);
-              eve.log(`Injected a forged frame before classical frame #${seen}.`);
-            } else eve.log(`Passed ${seen} classical frames on.`);
-            msg.send(frame);
-          } else if (type === "closed" && msg.reason) eve.log(`The relay closed: ${msg.reason}`);
+            attack.joined((f) => party.ws.send(f));
+          } else if (type === "frame") attack.frame(msg.frame, msg.send);
+          else if (type === "closed" && msg.reason) eve.log(`The relay closed: ${msg.reason}`);
         },
       });
-
-      // Two QKD sessions: as "Bob" with Alice, as "Alice" with Bob.
-      const cutLink = (f, send) => {
-        const info = qkd.frameInfo(f);
-        if (info.type === "Ready") {
-          bobReady = f; // Bob's nonce: her "Alice" starts with it
-          return;
-        }
-        const toHerBob = info.type === "Detections" || info.direction === "aliceToBob";
-        const out = [];
-        try {
-          out.push(...(toHerBob ? herBob.handle(f) : herAlice?.handle(f) ?? []));
-        } catch (e) {
-          eve.log(`My session with ${toHerBob ? "Alice" : "Bob"} failed: ${plainWords(e.code, e.message)}`);
-        }
-        if (!herAlice && info.type === "Hello" && bobReady) {
-          // She answers Bob with the parameters Alice announced.
-          const { pulses } = qkd.helloParams(f);
-          herAlice = new qkd.Alice({ pulses, auth, link: hash.room });
-          out.push(...herAlice.start(bobReady));
-        }
-        out.forEach(send);
-        if (herBob?.finished && herAlice?.finished && !cutLink.done) {
-          cutLink.done = true;
-          const [fa, fb] = [fingerprintOfBytes(herBob.takeKey()), fingerprintOfBytes(herAlice.takeKey())];
-          eve.guess(`I share one key with Alice (fingerprint ${fa}) and another with Bob (fingerprint ${fb}). I can read and rewrite everything they encrypt.`);
-        }
-      };
-
-      // Record round 1; when it ends, the PSK "leaks" and Eve tries the transcript.
-      const leak = (f, send) => {
-        send(f);
-        if (leak.done) return;
-        recorded.push(f);
-        if (qkd.frameInfo(f).type === "Done") {
-          leak.done = true;
-          try {
-            const r = qkd.breakLater(recorded, auth.psk, hash.room);
-            const fp = fingerprintOfBytes(r.guess);
-            eve.guess(`The PSK leaked after round 1. It verifies all ${r.framesVerified} recorded frames, but my best guess of the round-1 key has fingerprint ${fp}. Without the photons, such a guess agrees with the real key on about half the bits, like a coin toss (the package's attackBreakLater measures it). Later rounds are authenticated from the key pool, which the PSK does not open.`);
-          } catch (e) {
-            eve.guess(`The leaked key does not open the transcript: ${e.message}`);
-          }
-        }
-      };
-
       party.join({ room: hash.room, interceptFraction, basis, mitm: relayMitm }).catch((e) => eve.log(`Error: ${e.message}`));
     },
   });
@@ -352,7 +270,7 @@ async function runLocal(v) {
   const r = session.report();
   status.auth(r.auth.mode);
   status.report(r);
-  if (r.ok) status.done(fingerprintOfBytes(r.keyAlice), r.finalKeyBits);
+  if (r.ok) status.done(fingerprintOfBytes(r.keyAlice), r.finalKeyBits, { replay: true });
   else status.failed(r.error.code, plainWords(r.error.code, r.error.message), r.error.message);
 }
 

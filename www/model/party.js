@@ -2,9 +2,10 @@
 // each drive a core `Link` endpoint, which owns the rounds, the authentication pools and the
 // key stores; this class only moves frames between it and the WebSocket.
 // Events: joined {room, role}, members {roles}, ready {} (Alice: Bob's nonce arrived),
-// round {round}, progress {state, summary}, done {round event}, failed {code, message, plain,
-// event?}, refused {code, message}, chat {from, ...}, status {from, ...}, frame {frame, send}
-// (Eve), closed {reason}.
+// round {round, mode}, progress {state, summary}, done {round event}, failed {code, message,
+// event?}, refused {code, message}, helloRefused {code, message}, chat {from, ...}, status
+// {from, ...}, frame {frame, send} (Eve), closed {reason}.
+
 
 /** The control messages the relay may deliver; anything else is dropped (the relay is not
  * trusted to drive the page: it cannot fake a round's end or re-open the link). */
@@ -12,29 +13,6 @@ const RELAY_TEXT = new Set(["joined", "members", "left", "chat", "status", "abor
 /** A running round that hears nothing for this long ends (a dropped frame must not stall the
  * link; the round's pool bits stay burned). */
 export const ROUND_IDLE_MS = 20_000;
-
-const PLAIN = {
-  qber_too_high: "The error rate is too high: an eavesdropper measured the photons (or the channel is too noisy). No key.",
-  auth_bad_tag: "Authentication failed: a classical message was altered or forged on the way. No key.",
-  auth_sequence: "Authentication failed: a classical message was replayed, reordered or dropped. No key.",
-  auth_direction: "Authentication failed: a message came back reflected. No key.",
-  auth_pool_exhausted: "The authentication key pool is empty: the link stops rather than reuse key.",
-  auth_downgrade: "Refused: a round asked for the bootstrap credential after the link had its own keys.",
-  stale_round: "Refused: a replayed opening of an earlier round.",
-  uncommitted: "Alice never released this round's key, so Bob discarded it too.",
-  aborted: "The round was ended before a key was agreed. No key this round.",
-  verification_failed: "The keys still differed after error correction; they were thrown away.",
-  no_secret_key: "Too few bits survived for a secret key: send more pulses or lower the error rate.",
-  not_enough_bits: "Too few photons were detected: send more pulses or shorten the fiber.",
-  peer_left: "The other party left before the key was finished. No key.",
-  relay_closed: "The relay closed the connection.",
-  link_not_ready: "Bob has not sent his fresh nonce yet: wait for Bob to join.",
-  timeout: "Nothing arrived for a while (a message was dropped): the round ended without a key.",
-};
-
-export function plainWords(code, message) {
-  return PLAIN[code] ?? message ?? code;
-}
 
 export class RelayLink {
   constructor(qkd, { role, url, onEvent }) {
@@ -121,7 +99,7 @@ export class RelayLink {
         // Tell the peer, so its round ends too (an abort carries no authority: the peer's own
         // endpoint decides what it burns).
         if (code !== "aborted") this.sendText({ type: "abort", code, message });
-        this.emit("failed", { code, message, plain: plainWords(code, message), event: e, summary: e.summary });
+        this.emit("failed", { code, message, event: e, summary: e.summary });
       }
     }
   }
@@ -169,7 +147,7 @@ export class RelayLink {
     const step = this.link.abortRound(message);
     for (const f of step.frames) if (this.ws.readyState === WebSocket.OPEN) this.ws.send(f);
     for (const e of step.events) {
-      if (e.type === "roundEnded") this.emit("failed", { code, message, plain: plainWords(code, message), event: e, summary: e.summary });
+      if (e.type === "roundEnded") this.emit("failed", { code, message, event: e, summary: e.summary });
     }
   }
 

@@ -10,10 +10,6 @@ export function initChat(root, { onSend }) {
     form.elements.text.value = "";
   });
   return {
-    keyInfo(keyBits, usedBits, round) {
-      root.querySelector("#chat-key").textContent =
-        `AES-256-GCM key from round ${round}: the first ${usedBits} of its ${keyBits} bits (${keyBits - usedBits} left for later keys).`;
-    },
     bad(who, text) {
       list.append(Object.assign(document.createElement("li"), { className: "bad", textContent: `${who}: ${text}` }));
     },

@@ -81,13 +81,15 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
       root.dataset.state = state;
       if (summary) showFigures(summary);
     },
-    done(fp, bits) {
+    done(fp, bits, { replay = false } = {}) {
       outcome.className = "outcome ok";
       outcome.innerHTML = "";
       outcome.append(
-        `Shared secret key: ${bits} bits. Fingerprint `,
+        replay ? `Shared key (a replay from the seed, not secret): ${bits} bits. Fingerprint ` : `Shared secret key: ${bits} bits. Fingerprint `,
         Object.assign(document.createElement("span"), { className: "fingerprint", id: "fingerprint", textContent: fp }),
-        " (32 more bits of the key, shown here and then discarded: the fingerprint costs the key nothing).",
+        replay
+          ? " (its first 32 bits: a local run is a replay, anyone with the link recomputes it)."
+          : " (32 more bits of the key, shown here and then discarded: the fingerprint costs the key nothing).",
       );
       root.dataset.outcome = "ok";
     },

@@ -1,0 +1,98 @@
+// Eve's attacks on the classical channel, over the relay (no DOM here). She sees only what the
+// relay forwards to her tab: classical frames (never a photon's bit or basis).
+// Reports go to `on`: log(text) for what she does, guess(result) for what she ends up with.
+import { fingerprintOfBytes } from "./party.js";
+
+/** The frame handler for Eve's mode: "off" | "edit" | "drop" | "inject" | "pass", "full" (she
+ * runs a QKD session with each side, knowing the PSK), "leak" (she records round 1 and the PSK
+ * leaks to her afterwards). `auth` is the PSK credential she knows, if any. */
+export function eveAttack(qkd, { mode, auth, room }, on) {
+  let seen = 0;
+  if (mode === "full") return cutLink(qkd, { auth, room }, on);
+  if (mode === "leak") return recordThenBreak(qkd, { auth, room }, on);
+  return {
+    joined() {},
+    frame(f, send) {
+      seen++;
+      if (seen !== 3 || !["edit", "drop", "inject"].includes(mode)) {
+        on.log({ kind: "passed", count: seen });
+        return send(f);
+      }
+      if (mode === "drop") return on.log({ kind: "dropped", index: seen });
+      if (mode === "edit") {
+        const g = f.slice();
+        g[g.length - 1] ^= 0x01;
+        on.log({ kind: "edited", index: seen, bytes: g.length });
+        return send(g);
+      }
+      // A forged copy with a made-up tag, ahead of the real frame.
+      const forged = f.slice();
+      crypto.getRandomValues(forged.subarray(forged.length - 32));
+      send(forged);
+      on.log({ kind: "injected", index: seen });
+      send(f);
+    },
+  };
+}
+
+/** Two QKD sessions: as "Bob" with Alice, as "Alice" with Bob. */
+function cutLink(qkd, { auth, room }, on) {
+  let herBob = null;
+  let herAlice = null;
+  let bobReady = null;
+  let done = false;
+  return {
+    joined(sendFrame) {
+      // Her "Bob" announces his nonce to Alice.
+      herBob = new qkd.Bob({ auth, link: room });
+      sendFrame(herBob.readyFrame);
+    },
+    frame(f, send) {
+      const info = qkd.frameInfo(f);
+      if (info.type === "Ready") {
+        bobReady = f; // Bob's nonce: her "Alice" starts with it
+        return;
+      }
+      const toHerBob = info.type === "Detections" || info.direction === "aliceToBob";
+      const out = [];
+      try {
+        out.push(...(toHerBob ? herBob.handle(f) : herAlice?.handle(f) ?? []));
+      } catch (e) {
+        on.log({ kind: "sessionFailed", with: toHerBob ? "alice" : "bob", code: e.code, message: e.message });
+      }
+      if (!herAlice && info.type === "Hello" && bobReady) {
+        // She answers Bob with the parameters Alice announced.
+        const { pulses } = qkd.helloParams(f);
+        herAlice = new qkd.Alice({ pulses, auth, link: room });
+        out.push(...herAlice.start(bobReady));
+      }
+      out.forEach(send);
+      if (herBob?.finished && herAlice?.finished && !done) {
+        done = true;
+        on.guess({ kind: "twoKeys", withAlice: fingerprintOfBytes(herBob.takeKey()), withBob: fingerprintOfBytes(herAlice.takeKey()) });
+      }
+    },
+  };
+}
+
+/** Record round 1; when it ends, the PSK "leaks" and Eve tries the transcript. */
+function recordThenBreak(qkd, { auth, room }, on) {
+  const recorded = [];
+  let done = false;
+  return {
+    joined() {},
+    frame(f, send) {
+      send(f);
+      if (done) return;
+      recorded.push(f);
+      if (qkd.frameInfo(f).type !== "Done") return;
+      done = true;
+      try {
+        const r = qkd.breakLater(recorded, auth.psk, room);
+        on.guess({ kind: "leaked", framesVerified: r.framesVerified, fingerprint: fingerprintOfBytes(r.guess) });
+      } catch (e) {
+        on.guess({ kind: "leakFailed", message: e.message });
+      }
+    },
+  };
+}
