@@ -114,7 +114,6 @@ pub async fn run(socket: WebSocket, state: AppState) {
         tracing::info!(conn, room = %short(&room), role = role.name(), "left");
     }
     state.rooms.leave(&room, role, conn);
-    state.rooms.broadcast(&room, None, &json!({ "type": "left", "role": role.name() }).to_string());
     announce(&state, &room);
     drop(tx);
     let _ = sender.await;

@@ -241,12 +241,17 @@ impl Rooms {
         Ok(())
     }
 
-    /// Removes a connection; Alice leaving closes the room. Returns the roles still there.
+    /// Removes a connection and tells every member still there (`{"type":"left","role"}`),
+    /// before Alice leaving closes the room. Returns the roles still there.
     pub fn leave(&self, id: &str, role: Role, conn: u64) -> Vec<Role> {
         let mut rooms = self.lock();
         let Some(room) = rooms.get_mut(id) else { return Vec::new() };
         if room.members.get(&role).is_some_and(|(c, _)| *c == conn) {
             room.members.remove(&role);
+            let text = serde_json::json!({ "type": "left", "role": role.name() }).to_string();
+            for (_, tx) in room.members.values() {
+                let _ = tx.send(Outgoing::Text(text.clone()));
+            }
         }
         let left: Vec<Role> = room.members.keys().copied().collect();
         if role == Role::Alice || left.is_empty() {

@@ -332,3 +332,18 @@ async fn eve_with_the_leaked_psk_cuts_the_link_and_alice_and_bob_get_different_k
     assert_eq!(eve_as_bob.take_key(), Some(ka), "Eve shares Alice's key");
     assert_eq!(eve_as_alice.take_key(), Some(kb), "Eve shares Bob's key");
 }
+
+#[tokio::test]
+async fn when_alice_leaves_bob_and_eve_are_told_within_a_second() {
+    let url = start().await;
+    let (a, room) = open_room(&url, json!({})).await;
+    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut b, "joined").await;
+    let mut e = connect(&url, json!({ "type": "join", "role": "eve", "room": room })).await;
+    until(&mut e, "joined").await;
+    drop(a);
+    for ws in [&mut b, &mut e] {
+        let left = tokio::time::timeout(Duration::from_secs(1), until(ws, "left")).await.expect("told within 1 s");
+        assert_eq!(left["role"], "alice");
+    }
+}
