@@ -1,6 +1,6 @@
 //! Alice's end of a link.
 
-use super::site::{Committed, Site};
+use super::site::{RoundBook, Site};
 use super::{Event, LinkSettings, RoundOutcome, Step};
 use crate::auth::Credential;
 use crate::error::{Error, LinkError};
@@ -10,11 +10,7 @@ use crate::rng::{QkdRng, Seed};
 
 struct Round {
     party: Alice,
-    number: u32,
-    mode: &'static str,
-    before: [u64; 2],
-    taken: [u64; 2],
-    avail: [u64; 2],
+    book: RoundBook,
 }
 
 /// Alice's side of a link: opens rounds on Bob's Ready, owns her pools and stores.
@@ -46,7 +42,7 @@ impl LinkAlice {
 
     /// The authentication mode of the running round (`psk-hmac-sha256`, `pool-hmac-sha256`...).
     pub fn round_mode(&self) -> Option<&'static str> {
-        self.current.as_ref().map(|r| r.mode)
+        self.current.as_ref().map(|r| r.book.mode)
     }
 
     /// The running round's party, for live views.
@@ -105,7 +101,7 @@ impl LinkAlice {
         self.ready = None;
         let frames = party.handle(&ready.encode())?;
         let avail = self.site.available();
-        self.current = Some(Round { party, number, mode: credential.mode(), before, taken, avail });
+        self.current = Some(Round { party, book: RoundBook { number, mode: credential.mode(), before, taken, avail } });
         Ok(Step { frames, events: Vec::new() })
     }
 
@@ -150,28 +146,15 @@ impl LinkAlice {
         let mut r = self.current.take().expect("a round runs");
         let error = error.or_else(|| r.party.failure().cloned());
         let key = if error.is_none() { r.party.take_key() } else { None };
-        let mut committed = Committed::default();
         let key_bits = key.as_ref().map_or(0, |k| k.bits.len());
-        if let (Some(key), Some(sid)) = (&key, r.party.session_id()) {
-            let pads = r.party.auth_pads().map(|(send, recv)| [pad_bits(&send), pad_bits(&recv)]);
-            committed = self.site.commit(r.number, &sid, &key.bits, r.avail, pads);
-        }
-        RoundOutcome {
-            round: r.number,
-            ok: key.is_some(),
-            error,
-            mode: r.mode,
-            summary: r.party.summary().clone(),
-            auth: r.party.auth_stats(),
-            pool_before: r.before,
-            pool_taken: r.taken,
-            pool_added: committed.pool_added,
-            pool_after: self.site.available(),
-            key_bits,
-            fingerprint: key.map(|_| committed.fingerprint),
-            stored_keys: committed.stored_keys,
-            stored_bits: committed.stored_bits,
-        }
+        let committed = match (&key, r.party.session_id()) {
+            (Some(key), Some(sid)) => {
+                let pads = r.party.auth_pads().map(|(send, recv)| [pad_bits(&send), pad_bits(&recv)]);
+                Some(self.site.commit(r.book.number, &sid, &key.bits, r.book.avail, pads))
+            }
+            _ => None,
+        };
+        r.book.outcome(error, r.party.summary(), r.party.auth_stats(), key_bits, committed, self.site.available())
     }
 }
 

@@ -1,8 +1,8 @@
 //! Bob's end of a link.
 
 use super::alice::{pad_bits, refused};
-use super::site::{Committed, Site};
-use super::{Event, LinkSettings, RoundOutcome, Step};
+use super::site::{RoundBook, Site};
+use super::{Event, LinkSettings, Step};
 use crate::auth::Credential;
 use crate::error::{Error, LinkError};
 use crate::msgs::{self, Msg, NONCE_LEN, Opening, Ready, Route};
@@ -11,11 +11,7 @@ use crate::rng::Seed;
 
 struct Round {
     party: Bob,
-    number: u32,
-    mode: &'static str,
-    before: [u64; 2],
-    taken: [u64; 2],
-    avail: [u64; 2],
+    book: RoundBook,
 }
 
 /// Bob's side of a link: announces a fresh nonce (Ready) for each round, follows Alice's
@@ -61,7 +57,7 @@ impl LinkBob {
 
     /// The authentication mode of the running round (`psk-hmac-sha256`, `pool-hmac-sha256`...).
     pub fn round_mode(&self) -> Option<&'static str> {
-        self.current.as_ref().map(|r| r.mode)
+        self.current.as_ref().map(|r| r.book.mode)
     }
 
     /// The running round's party, for live views.
@@ -157,7 +153,7 @@ impl LinkBob {
             return Step { frames: vec![self.ready_frame()], events: vec![Event::Refused(e.into())] };
         }
         // What the pools would be once the Hello's word on the waiting key is applied.
-        let waiting = self.current.as_ref().filter(|r| r.party.awaits_commit()).map(|r| r.number);
+        let waiting = self.current.as_ref().filter(|r| r.party.awaits_commit()).map(|r| r.book.number);
         let commit_waiting = waiting.is_some_and(|n| n == opening.prev_committed);
         let checked = self.try_hello(frame, opening, commit_waiting);
         let (party, frames, credential) = match checked {
@@ -181,7 +177,8 @@ impl LinkBob {
         };
         let avail = self.site.available();
         self.last_round = opening.round;
-        self.current = Some(Round { party, number: opening.round, mode: credential.mode(), before, taken, avail });
+        let book = RoundBook { number: opening.round, mode: credential.mode(), before, taken, avail };
+        self.current = Some(Round { party, book });
         Step { frames, events }
     }
 
@@ -204,7 +201,7 @@ impl LinkBob {
         if commit_waiting {
             let r = self.current.as_ref().expect("a waiting round");
             if let (Some(key), Some(sid)) = (r.party.uncommitted_key(), r.party.session_id()) {
-                site.commit(r.number, &sid, &key.bits, r.avail, waiting_pads(&r.party));
+                site.commit(r.book.number, &sid, &key.bits, r.book.avail, waiting_pads(&r.party));
             }
         }
         let credential = site.credential_for(&opening.auth, &self.bootstrap)?;
@@ -217,37 +214,26 @@ impl LinkBob {
     fn end(&mut self, error: Option<Error>, by_hello: bool) -> Event {
         let mut r = self.current.take().expect("a round runs");
         let error = error.or_else(|| r.party.failure().cloned());
-        let key = if error.is_none() {
-            if by_hello { r.party.take_uncommitted_key() } else { r.party.take_key() }
-        } else {
-            None
+        let key = match (&error, by_hello) {
+            (Some(_), _) => None,
+            (None, true) => r.party.take_uncommitted_key(),
+            (None, false) => r.party.take_key(),
         };
-        let mut committed = Committed::default();
         let key_bits = key.as_ref().map_or(0, |k| k.bits.len());
-        if let (Some(key), Some(sid)) = (&key, r.party.session_id()) {
-            let pads = if by_hello {
-                waiting_pads(&r.party)
-            } else {
-                r.party.auth_pads().map(|(send, recv)| [pad_bits(&recv), pad_bits(&send)])
-            };
-            committed = self.site.commit(r.number, &sid, &key.bits, r.avail, pads);
-        }
-        Event::RoundEnded(Box::new(RoundOutcome {
-            round: r.number,
-            ok: key.is_some(),
-            error,
-            mode: r.mode,
-            summary: r.party.summary().clone(),
-            auth: r.party.auth_stats(),
-            pool_before: r.before,
-            pool_taken: r.taken,
-            pool_added: committed.pool_added,
-            pool_after: self.site.available(),
-            key_bits,
-            fingerprint: key.map(|_| committed.fingerprint),
-            stored_keys: committed.stored_keys,
-            stored_bits: committed.stored_bits,
-        }))
+        let committed = match (&key, r.party.session_id()) {
+            (Some(key), Some(sid)) => {
+                let pads = if by_hello {
+                    waiting_pads(&r.party)
+                } else {
+                    r.party.auth_pads().map(|(send, recv)| [pad_bits(&recv), pad_bits(&send)])
+                };
+                Some(self.site.commit(r.book.number, &sid, &key.bits, r.book.avail, pads))
+            }
+            _ => None,
+        };
+        let outcome =
+            r.book.outcome(error, r.party.summary(), r.party.auth_stats(), key_bits, committed, self.site.available());
+        Event::RoundEnded(Box::new(outcome))
     }
 }
 

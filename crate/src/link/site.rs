@@ -4,8 +4,8 @@
 //! in step without talking.
 
 use super::pool::{PoolStream, PoolUse};
-use super::{LinkSettings, PoolMac};
-use crate::auth::{Credential, KeyPool, WcKey};
+use super::{LinkSettings, PoolMac, RoundOutcome};
+use crate::auth::{AuthStats, Credential, KeyPool, WcKey};
 use crate::bits::BitVec;
 use crate::error::{Error, LinkError};
 use crate::keystore::{KeyStore, KeyStoreConfig};
@@ -29,6 +29,48 @@ pub struct Committed {
     pub stored_keys: [usize; 2],
     /// Bits that went to the stores.
     pub stored_bits: usize,
+}
+
+/// What a side notes about a round when it opens it, to report it when it ends.
+pub(crate) struct RoundBook {
+    pub(crate) number: u32,
+    pub(crate) mode: &'static str,
+    pub(crate) before: [u64; 2],
+    pub(crate) taken: [u64; 2],
+    /// Unused pool bits after the round took its own: the refill is computed from them.
+    pub(crate) avail: [u64; 2],
+}
+
+impl RoundBook {
+    /// The round's outcome on this side.
+    pub(crate) fn outcome(
+        &self,
+        error: Option<Error>,
+        summary: &crate::party::Summary,
+        auth: AuthStats,
+        key_bits: usize,
+        committed: Option<Committed>,
+        pool_after: [u64; 2],
+    ) -> RoundOutcome {
+        let ok = committed.is_some();
+        let c = committed.unwrap_or_default();
+        RoundOutcome {
+            round: self.number,
+            ok,
+            error,
+            mode: self.mode,
+            summary: summary.clone(),
+            auth,
+            pool_before: self.before,
+            pool_taken: self.taken,
+            pool_added: c.pool_added,
+            pool_after,
+            key_bits,
+            fingerprint: ok.then_some(c.fingerprint),
+            stored_keys: c.stored_keys,
+            stored_bits: c.stored_bits,
+        }
+    }
 }
 
 /// One end's pools, stores and commit history.
