@@ -103,7 +103,7 @@ pub struct Disclosed {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthReport {
-    /// The mode (e.g. `psk-hmac-sha256`).
+    /// The mode (e.g. `psk`).
     pub mode: &'static str,
     /// Classical frames sent, both directions.
     pub frames: u64,

@@ -87,7 +87,7 @@ fn a_psk_link_bootstraps_then_authenticates_from_its_pool_and_feeds_both_stores(
         assert_eq!(a.stored_keys, [a.stored_bits / 2 / 256, (a.stored_bits - a.stored_bits / 2) / 256]);
     }
     let modes: Vec<&str> = r.rounds.iter().map(|x| x.alice.as_ref().expect("alice").mode).collect();
-    assert_eq!(modes, ["psk-hmac-sha256", "pool-hmac-sha256", "pool-hmac-sha256", "pool-hmac-sha256"]);
+    assert_eq!(modes, ["psk", "pool-hmac", "pool-hmac", "pool-hmac"]);
     assert_ledgers_sound(&r);
     assert_stores_equal(&mut r);
 }
@@ -373,7 +373,7 @@ fn pki_bootstrap_signs_round_one_and_both_sides_read_the_same_safety_number() {
     let r = link::run_passive(&c, &NoClock).expect("valid config");
     assert!(r.rounds.iter().all(|x| x.ok));
     let one = r.rounds[0].alice.as_ref().expect("alice");
-    assert_eq!(one.mode, "pki-ed25519");
+    assert_eq!(one.mode, "pki");
     assert_eq!(safety_number(&a.public(), &b.public()), safety_number(&b.public(), &a.public()));
 
     // Bob pinned a key that is not Alice's: her Hello is refused.

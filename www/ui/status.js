@@ -9,9 +9,9 @@ export function setStages({ stages, stateStage }) {
 
 const pct = (x) => `${(x * 100).toFixed(2)} %`;
 const AUTH = {
-  "psk-hmac-sha256": "HMAC-SHA256 keyed by the 256-bit pre-shared key (bootstrap)",
-  "pki-ed25519": "Ed25519 signatures, public keys pinned by the safety number (bootstrap)",
-  "pool-hmac-sha256": "HMAC-SHA256 keyed by 2 × 256 bits taken from the key pool",
+  psk: "HMAC-SHA256 keyed by the 256-bit pre-shared key (bootstrap)",
+  pki: "Ed25519 signatures, public keys pinned by the safety number (bootstrap)",
+  "pool-hmac": "HMAC-SHA256 keyed by 2 × 256 bits taken from the key pool",
   "pool-wegman-carter": "Wegman-Carter tags: a hash point and 64 pad bits per frame from the key pool",
 };
 
@@ -31,7 +31,7 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
   const bar = root.querySelector("#progress");
   const figures = root.querySelector("#figures");
   const outcome = root.querySelector("#outcome");
-  let authText = AUTH["psk-hmac-sha256"];
+  let authText = AUTH.psk;
 
   const showFigures = (s) => {
     const rows = [

@@ -188,12 +188,12 @@ impl Credential {
         (Self::Pki { own: Box::new(a), peer: pb }, Self::Pki { own: Box::new(b), peer: pa })
     }
 
-    /// The mode's name in reports.
+    /// The mode's name: the word reports use and options take (`auth: { mode }`).
     pub fn mode(&self) -> &'static str {
         match self {
-            Self::Psk(_) => "psk-hmac-sha256",
-            Self::Pki { .. } => "pki-ed25519",
-            Self::PoolHmac { .. } => "pool-hmac-sha256",
+            Self::Psk(_) => "psk",
+            Self::Pki { .. } => "pki",
+            Self::PoolHmac { .. } => "pool-hmac",
             Self::PoolWegmanCarter { .. } => "pool-wegman-carter",
         }
     }

@@ -40,7 +40,7 @@ impl LinkAlice {
         self.current.is_some()
     }
 
-    /// The authentication mode of the running round (`psk-hmac-sha256`, `pool-hmac-sha256`...).
+    /// The authentication mode of the running round (`psk`, `pool-hmac`...).
     pub fn round_mode(&self) -> Option<&'static str> {
         self.current.as_ref().map(|r| r.book.mode)
     }

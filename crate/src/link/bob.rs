@@ -55,7 +55,7 @@ impl LinkBob {
         Ready { nonce_b: self.nonce }.encode()
     }
 
-    /// The authentication mode of the running round (`psk-hmac-sha256`, `pool-hmac-sha256`...).
+    /// The authentication mode of the running round (`psk`, `pool-hmac`...).
     pub fn round_mode(&self) -> Option<&'static str> {
         self.current.as_ref().map(|r| r.book.mode)
     }

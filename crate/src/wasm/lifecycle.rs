@@ -25,7 +25,7 @@ export interface LinkOptions extends SimulateOptions {
 }
 /** One round of a link, as Alice's side saw it (Bob's pools and stores hold the same). */
 export interface LinkRound {
-  round: number; ok: boolean; mode: string; poolBefore: number[]; poolTaken: number[]; poolAdded: number[];
+  round: number; ok: boolean; mode: AuthMode; poolBefore: number[]; poolTaken: number[]; poolAdded: number[];
   poolAfter: number[]; storedBits: number; storedKeys: number; keyBits: number;
   /** 32 bits of the key, shown and discarded (hex); both sides show the same. */ fingerprint?: string;
   qber: number; siftedBits: number; finiteKey?: FiniteKeyTerms; framesSent: number; framesReceived: number;

@@ -18,14 +18,14 @@ const TYPES: &'static str = r#"
 export interface LinkEndpointOptions {
   /** "alice" opens rounds; "bob" follows. */ role: "alice" | "bob";
   /** The link id (the relay's room id): covered by every tag. */ link: string;
-  /** The bootstrap credential of this side. */ auth: AuthOptions | { mode: "pki"; secretKey: Uint8Array; peerPublicKey: Uint8Array };
+  /** The bootstrap credential of this side (PKI: its secret key and the peer's public key). */ auth: AuthOptions;
   /** Authentication after the bootstrap (default "hmac"). */ afterBootstrap?: "hmac" | "wegman-carter";
   /** Pool size each direction is refilled to, in bits (default 4096). */ poolTargetBits?: number;
   /** Wegman-Carter pad bits per direction per round (default 32768). */ padBudgetBits?: number;
 }
 /** How a round ended on this side. */
 export interface RoundEnded {
-  type: "roundEnded"; round: number; ok: boolean; error?: { code: string; message: string }; mode: string;
+  type: "roundEnded"; round: number; ok: boolean; error?: { code: string; message: string }; mode: AuthMode;
   summary: PartySummary; poolBefore: number[]; poolTaken: number[]; poolAdded: number[]; poolAfter: number[];
   keyBits: number; /** 32 key bits shown and discarded, hex. */ fingerprint?: string; storedKeys: number[];
   storedBits: number; framesSent: number; framesReceived: number; epsilon: number;
@@ -283,8 +283,8 @@ impl JsLink {
         })
     }
 
-    /// The running round's authentication mode (`psk-hmac-sha256`, `pki-ed25519`,
-    /// `pool-hmac-sha256`, `pool-wegman-carter`), or null.
+    /// The running round's authentication mode (`psk`, `pki`,
+    /// `pool-hmac`, `pool-wegman-carter`), or null.
     #[wasm_bindgen(getter)]
     pub fn mode(&self) -> Option<String> {
         match &self.0 {

@@ -45,8 +45,15 @@ export interface EveOptions {
   /** Fraction of pulses Eve measures, in [0, 1]. */ interceptFraction: number;
   /** Her basis: "random" (default), "rectilinear" or "diagonal". */ basis?: "random" | "rectilinear" | "diagonal";
 }
-/** How the classical channel is authenticated: a 32-byte pre-shared key (HMAC-SHA256). */
-export interface AuthOptions { mode: "psk"; psk: Uint8Array; }
+/** How the classical channel is authenticated; `mode` is the same word reports use. "psk": a
+ * 32-byte pre-shared key (HMAC-SHA256); "pki": Ed25519 (a party's secret key and the peer's
+ * pinned public key; simulate draws both from its seed); "pool-hmac": two 32-byte keys from a
+ * key pool. */
+export type AuthMode = "psk" | "pki" | "pool-hmac" | "pool-wegman-carter";
+export type AuthOptions =
+  | { mode: "psk"; psk: Uint8Array }
+  | { mode: "pki"; secretKey?: Uint8Array; peerPublicKey?: Uint8Array }
+  | { mode: "pool-hmac"; aliceToBob: Uint8Array; bobToAlice: Uint8Array };
 /** Protocol parameters (Alice announces them). */
 export interface ProtocolOptions {
   /** Pulses to send, a positive integer up to 2^28. */ pulses: number;
@@ -76,7 +83,7 @@ export interface Report {
   ok: boolean; qber: number; qberBound: number; pulses: number; clicks: number; intercepted: number;
   siftedBits: number; sampleBits: number; finalKeyBits: number; keyAlice?: Uint8Array; keyBob?: Uint8Array;
   leakedBits: number; disclosed: { estimation: number; reconciliation: number; verification: number };
-  authBitsUsed: number; auth: { mode: string; frames: number; tagBits: number; keyBitsUsed: number; padBitsUsed: number; epsilon: number };
+  authBitsUsed: number; auth: { mode: AuthMode; frames: number; tagBits: number; keyBitsUsed: number; padBitsUsed: number; epsilon: number };
   roundTrips: number; cascade: { firstBlock: number; passes: number; corrections: number; roundTrips: number };
   finiteKey?: FiniteKeyTerms; epsSec: number; epsCor: number; stages: { name: string; ms: number }[];
   error?: ReportError;
