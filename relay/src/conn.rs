@@ -8,14 +8,22 @@ use futures_util::{SinkExt, StreamExt};
 use qkdlab::quantum::{ChannelSpec, InterceptResend};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::mpsc;
 
 use crate::AppState;
-use crate::limits::{IDLE_TIMEOUT, JOIN_TIMEOUT, MAX_MESSAGES_PER_SECOND, MAX_TEXT_BYTES};
-use crate::room::{Mitm, Outgoing, Role, eve_basis};
+use crate::limits::{IDLE_TIMEOUT, JOIN_TIMEOUT, MAX_FRAME_BYTES, MAX_MESSAGES_PER_SECOND, MAX_TEXT_BYTES};
+use crate::outbox::{Outbox, Outgoing};
+use crate::room::{Mitm, Role, eve_basis};
 
-/// Close code for a policy violation (RFC 6455, 7.4.1).
+/// Close codes (RFC 6455, 7.4.1): a policy violation, a message too big, and "try again
+/// later" (the relay is full).
 const POLICY: u16 = 1008;
+const TOO_BIG: u16 = 1009;
+const TRY_LATER: u16 = 1013;
+
+/// The close code for a refusal.
+fn code_for(reason: &str) -> u16 {
+    if reason.contains("relay is full") { TRY_LATER } else { POLICY }
+}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -35,16 +43,17 @@ struct Join {
 /// Serves one connection until it closes or breaks a limit.
 pub async fn run(socket: WebSocket, state: AppState) {
     let (mut sink, mut stream) = socket.split();
-    let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
+    let (tx, mut rx) = Outbox::new(&state.budget);
     let sender = tokio::spawn(async move {
-        while let Some(out) = rx.recv().await {
-            let (msg, last) = match out {
+        while let Some(queued) = rx.recv().await {
+            let (msg, last) = match queued.msg {
                 Outgoing::Binary(b) => (Message::Binary(b.into()), false),
                 Outgoing::Text(t) => (Message::Text(t.into()), false),
-                Outgoing::Close(reason) => {
-                    (Message::Close(Some(CloseFrame { code: POLICY, reason: reason.into() })), true)
+                Outgoing::Close(code, reason) => {
+                    (Message::Close(Some(CloseFrame { code, reason: reason.into() })), true)
                 }
             };
+            // The permits are given back only once the message is written (or dropped).
             if sink.send(msg).await.is_err() || last {
                 break;
             }
@@ -62,7 +71,7 @@ pub async fn run(socket: WebSocket, state: AppState) {
         Ok(m) => m,
         Err(reason) => {
             tracing::info!(conn, %reason, "refused");
-            let _ = tx.send(Outgoing::Close(reason));
+            tx.close(code_for(&reason), &reason);
             drop(tx);
             let _ = sender.await;
             return;
@@ -72,10 +81,21 @@ pub async fn run(socket: WebSocket, state: AppState) {
     announce(&state, &room);
 
     let mut window = (Instant::now(), 0u32);
-    let reason = loop {
-        let msg = match tokio::time::timeout(IDLE_TIMEOUT, stream.next()).await {
-            Err(_) => break Some("idle for too long".to_string()),
-            Ok(None) | Ok(Some(Err(_))) => break None,
+    let reason: Option<(u16, String)> = loop {
+        let next = tokio::select! {
+            n = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => n,
+            // The send queue was closed (this side does not read): stop here too.
+            () = tx.closed() => break None,
+        };
+        let msg = match next {
+            Err(_) => break Some((POLICY, "idle for too long".to_string())),
+            Ok(None) => break None,
+            // axum reports a message over the size limit as a read error.
+            Ok(Some(Err(e))) => {
+                let e = e.to_string();
+                let too_big = e.contains("too long") || e.contains("too big") || e.contains("limit");
+                break too_big.then(|| (TOO_BIG, format!("messages are limited to {} MiB", MAX_FRAME_BYTES >> 20)));
+            }
             Ok(Some(Ok(m))) => m,
         };
         if window.0.elapsed() >= Duration::from_secs(1) {
@@ -83,33 +103,34 @@ pub async fn run(socket: WebSocket, state: AppState) {
         }
         window.1 += 1;
         if window.1 > MAX_MESSAGES_PER_SECOND {
-            break Some(format!("more than {MAX_MESSAGES_PER_SECOND} messages per second"));
+            break Some((POLICY, format!("more than {MAX_MESSAGES_PER_SECOND} messages per second")));
         }
         match msg {
             Message::Binary(b) => {
                 if let Err(reason) = state.rooms.route(&room, role, b.to_vec()) {
-                    break Some(reason);
+                    break Some((POLICY, reason));
                 }
             }
             Message::Text(t) => {
                 if t.len() > MAX_TEXT_BYTES {
-                    break Some(format!("text messages are limited to {MAX_TEXT_BYTES} bytes"));
+                    break Some((TOO_BIG, format!("text messages are limited to {MAX_TEXT_BYTES} bytes")));
                 }
                 match relay_text(&t, role) {
                     Ok((to, text)) => match to {
                         Some(to) => state.rooms.send_text(&room, to, text),
                         None => state.rooms.broadcast(&room, Some(role), &text),
                     },
-                    Err(reason) => break Some(reason),
+                    Err(reason) => break Some((POLICY, reason)),
                 }
             }
+            // A clean close: the WebSocket layer answers it.
             Message::Close(_) => break None,
             Message::Ping(_) | Message::Pong(_) => {}
         }
     };
-    if let Some(reason) = &reason {
+    if let Some((code, reason)) = &reason {
         tracing::info!(conn, room = %short(&room), role = role.name(), %reason, "closed");
-        let _ = tx.send(Outgoing::Close(reason.clone()));
+        tx.close(*code, reason);
     } else {
         tracing::info!(conn, room = %short(&room), role = role.name(), "left");
     }
@@ -124,12 +145,7 @@ fn short(room: &str) -> &str {
     &room[..room.len().min(6)]
 }
 
-fn join(
-    state: &AppState,
-    conn: u64,
-    text: &str,
-    tx: &mpsc::UnboundedSender<Outgoing>,
-) -> Result<(String, Role), String> {
+fn join(state: &AppState, conn: u64, text: &str, tx: &Outbox) -> Result<(String, Role), String> {
     let j: Join = serde_json::from_str(text).map_err(|e| format!("bad join request: {e}"))?;
     if j.r#type != "join" {
         return Err("the first message must be a join request".into());
@@ -160,7 +176,7 @@ fn join(
             id
         }
     };
-    let _ = tx.send(Outgoing::Text(json!({ "type": "joined", "room": room, "role": role.name() }).to_string()));
+    tx.send(Outgoing::Text(json!({ "type": "joined", "room": room, "role": role.name() }).to_string()));
     Ok((room, role))
 }
 

@@ -5,6 +5,7 @@
 
 mod conn;
 mod limits;
+mod outbox;
 mod room;
 
 pub use limits::*;
@@ -25,6 +26,8 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     /// The rooms.
     pub rooms: Arc<Rooms>,
+    /// The byte budget every connection's send queue draws on.
+    pub budget: outbox::Budget,
 }
 
 /// Where the static files live.
@@ -38,7 +41,7 @@ pub struct Paths {
 
 /// The router: the page at `/`, the package at `/pkg`, WebSocket rooms at `/ws`.
 pub fn app(paths: &Paths) -> Router {
-    let state = AppState { rooms: Arc::new(Rooms::default()) };
+    let state = AppState { rooms: Arc::new(Rooms::default()), budget: outbox::Budget::default() };
     Router::new()
         .route("/ws", get(ws))
         .route("/healthz", get(|| async { "ok" }))

@@ -20,3 +20,8 @@ pub const JOIN_TIMEOUT: Duration = Duration::from_secs(15);
 pub const MAX_MESSAGES_PER_SECOND: u32 = 5_000;
 /// Most bytes of a chat or control text message.
 pub const MAX_TEXT_BYTES: usize = 64 << 10;
+/// Most bytes waiting to be sent to one connection: a reader that falls this far behind is
+/// closed ("not reading"), so a peer that never reads cannot grow the relay.
+pub const MAX_QUEUED_BYTES_PER_CONNECTION: usize = 32 << 20;
+/// Most bytes waiting to be sent across the relay: the bound on every send queue together.
+pub const MAX_QUEUED_BYTES: usize = 512 << 20;

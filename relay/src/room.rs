@@ -8,9 +8,9 @@ use qkdlab::msgs::{self, Kind, Route};
 use qkdlab::quantum::{EveBasis, InterceptResend};
 use qkdlab::rng::Seed;
 use qkdlab::{ChannelModel, Fiber};
-use tokio::sync::mpsc::UnboundedSender;
 
 use crate::limits::{MAX_MEMBERS, MAX_PENDING_PULSES, MAX_ROOMS};
+use crate::outbox::{Outbox, Outgoing};
 
 /// A member's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -44,17 +44,6 @@ impl Role {
     }
 }
 
-/// What the relay sends a connection.
-#[derive(Debug, Clone)]
-pub enum Outgoing {
-    /// A protocol frame.
-    Binary(Vec<u8>),
-    /// A JSON control message.
-    Text(String),
-    /// Close with a reason.
-    Close(String),
-}
-
 /// How Eve sits on the classical channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mitm {
@@ -69,7 +58,7 @@ pub enum Mitm {
 }
 
 struct Room {
-    members: HashMap<Role, (u64, UnboundedSender<Outgoing>)>,
+    members: HashMap<Role, (u64, Outbox)>,
     fiber: Fiber,
     /// Eve-to-Bob fiber, used only when Eve cuts the link (`Mitm::Full`).
     fiber2: Fiber,
@@ -107,7 +96,7 @@ impl Rooms {
     }
 
     /// Alice opens a room with her channel model; returns the unguessable room id.
-    pub fn create(&self, conn: u64, channel: ChannelModel, tx: UnboundedSender<Outgoing>) -> Result<String, Refusal> {
+    pub fn create(&self, conn: u64, channel: ChannelModel, tx: Outbox) -> Result<String, Refusal> {
         let seed = Seed::from_entropy().map_err(|e| e.to_string())?;
         let fiber =
             Fiber::new(channel.clone(), None, &seed).map_err(|e| e.to_string())?.with_pending_limit(MAX_PENDING_PULSES);
@@ -132,7 +121,7 @@ impl Rooms {
         id: &str,
         role: Role,
         conn: u64,
-        tx: UnboundedSender<Outgoing>,
+        tx: Outbox,
         eve: Option<(InterceptResend, Mitm)>,
     ) -> Result<(), Refusal> {
         let mut rooms = self.lock();
@@ -170,7 +159,7 @@ impl Rooms {
         if let Some(room) = rooms.get(id) {
             for (role, (_, tx)) in &room.members {
                 if Some(*role) != except {
-                    let _ = tx.send(Outgoing::Text(text.to_string()));
+                    tx.send(Outgoing::Text(text.to_string()));
                 }
             }
         }
@@ -179,7 +168,7 @@ impl Rooms {
     /// Sends a text message to one role, if present.
     pub fn send_text(&self, id: &str, to: Role, text: String) {
         if let Some((_, tx)) = self.lock().get(id).and_then(|r| r.members.get(&to)) {
-            let _ = tx.send(Outgoing::Text(text));
+            tx.send(Outgoing::Text(text));
         }
     }
 
@@ -193,7 +182,7 @@ impl Rooms {
         let room = rooms.get_mut(id).ok_or("the room is gone")?;
         let send = |room: &Room, to: Role, f: Vec<u8>| {
             if let Some((_, tx)) = room.members.get(&to) {
-                let _ = tx.send(Outgoing::Binary(f));
+                tx.send(Outgoing::Binary(f));
             }
         };
         let full = room.mitm == Mitm::Full && room.members.contains_key(&Role::Eve);
@@ -250,7 +239,7 @@ impl Rooms {
             room.members.remove(&role);
             let text = serde_json::json!({ "type": "left", "role": role.name() }).to_string();
             for (_, tx) in room.members.values() {
-                let _ = tx.send(Outgoing::Text(text.clone()));
+                tx.send(Outgoing::Text(text.clone()));
             }
         }
         let left: Vec<Role> = room.members.keys().copied().collect();

@@ -347,3 +347,55 @@ async fn when_alice_leaves_bob_and_eve_are_told_within_a_second() {
         assert_eq!(left["role"], "alice");
     }
 }
+
+/// The close frame a socket ends with: `(code, reason)`, reading (and dropping) what comes first.
+async fn close_of(ws: &mut Ws) -> (u16, String) {
+    let end = tokio::time::timeout(Duration::from_secs(20), async {
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Close(Some(f)))) => return (u16::from(f.code), f.reason.to_string()),
+                // RFC 6455: 1005 stands for "a close frame without a code".
+                Some(Ok(Message::Close(None))) => return (1005, String::new()),
+                None | Some(Err(_)) => return (0, String::new()),
+                _ => {}
+            }
+        }
+    });
+    end.await.expect("the relay closes in time")
+}
+
+#[tokio::test]
+async fn a_reader_that_does_not_read_is_closed_with_a_reason_and_the_room_goes_on() {
+    let url = start().await;
+    let (mut a, room) = open_room(&url, json!({})).await;
+    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut b, "joined").await;
+    // Alice floods Bob with 60 KiB chat messages; Bob reads nothing meanwhile.
+    let chat = json!({ "type": "chat", "to": "bob", "ct": "x".repeat(60 << 10) }).to_string();
+    for _ in 0..1200 {
+        if a.send(Message::text(chat.clone())).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_micros(300)).await;
+    }
+    let (code, reason) = close_of(&mut b).await;
+    assert_eq!(code, 1008);
+    assert!(reason.contains("not reading"), "{reason}");
+    assert_eq!(until(&mut a, "left").await["role"], "bob");
+}
+
+#[tokio::test]
+async fn closes_carry_a_fitting_code_and_a_reason_that_fits() {
+    let url = start().await;
+    let (_a, room) = open_room(&url, json!({})).await;
+    let mut big = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut big, "joined").await;
+    let _ = big.send(Message::binary(vec![1u8; MAX_FRAME_BYTES + 1])).await;
+    let (code, reason) = close_of(&mut big).await;
+    assert_eq!(code, 1009, "{reason}");
+    assert!(reason.contains("limited to"), "{reason}");
+    let mut lost = connect(&url, json!({ "type": "join", "role": "bob", "room": "0".repeat(32) })).await;
+    let (code, reason) = close_of(&mut lost).await;
+    assert_eq!(code, 1008);
+    assert!(reason.len() <= 123 && reason.contains("no such room"), "{reason}");
+}
