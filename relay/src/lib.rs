@@ -16,10 +16,19 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{State, WebSocketUpgrade};
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+
+/// The page's Content-Security-Policy: scripts, styles and connections from this origin only
+/// (WebAssembly compiled by the page's own module), no inline script, never framed.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+     form-action 'self'; frame-ancestors 'none'";
 
 /// What the server shares between connections.
 #[derive(Clone)]
@@ -47,13 +56,36 @@ pub fn app(paths: &Paths) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .nest_service("/pkg", ServeDir::new(&paths.pkg))
         .fallback_service(ServeDir::new(&paths.www))
+        .layer(CompressionLayer::new())
+        .layer(header_layer(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
+        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
-async fn ws(upgrade: WebSocketUpgrade, State(state): State<AppState>) -> impl IntoResponse {
+fn header_layer(name: header::HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
+}
+
+/// Whether a browser's WebSocket comes from a page this relay served: its `Origin` names the
+/// `Host` it connects to. Clients that send no `Origin` (not browsers) are let in.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else { return true };
+    let (Ok(origin), Some(Ok(host))) = (origin.to_str(), headers.get(header::HOST).map(HeaderValue::to_str)) else {
+        return false;
+    };
+    origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+}
+
+async fn ws(upgrade: WebSocketUpgrade, headers: HeaderMap, State(state): State<AppState>) -> Response {
+    if !same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "WebSocket from another origin").into_response();
+    }
     upgrade
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| conn::run(socket, state))
+        .into_response()
 }

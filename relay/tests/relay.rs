@@ -399,3 +399,70 @@ async fn closes_carry_a_fitting_code_and_a_reason_that_fits() {
     assert_eq!(code, 1008);
     assert!(reason.len() <= 123 && reason.contains("no such room"), "{reason}");
 }
+
+/// A raw HTTP/1.1 GET: the status code, the headers (lower-case names) and the body's length.
+async fn http_get(ws_url: &str, path: &str, extra: &str) -> (u16, std::collections::HashMap<String, String>, usize) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = ws_url.trim_start_matches("ws://").trim_end_matches("/ws");
+    let mut s = TcpStream::connect(addr).await.expect("connect");
+    let close = if extra.contains("Connection:") { "" } else { "Connection: close\r\n" };
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{close}{extra}\r\n");
+    s.write_all(req.as_bytes()).await.expect("write");
+    let mut buf = Vec::new();
+    if close.is_empty() {
+        // An upgrade stays open: read the head only.
+        let mut chunk = [0u8; 4096];
+        while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n =
+                tokio::time::timeout(Duration::from_secs(5), s.read(&mut chunk)).await.expect("in time").expect("read");
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+    } else {
+        s.read_to_end(&mut buf).await.expect("read");
+    }
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").expect("a header block");
+    let head = String::from_utf8_lossy(&buf[..split]).to_string();
+    let mut lines = head.lines();
+    let status = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|c| c.parse().ok()).expect("status");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, buf.len() - split - 4)
+}
+
+#[tokio::test]
+async fn the_page_is_served_with_security_headers_and_the_package_compressed() {
+    let url = start().await;
+    let (status, h, _) = http_get(&url, "/", "").await;
+    assert_eq!(status, 200);
+    let csp = h.get("content-security-policy").expect("a CSP");
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self' 'wasm-unsafe-eval'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(h.get("x-content-type-options").map(String::as_str), Some("nosniff"));
+    assert_eq!(h.get("referrer-policy").map(String::as_str), Some("no-referrer"));
+    // The page's JavaScript travels compressed when the browser accepts it.
+    let (_, plain, plain_len) = http_get(&url, "/main.js", "").await;
+    let (_, gz, gz_len) = http_get(&url, "/main.js", "Accept-Encoding: gzip\r\n").await;
+    assert_eq!(plain.get("content-encoding"), None);
+    assert_eq!(gz.get("content-encoding").map(String::as_str), Some("gzip"));
+    assert!(gz_len * 2 < plain_len, "gzip {gz_len} bytes against {plain_len}");
+}
+
+#[tokio::test]
+async fn a_websocket_from_another_origin_is_refused() {
+    let url = start().await;
+    let addr = url.trim_start_matches("ws://").trim_end_matches("/ws").to_string();
+    let upgrade = |origin: &str| {
+        format!(
+            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: {origin}\r\n"
+        )
+    };
+    let (status, _, _) = http_get(&url, "/ws", &upgrade("http://evil.example")).await;
+    assert_eq!(status, 403);
+    let (status, _, _) = http_get(&url, "/ws", &upgrade(&format!("http://{addr}"))).await;
+    assert_eq!(status, 101);
+}
