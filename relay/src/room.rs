@@ -1,10 +1,11 @@
 //! Rooms and routing: who is in a room, and where each frame goes.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use qkdlab::auth::Direction;
 use qkdlab::msgs::{self, Kind, Route};
+use qkdlab::quantum::MAX_PENDING_BATCHES;
 use qkdlab::quantum::{EveBasis, InterceptResend};
 use qkdlab::rng::Seed;
 use qkdlab::{ChannelModel, Fiber};
@@ -65,11 +66,18 @@ struct Room {
     mitm: Mitm,
 }
 
-/// All rooms, behind one lock (each operation is short).
+/// All rooms. The map's lock is held only to find, add or remove a room; each room has its
+/// own lock, so one room's fiber work never stalls another room.
 #[derive(Default)]
 pub struct Rooms {
-    inner: Mutex<HashMap<String, Room>>,
+    inner: Mutex<HashMap<String, Arc<Mutex<Room>>>>,
     next_id: Mutex<u64>,
+}
+
+fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding a lock cannot leave a room half-updated in a way that matters more
+    // than refusing service, so recover the guard.
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Why a join or a frame was refused (sent as the close reason).
@@ -82,10 +90,13 @@ fn random_id() -> Result<String, Refusal> {
 }
 
 impl Rooms {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Room>> {
-        // A panic while holding the lock cannot leave a room half-updated in a way that matters
-        // more than refusing service, so recover the guard.
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Mutex<Room>>>> {
+        guard(&self.inner)
+    }
+
+    /// The room `id`, found under the map's lock (released at once).
+    fn room(&self, id: &str) -> Option<Arc<Mutex<Room>>> {
+        self.lock().get(id).cloned()
     }
 
     /// A connection id, for telling a member from a later one with the same role.
@@ -110,7 +121,7 @@ impl Rooms {
         let id = random_id()?;
         let mut members = HashMap::new();
         members.insert(Role::Alice, (conn, tx));
-        rooms.insert(id.clone(), Room { members, fiber, fiber2, mitm: Mitm::Off });
+        rooms.insert(id.clone(), Arc::new(Mutex::new(Room { members, fiber, fiber2, mitm: Mitm::Off })));
         Ok(id)
     }
 
@@ -124,8 +135,8 @@ impl Rooms {
         tx: Outbox,
         eve: Option<(InterceptResend, Mitm)>,
     ) -> Result<(), Refusal> {
-        let mut rooms = self.lock();
-        let room = rooms.get_mut(id).ok_or("no such room (the link is wrong or Alice left)")?;
+        let room = self.room(id).ok_or("no such room (the link is wrong or Alice left)")?;
+        let mut room = guard(&room);
         if room.members.contains_key(&role) {
             return Err(format!("the role {} is already taken in this room", role.name()));
         }
@@ -147,17 +158,16 @@ impl Rooms {
 
     /// The roles present in a room.
     pub fn roles(&self, id: &str) -> Vec<Role> {
-        let rooms = self.lock();
-        let mut roles: Vec<Role> = rooms.get(id).map(|r| r.members.keys().copied().collect()).unwrap_or_default();
+        let mut roles: Vec<Role> =
+            self.room(id).map(|r| guard(&r).members.keys().copied().collect()).unwrap_or_default();
         roles.sort_by_key(|r| r.name());
         roles
     }
 
     /// Sends a text message to every member of a room but `except`.
     pub fn broadcast(&self, id: &str, except: Option<Role>, text: &str) {
-        let rooms = self.lock();
-        if let Some(room) = rooms.get(id) {
-            for (role, (_, tx)) in &room.members {
+        if let Some(room) = self.room(id) {
+            for (role, (_, tx)) in &guard(&room).members {
                 if Some(*role) != except {
                     tx.send(Outgoing::Text(text.to_string()));
                 }
@@ -167,8 +177,10 @@ impl Rooms {
 
     /// Sends a text message to one role, if present.
     pub fn send_text(&self, id: &str, to: Role, text: String) {
-        if let Some((_, tx)) = self.lock().get(id).and_then(|r| r.members.get(&to)) {
-            tx.send(Outgoing::Text(text));
+        if let Some(room) = self.room(id) {
+            if let Some((_, tx)) = guard(&room).members.get(&to) {
+                tx.send(Outgoing::Text(text));
+            }
         }
     }
 
@@ -178,8 +190,9 @@ impl Rooms {
     pub fn route(&self, id: &str, from: Role, frame: Vec<u8>) -> Result<(), Refusal> {
         let info = msgs::frame_info(&frame).map_err(|e| format!("malformed frame: {e}"))?;
         let (route, kind) = (info.route, Some(info.kind));
-        let mut rooms = self.lock();
-        let room = rooms.get_mut(id).ok_or("the room is gone")?;
+        let room = self.room(id).ok_or("the room is gone")?;
+        let mut room = guard(&room);
+        let room = &mut *room;
         let send = |room: &Room, to: Role, f: Vec<u8>| {
             if let Some((_, tx)) = room.members.get(&to) {
                 tx.send(Outgoing::Binary(f));
@@ -218,8 +231,10 @@ impl Rooms {
                 send(room, if to_bob { Role::Bob } else { Role::Alice }, frame);
             }
             (_, Route::Classical) => {
-                // Alice's Hello opens a round: the fiber forgets the last round's batches.
+                // Alice's Hello opens a round: the fiber forgets the last round's batches. A round
+                // the fiber could not hold is refused here, before any photon is taken.
                 if from == Role::Alice && kind == Some(Kind::Hello) {
+                    fits_the_fiber(&frame)?;
                     room.fiber.reset();
                 }
                 let peer = if from == Role::Alice { Role::Bob } else { Role::Alice };
@@ -233,18 +248,23 @@ impl Rooms {
     /// Removes a connection and tells every member still there (`{"type":"left","role"}`),
     /// before Alice leaving closes the room. Returns the roles still there.
     pub fn leave(&self, id: &str, role: Role, conn: u64) -> Vec<Role> {
-        let mut rooms = self.lock();
-        let Some(room) = rooms.get_mut(id) else { return Vec::new() };
-        if room.members.get(&role).is_some_and(|(c, _)| *c == conn) {
-            room.members.remove(&role);
-            let text = serde_json::json!({ "type": "left", "role": role.name() }).to_string();
-            for (_, tx) in room.members.values() {
-                tx.send(Outgoing::Text(text.clone()));
+        let Some(shared) = self.room(id) else { return Vec::new() };
+        let left: Vec<Role> = {
+            let mut room = guard(&shared);
+            if room.members.get(&role).is_some_and(|(c, _)| *c == conn) {
+                room.members.remove(&role);
+                let text = serde_json::json!({ "type": "left", "role": role.name() }).to_string();
+                for (_, tx) in room.members.values() {
+                    tx.send(Outgoing::Text(text.clone()));
+                }
             }
-        }
-        let left: Vec<Role> = room.members.keys().copied().collect();
+            room.members.keys().copied().collect()
+        };
         if role == Role::Alice || left.is_empty() {
-            rooms.remove(id);
+            let mut rooms = self.lock();
+            if rooms.get(id).is_some_and(|r| Arc::ptr_eq(r, &shared)) {
+                rooms.remove(id);
+            }
         }
         left
     }
@@ -258,6 +278,21 @@ impl Rooms {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Refuses a Hello announcing more pulses or batches than a room's fiber holds at once (its
+/// parameters are public; the tag is the receiver's to check).
+fn fits_the_fiber(hello: &[u8]) -> Result<(), Refusal> {
+    let Ok(qkdlab::msgs::Msg::Hello(_, p)) = qkdlab::auth::peek(hello) else {
+        return Err("malformed Hello".into());
+    };
+    if p.pulses > MAX_PENDING_PULSES as u64 {
+        return Err(format!("this relay holds at most {MAX_PENDING_PULSES} pulses per round; send fewer"));
+    }
+    if p.batch_size == 0 || p.pulses.div_ceil(u64::from(p.batch_size)) > MAX_PENDING_BATCHES as u64 {
+        return Err(format!("this relay holds at most {MAX_PENDING_BATCHES} batches per round; raise batchSize"));
+    }
+    Ok(())
 }
 
 /// Eve's basis strategy from its name.

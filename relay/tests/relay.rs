@@ -466,3 +466,19 @@ async fn a_websocket_from_another_origin_is_refused() {
     let (status, _, _) = http_get(&url, "/ws", &upgrade(&format!("http://{addr}"))).await;
     assert_eq!(status, 101);
 }
+
+#[tokio::test]
+async fn a_round_the_fiber_cannot_hold_is_refused_at_hello_with_a_reason() {
+    let url = start().await;
+    let (mut a, room) = open_room(&url, json!({})).await;
+    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut b, "joined").await;
+    // 4,097 batches of 64 pulses: the package accepts it; this relay says why it cannot.
+    let mut alice = alice_for(&room, Config { pulses: 64 * 4097, batch_size: 64, ..Config::default() }, "big");
+    let hello = alice.handle(&ready(5)).expect("start").remove(0);
+    assert_eq!(qkdlab::msgs::kind(&hello), Ok(Kind::Hello));
+    a.send(Message::binary(hello)).await.expect("send");
+    let (code, reason) = close_of(&mut a).await;
+    assert_eq!(code, 1008);
+    assert!(reason.contains("4096 batches") && reason.contains("batchSize"), "{reason}");
+}
