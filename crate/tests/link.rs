@@ -164,7 +164,7 @@ fn any_forged_dropped_injected_or_replayed_frame_costs_at_most_its_round() {
     let frames = frames_in_round_two(&c);
     assert!(frames > 10, "a round has {frames} classical frames");
     for what in ["drop", "edit", "inject", "replay"] {
-        for index in (0..frames).step_by(frames.div_ceil(12).max(1)).chain([frames - 2, frames - 1]) {
+        for index in 0..frames {
             let r = link::run(
                 &c,
                 &mut |round| -> Box<dyn Adversary> {
