@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
-use crate::limits::{IDLE_TIMEOUT, JOIN_TIMEOUT, MAX_FRAME_BYTES, MAX_MESSAGES_PER_SECOND, MAX_TEXT_BYTES};
+use crate::limits::{MAX_FRAME_BYTES, MAX_MESSAGES_PER_SECOND, MAX_TEXT_BYTES};
 use crate::outbox::{Outbox, Outgoing};
 use crate::room::{Mitm, Role, eve_basis};
 
@@ -61,7 +61,8 @@ pub async fn run(socket: WebSocket, state: AppState) {
     });
 
     let conn = state.rooms.connection_id();
-    let joined = tokio::time::timeout(JOIN_TIMEOUT, stream.next()).await;
+    let timeouts = state.timeouts;
+    let joined = tokio::time::timeout(timeouts.join, stream.next()).await;
     let membership = match joined {
         Ok(Some(Ok(Message::Text(text)))) => join(&state, conn, &text, &tx),
         Ok(_) => Err("the first message must be a join request".to_string()),
@@ -81,14 +82,26 @@ pub async fn run(socket: WebSocket, state: AppState) {
     announce(&state, &room);
 
     let mut window = (Instant::now(), 0u32);
+    // Progress is a frame or a control message: pings keep nothing open. Alice's room must see
+    // its first Hello in time.
+    let opened = tokio::time::Instant::now();
+    let mut progress = opened;
+    let mut started = role != Role::Alice;
     let reason: Option<(u16, String)> = loop {
+        let mut deadline = progress + timeouts.idle;
+        if !started {
+            deadline = deadline.min(opened + timeouts.room_start);
+        }
         let next = tokio::select! {
-            n = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => n,
+            n = tokio::time::timeout_at(deadline, stream.next()) => n,
             // The send queue was closed (this side does not read): stop here too.
             () = tx.closed() => break None,
         };
         let msg = match next {
-            Err(_) => break Some((POLICY, "idle for too long".to_string())),
+            Err(_) if !started && tokio::time::Instant::now() >= opened + timeouts.room_start => {
+                break Some((POLICY, "the room did not start in time (no round began)".to_string()));
+            }
+            Err(_) => break Some((POLICY, "no progress for too long (pings do not count)".to_string())),
             Ok(None) => break None,
             // axum reports a message over the size limit as a read error.
             Ok(Some(Err(e))) => {
@@ -105,8 +118,14 @@ pub async fn run(socket: WebSocket, state: AppState) {
         if window.1 > MAX_MESSAGES_PER_SECOND {
             break Some((POLICY, format!("more than {MAX_MESSAGES_PER_SECOND} messages per second")));
         }
+        if matches!(msg, Message::Binary(_) | Message::Text(_)) {
+            progress = tokio::time::Instant::now();
+        }
         match msg {
             Message::Binary(b) => {
+                if !started && qkdlab::msgs::kind(&b) == Ok(qkdlab::msgs::Kind::Hello) {
+                    started = true;
+                }
                 if let Err(reason) = state.rooms.route(&room, role, b.to_vec()) {
                     break Some((POLICY, reason));
                 }

@@ -37,6 +37,8 @@ pub struct AppState {
     pub rooms: Arc<Rooms>,
     /// The byte budget every connection's send queue draws on.
     pub budget: outbox::Budget,
+    /// The timeouts.
+    pub timeouts: Timeouts,
 }
 
 /// Where the static files live.
@@ -50,7 +52,12 @@ pub struct Paths {
 
 /// The router: the page at `/`, the package at `/pkg`, WebSocket rooms at `/ws`.
 pub fn app(paths: &Paths) -> Router {
-    let state = AppState { rooms: Arc::new(Rooms::default()), budget: outbox::Budget::default() };
+    app_with(paths, Timeouts::default())
+}
+
+/// The same with other timeouts (tests shorten them).
+pub fn app_with(paths: &Paths, timeouts: Timeouts) -> Router {
+    let state = AppState { rooms: Arc::new(Rooms::default()), budget: outbox::Budget::default(), timeouts };
     Router::new()
         .route("/ws", get(ws))
         .route("/healthz", get(|| async { "ok" }))

@@ -12,8 +12,12 @@ pub const MAX_ROOMS: usize = 256;
 pub const MAX_PENDING_PULSES: usize = 1 << 24;
 /// Members of a room: Alice, Bob and at most one Eve.
 pub const MAX_MEMBERS: usize = 3;
-/// A connection that sends nothing for this long is closed.
+/// A connection that makes no progress (sends no frame or control message: pings do not count)
+/// for this long is closed.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
+/// A room whose first round has not begun (no Hello from Alice) this long after it opened is
+/// closed: a room slot is not for holding.
+pub const ROOM_START_TIMEOUT: Duration = Duration::from_secs(900);
 /// A connection must join a room this soon after connecting.
 pub const JOIN_TIMEOUT: Duration = Duration::from_secs(15);
 /// Most messages one connection may send per second.
@@ -25,3 +29,20 @@ pub const MAX_TEXT_BYTES: usize = 64 << 10;
 pub const MAX_QUEUED_BYTES_PER_CONNECTION: usize = 32 << 20;
 /// Most bytes waiting to be sent across the relay: the bound on every send queue together.
 pub const MAX_QUEUED_BYTES: usize = 512 << 20;
+
+/// The timeouts a relay applies (the constants above; tests shorten them).
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// See [`IDLE_TIMEOUT`].
+    pub idle: Duration,
+    /// See [`JOIN_TIMEOUT`].
+    pub join: Duration,
+    /// See [`ROOM_START_TIMEOUT`].
+    pub room_start: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self { idle: IDLE_TIMEOUT, join: JOIN_TIMEOUT, room_start: ROOM_START_TIMEOUT }
+    }
+}

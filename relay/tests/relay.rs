@@ -21,7 +21,7 @@ fn bob_for(room: &str, nonce: u8, seed: &str) -> Bob {
 fn ready(nonce: u8) -> Vec<u8> {
     Ready { nonce_b: [nonce; 32] }.encode()
 }
-use qkdlab_relay::{MAX_FRAME_BYTES, Paths, app};
+use qkdlab_relay::{MAX_FRAME_BYTES, Paths, Timeouts, app_with};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -30,11 +30,15 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 async fn start() -> String {
+    start_with(Timeouts::default()).await
+}
+
+async fn start_with(timeouts: Timeouts) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let addr = listener.local_addr().expect("bound");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let paths = Paths { www: root.join("www"), pkg: root.join("pkg") };
-    tokio::spawn(async move { axum::serve(listener, app(&paths)).await });
+    tokio::spawn(async move { axum::serve(listener, app_with(&paths, timeouts)).await });
     format!("ws://{addr}/ws")
 }
 
@@ -481,4 +485,60 @@ async fn a_round_the_fiber_cannot_hold_is_refused_at_hello_with_a_reason() {
     let (code, reason) = close_of(&mut a).await;
     assert_eq!(code, 1008);
     assert!(reason.contains("4096 batches") && reason.contains("batchSize"), "{reason}");
+}
+
+/// Timeouts short enough for a test: idle 1 s, join 1 s, room start 3 s.
+fn short() -> Timeouts {
+    Timeouts { idle: Duration::from_secs(1), join: Duration::from_secs(1), room_start: Duration::from_secs(3) }
+}
+
+#[tokio::test]
+async fn pings_hold_nothing_open_and_a_silent_socket_never_joins() {
+    let url = start_with(short()).await;
+    let (mut a, room) = open_room(&url, json!({})).await;
+    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut b, "joined").await;
+    // Bob only pings: that is not progress.
+    let pinger = tokio::spawn(async move {
+        for _ in 0..8 {
+            if b.send(Message::Ping(vec![1].into())).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        b
+    });
+    let mut b = pinger.await.expect("pinger");
+    let (code, reason) = close_of(&mut b).await;
+    assert_eq!(code, 1008);
+    assert!(reason.contains("no progress"), "{reason}");
+    // Alice, silent since joining, made no progress either.
+    assert!(close_of(&mut a).await.1.contains("no progress"));
+    // A socket that never joins is closed too.
+    let (mut silent, _) = connect_async(url.as_str()).await.expect("connects");
+    let (_, reason) = close_of(&mut silent).await;
+    assert!(reason.contains("join"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_room_whose_first_round_never_begins_is_closed() {
+    let url = start_with(short()).await;
+    let (mut a, room) = open_room(&url, json!({})).await;
+    // Alice chats (progress) but never opens a round.
+    let chatter = tokio::spawn(async move {
+        for _ in 0..20 {
+            let msg = json!({ "type": "chat", "ct": "hi" }).to_string();
+            if a.send(Message::text(msg)).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(400)).await;
+        }
+        a
+    });
+    let mut a = chatter.await.expect("chatter");
+    let (code, reason) = close_of(&mut a).await;
+    assert_eq!(code, 1008);
+    assert!(reason.contains("did not start"), "{reason}");
+    let mut late = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    assert!(close_of(&mut late).await.1.contains("no such room"));
 }
