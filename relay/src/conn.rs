@@ -61,6 +61,8 @@ pub async fn run(socket: WebSocket, state: AppState) {
     });
 
     let conn = state.rooms.connection_id();
+    state.metrics.connections.inc();
+    let _open = ConnectionGauge(state.metrics.clone());
     let timeouts = state.timeouts;
     let joined = tokio::time::timeout(timeouts.join, stream.next()).await;
     let membership = match joined {
@@ -72,6 +74,7 @@ pub async fn run(socket: WebSocket, state: AppState) {
         Ok(m) => m,
         Err(reason) => {
             tracing::info!(conn, %reason, "refused");
+            state.metrics.refused(&reason);
             tx.close(code_for(&reason), &reason);
             drop(tx);
             let _ = sender.await;
@@ -149,6 +152,7 @@ pub async fn run(socket: WebSocket, state: AppState) {
     };
     if let Some((code, reason)) = &reason {
         tracing::info!(conn, room = %short(&room), role = role.name(), %reason, "closed");
+        state.metrics.refused(reason);
         tx.close(*code, reason);
     } else {
         tracing::info!(conn, room = %short(&room), role = role.name(), "left");
@@ -157,6 +161,15 @@ pub async fn run(socket: WebSocket, state: AppState) {
     announce(&state, &room);
     drop(tx);
     let _ = sender.await;
+}
+
+/// Counts a connection down when it ends, however it ends.
+struct ConnectionGauge(std::sync::Arc<crate::metrics::Metrics>);
+
+impl Drop for ConnectionGauge {
+    fn drop(&mut self) {
+        self.0.connections.dec();
+    }
 }
 
 /// Room ids are secrets of a sort (the link is the invitation): log only a prefix.

@@ -5,6 +5,7 @@
 
 mod conn;
 mod limits;
+mod metrics;
 mod outbox;
 mod room;
 
@@ -39,6 +40,8 @@ pub struct AppState {
     pub budget: outbox::Budget,
     /// The timeouts.
     pub timeouts: Timeouts,
+    /// What `/metrics` reports.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// Where the static files live.
@@ -57,10 +60,16 @@ pub fn app(paths: &Paths) -> Router {
 
 /// The same with other timeouts (tests shorten them).
 pub fn app_with(paths: &Paths, timeouts: Timeouts) -> Router {
-    let state = AppState { rooms: Arc::new(Rooms::default()), budget: outbox::Budget::default(), timeouts };
+    let state = AppState {
+        rooms: Arc::new(Rooms::default()),
+        budget: outbox::Budget::default(),
+        timeouts,
+        metrics: Arc::new(metrics::Metrics::default()),
+    };
     Router::new()
         .route("/ws", get(ws))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics_text))
         .nest_service("/pkg", ServeDir::new(&paths.pkg))
         .fallback_service(ServeDir::new(&paths.www))
         .layer(CompressionLayer::new())
@@ -70,6 +79,11 @@ pub fn app_with(paths: &Paths, timeouts: Timeouts) -> Router {
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    let body = state.metrics.render(state.rooms.len(), state.budget.queued());
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
 }
 
 fn header_layer(name: header::HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -542,3 +542,31 @@ async fn a_room_whose_first_round_never_begins_is_closed() {
     let mut late = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
     assert!(close_of(&mut late).await.1.contains("no such room"));
 }
+
+#[tokio::test]
+async fn metrics_count_rooms_connections_and_refusals_by_reason() {
+    let url = start().await;
+    let (_a, room) = open_room(&url, json!({})).await;
+    let mut lost = connect(&url, json!({ "type": "join", "role": "bob", "room": "0".repeat(32) })).await;
+    close_of(&mut lost).await;
+    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut b, "joined").await;
+    let (status, h, _) = http_get(&url, "/metrics", "").await;
+    assert_eq!(status, 200);
+    assert!(h.get("content-type").is_some_and(|t| t.contains("openmetrics")));
+    let body = {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = url.trim_start_matches("ws://").trim_end_matches("/ws");
+        let mut s = TcpStream::connect(addr).await.expect("connect");
+        s.write_all(format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())
+            .await
+            .expect("write");
+        let mut buf = String::new();
+        s.read_to_string(&mut buf).await.expect("read");
+        buf
+    };
+    assert!(body.contains("qkdlab_rooms 1"), "{body}");
+    assert!(body.contains("qkdlab_connections 2"), "{body}");
+    assert!(body.contains(r#"qkdlab_refusals_total{reason="policy"} 1"#), "{body}");
+    assert!(body.contains("qkdlab_queued_bytes"), "{body}");
+}

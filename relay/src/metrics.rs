@@ -1,0 +1,71 @@
+//! `/metrics` in the OpenMetrics text format (prometheus-client): rooms, connections, bytes
+//! waiting in send queues, and refusals by reason.
+
+use std::sync::atomic::AtomicI64;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+/// Why a connection was closed by the relay (a label, not the full reason).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct Refusal {
+    /// `not_reading`, `too_big`, `idle`, `not_started`, `no_join`, `full`, `policy`.
+    pub reason: String,
+}
+
+/// The relay's metrics.
+pub struct Metrics {
+    registry: Registry,
+    /// Open WebSocket connections.
+    pub connections: Gauge<i64, AtomicI64>,
+    rooms: Gauge<i64, AtomicI64>,
+    queued: Gauge<i64, AtomicI64>,
+    refusals: Family<Refusal, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("qkdlab");
+        let connections = Gauge::<i64, AtomicI64>::default();
+        let rooms = Gauge::<i64, AtomicI64>::default();
+        let queued = Gauge::<i64, AtomicI64>::default();
+        let refusals = Family::<Refusal, Counter>::default();
+        registry.register("connections", "Open WebSocket connections", connections.clone());
+        registry.register("rooms", "Open rooms", rooms.clone());
+        registry.register("queued_bytes", "Bytes waiting in send queues", queued.clone());
+        registry.register("refusals", "Connections the relay closed, by reason", refusals.clone());
+        Self { registry, connections, rooms, queued, refusals }
+    }
+}
+
+impl Metrics {
+    /// Counts a connection the relay closed, by the category of its reason.
+    pub fn refused(&self, reason: &str) {
+        let category = [
+            ("not reading", "not_reading"),
+            ("limited to", "too_big"),
+            ("no progress", "idle"),
+            ("did not start", "not_started"),
+            ("join", "no_join"),
+            ("relay is full", "full"),
+        ]
+        .iter()
+        .find(|(needle, _)| reason.contains(needle))
+        .map_or("policy", |(_, c)| c);
+        self.refusals.get_or_create(&Refusal { reason: category.into() }).inc();
+    }
+
+    /// The text exposition, with the rooms and queued bytes read now.
+    pub fn render(&self, rooms: usize, queued: usize) -> String {
+        self.rooms.set(i64::try_from(rooms).unwrap_or(i64::MAX));
+        self.queued.set(i64::try_from(queued).unwrap_or(i64::MAX));
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
+        out
+    }
+}
