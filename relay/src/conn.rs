@@ -41,7 +41,7 @@ struct Join {
 }
 
 /// Serves one connection until it closes or breaks a limit.
-pub async fn run(socket: WebSocket, state: AppState) {
+pub async fn run(socket: WebSocket, state: AppState, ip: std::net::IpAddr, _admitted: crate::admission::Admitted) {
     let (mut sink, mut stream) = socket.split();
     let (tx, mut rx) = Outbox::new(&state.budget);
     let sender = tokio::spawn(async move {
@@ -75,6 +75,8 @@ pub async fn run(socket: WebSocket, state: AppState) {
         Err(reason) => {
             tracing::info!(conn, %reason, "refused");
             state.metrics.refused(&reason);
+            // A failed join counts against the address (room ids are not for guessing).
+            let reason = state.admission.failed_join(ip).err().unwrap_or(reason);
             tx.close(code_for(&reason), &reason);
             drop(tx);
             let _ = sender.await;

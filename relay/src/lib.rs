@@ -3,6 +3,7 @@
 //! Eve when she sits in the middle) and plays the optical fiber with the core crate's `Fiber`.
 //! No tab ever receives a photon's bit and basis: photon frames stop at the fiber.
 
+mod admission;
 mod conn;
 mod limits;
 mod metrics;
@@ -16,7 +17,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{State, WebSocketUpgrade};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -42,6 +45,8 @@ pub struct AppState {
     pub timeouts: Timeouts,
     /// What `/metrics` reports.
     pub metrics: Arc<metrics::Metrics>,
+    /// Connection counts per address and in all.
+    pub admission: admission::Admission,
 }
 
 /// Where the static files live.
@@ -53,7 +58,8 @@ pub struct Paths {
     pub pkg: PathBuf,
 }
 
-/// The router: the page at `/`, the package at `/pkg`, WebSocket rooms at `/ws`.
+/// The router: the page at `/`, the package at `/pkg`, WebSocket rooms at `/ws`. Serve it
+/// with `into_make_service_with_connect_info::<SocketAddr>()` (admission counts addresses).
 pub fn app(paths: &Paths) -> Router {
     app_with(paths, Timeouts::default())
 }
@@ -65,6 +71,7 @@ pub fn app_with(paths: &Paths, timeouts: Timeouts) -> Router {
         budget: outbox::Budget::default(),
         timeouts,
         metrics: Arc::new(metrics::Metrics::default()),
+        admission: admission::Admission::default(),
     };
     Router::new()
         .route("/ws", get(ws))
@@ -100,13 +107,29 @@ fn same_origin(headers: &HeaderMap) -> bool {
     origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
 }
 
-async fn ws(upgrade: WebSocketUpgrade, headers: HeaderMap, State(state): State<AppState>) -> Response {
+async fn ws(
+    upgrade: WebSocketUpgrade,
+    headers: HeaderMap,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    State(state): State<AppState>,
+) -> Response {
     if !same_origin(&headers) {
         return (StatusCode::FORBIDDEN, "WebSocket from another origin").into_response();
     }
+    if state.admission.guessing(peer.ip()) {
+        return (StatusCode::TOO_MANY_REQUESTS, "too many failed joins from this address; wait a minute")
+            .into_response();
+    }
+    let admitted = match state.admission.admit(peer.ip()) {
+        Ok(a) => a,
+        Err(reason) => {
+            state.metrics.refused(&reason);
+            return (StatusCode::SERVICE_UNAVAILABLE, reason).into_response();
+        }
+    };
     upgrade
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| conn::run(socket, state))
+        .on_upgrade(move |socket| conn::run(socket, state, peer.ip(), admitted))
         .into_response()
 }

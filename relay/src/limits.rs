@@ -10,6 +10,14 @@ pub const MAX_ROOMS: usize = 256;
 /// Most pulses a room's fiber holds while waiting for measurement settings (2 bits each for
 /// photons, 1 for settings): with [`MAX_ROOMS`] this bounds the fibers' memory to a few GiB.
 pub const MAX_PENDING_PULSES: usize = 1 << 24;
+/// Most WebSocket connections at once (below the usual 1,024 open-file limit, with room for
+/// HTTP requests and files).
+pub const MAX_CONNECTIONS: usize = 900;
+/// Most WebSocket connections from one address.
+pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
+/// Most failed joins (unknown room, taken role) from one address per minute: room ids are
+/// unguessable, and guessing them is refused.
+pub const MAX_FAILED_JOINS_PER_MINUTE: u32 = 30;
 /// Members of a room: Alice, Bob and at most one Eve.
 pub const MAX_MEMBERS: usize = 3;
 /// A connection that makes no progress (sends no frame or control message: pings do not count)

@@ -53,7 +53,7 @@ async fn main() -> ExitCode {
     };
     let bound = listener.local_addr().map_or(addr, |a| a);
     println!("qkdlab playground on http://{bound}/");
-    if let Err(e) = axum::serve(listener, app(&paths))
+    if let Err(e) = axum::serve(listener, app(&paths).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

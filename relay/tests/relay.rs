@@ -38,7 +38,10 @@ async fn start_with(timeouts: Timeouts) -> String {
     let addr = listener.local_addr().expect("bound");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let paths = Paths { www: root.join("www"), pkg: root.join("pkg") };
-    tokio::spawn(async move { axum::serve(listener, app_with(&paths, timeouts)).await });
+    tokio::spawn(async move {
+        let service = app_with(&paths, timeouts).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service).await
+    });
     format!("ws://{addr}/ws")
 }
 
@@ -569,4 +572,20 @@ async fn metrics_count_rooms_connections_and_refusals_by_reason() {
     assert!(body.contains("qkdlab_connections 2"), "{body}");
     assert!(body.contains(r#"qkdlab_refusals_total{reason="policy"} 1"#), "{body}");
     assert!(body.contains("qkdlab_queued_bytes"), "{body}");
+}
+
+#[tokio::test]
+async fn guessing_room_ids_is_refused_after_thirty_failed_joins_a_minute() {
+    let url = start().await;
+    let (_a, room) = open_room(&url, json!({})).await;
+    for i in 0..30 {
+        let mut g = connect(&url, json!({ "type": "join", "role": "bob", "room": format!("{i:032x}") })).await;
+        assert!(close_of(&mut g).await.1.contains("no such room"), "guess {i}");
+    }
+    // Now the address is turned away at the door (HTTP 429) for the rest of the minute.
+    match connect_async(url.as_str()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => assert_eq!(r.status(), 429),
+        other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
+    }
+    let _ = room;
 }
