@@ -222,3 +222,23 @@ test("frameInfo and helloParams read the public header from the core's message t
   assert.equal(helloParams(hello).batchSize, 1024);
   assert.throws(() => frameInfo(new Uint8Array([1, 0x7f])), (e) => e.code === "decode_error");
 });
+
+test("the page's chat spends a key only for a message that authenticates under it", async () => {
+  const { Chat } = await import("../www/model/chat.js");
+  const p = linkPair({ pulses: 600_000 });
+  assert.ok(p.round());
+  assert.ok(p.alice.storedKeyCounts[0] > 0, "keys in the store");
+  const [sender, receiver] = [new Chat(p.alice, "alice"), new Chat(p.bob, "bob")];
+  const real = await sender.seal("meet at noon");
+  const ids = { key_IDs: [{ key_ID: real.keyId }] };
+  // A forgery naming the real key id (the relay can stamp any sender): refused, key kept.
+  const forged = { ...real, from: "alice", ct: Buffer.from("not the ciphertext").toString("base64") };
+  assert.deepEqual(await receiver.open(forged), { ok: false, reason: "does not decrypt", keyId: real.keyId });
+  assert.equal(p.bob.peekKeys("SAE_A", ids).keys.length, 1, "the key is still there");
+  // Only the relay-stamped peer is heard at all.
+  assert.equal(await receiver.open({ ...real, from: "eve" }), null);
+  // The real message opens and spends the key; a replay then finds no key.
+  assert.deepEqual(await receiver.open({ ...real, from: "alice" }), { ok: true, text: "meet at noon", keyId: real.keyId });
+  assert.throws(() => p.bob.peekKeys("SAE_A", ids), (e) => e.status === 400);
+  assert.deepEqual(await receiver.open({ ...real, from: "alice" }), { ok: false, reason: "unknown key", keyId: real.keyId });
+});
