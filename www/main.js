@@ -150,7 +150,7 @@ function runAlice(hash) {
           } else if (type === "members") {
             roles = msg.roles;
             links?.members(roles, canStart());
-          } else if (type === "ready") links?.members(roles.includes("bob") ? roles : [...roles, "bob"], canStart());
+          } else if (type === "ready") links?.members(roles, canStart());
           else if (type === "status" && msg.identity && pki) {
             // Bob's identity is accepted once, from the relay-stamped Bob, and then frozen.
             if (msg.from !== "bob") return;

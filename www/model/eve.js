@@ -40,7 +40,16 @@ function cutLink(qkd, { auth, room }, on) {
   let herBob = null;
   let herAlice = null;
   let bobReady = null;
+  let helloFromAlice = null;
   let done = false;
+  // Her "Alice" answers Bob once she has both Alice's parameters and Bob's nonce, whichever
+  // arrives last.
+  const startHerAlice = (send) => {
+    if (herAlice || !helloFromAlice || !bobReady) return;
+    const { pulses } = qkd.helloParams(helloFromAlice);
+    herAlice = new qkd.Alice({ pulses, auth, link: room });
+    herAlice.start(bobReady).forEach(send);
+  };
   return {
     joined(sendFrame) {
       // Her "Bob" announces his nonce to Alice.
@@ -51,7 +60,7 @@ function cutLink(qkd, { auth, room }, on) {
       const info = qkd.frameInfo(f);
       if (info.type === "Ready") {
         bobReady = f; // Bob's nonce: her "Alice" starts with it
-        return;
+        return startHerAlice(send);
       }
       const toHerBob = info.type === "Detections" || info.direction === "aliceToBob";
       const out = [];
@@ -60,13 +69,11 @@ function cutLink(qkd, { auth, room }, on) {
       } catch (e) {
         on.log({ kind: "sessionFailed", with: toHerBob ? "alice" : "bob", code: e.code, message: e.message });
       }
-      if (!herAlice && info.type === "Hello" && bobReady) {
-        // She answers Bob with the parameters Alice announced.
-        const { pulses } = qkd.helloParams(f);
-        herAlice = new qkd.Alice({ pulses, auth, link: room });
-        out.push(...herAlice.start(bobReady));
-      }
       out.forEach(send);
+      if (info.type === "Hello") {
+        helloFromAlice = f;
+        startHerAlice(send);
+      }
       if (herBob?.finished && herAlice?.finished && !done) {
         done = true;
         on.guess({ kind: "twoKeys", withAlice: fingerprintOfBytes(herBob.takeKey()), withBob: fingerprintOfBytes(herAlice.takeKey()) });
