@@ -85,6 +85,7 @@ test("two tabs grow the same key: same fingerprint, sane QBER, and a working cha
   assert.equal(await outcome(bob), "ok");
   const fa = await alice.textContent("#fingerprint");
   assert.match(fa, /^[0-9a-f]{4} [0-9a-f]{4}$/);
+  for (const page of [alice, bob]) assert.equal(await page.$$eval("#stages li.done", (l) => l.length), 6, "every stage done");
   assert.equal(await bob.textContent("#fingerprint"), fa);
   const figures = await alice.textContent("#figures");
   const qber = Number(figures.match(/QBER \(sample of \d+\)([\d.]+) %/)[1]);

@@ -1,7 +1,7 @@
 // The authentication lifecycle through the package: links, key stores, identities, attacks.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { runLink, KeyStore, Identity, safetyNumber, attackManInTheMiddle, attackBreakLater, Alice, Bob, Fiber, Link, frameRoute, frameInfo, helloParams } from "qkdlab";
+import { runLink, KeyStore, Identity, safetyNumber, attackManInTheMiddle, attackBreakLater, Alice, Bob, Fiber, Link, frameRoute, frameInfo, helloParams, protocolStages } from "qkdlab";
 import { psk } from "./helpers.mjs";
 
 const base = (extra = {}) => ({
@@ -221,6 +221,12 @@ test("frameInfo and helloParams read the public header from the core's message t
   assert.equal(helloParams(hello).pulses, 4096);
   assert.equal(helloParams(hello).batchSize, 1024);
   assert.throws(() => frameInfo(new Uint8Array([1, 0x7f])), (e) => e.code === "decode_error");
+  // The state-to-stage map the page's progress view reads, as a plain object.
+  const { stages, stateStage } = protocolStages();
+  assert.deepEqual(stages, ["quantum", "sifting", "estimation", "reconciliation", "verification", "amplification"]);
+  assert.equal(stateStage.ExpectParities, 3);
+  assert.equal(stateStage.ExpectCommit, 5);
+  assert.equal(stateStage.Finished, 6);
 });
 
 test("the page's chat spends a key only for a message that authenticates under it", async () => {

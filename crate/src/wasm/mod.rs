@@ -124,7 +124,7 @@ fn type_error(message: &str) -> JsValue {
 }
 
 fn to_js<T: Serialize>(v: &T) -> JsValue {
-    v.serialize(&serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(false))
+    v.serialize(&serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(false).serialize_maps_as_objects(true))
         .expect("report structs contain only numbers, strings and bytes")
 }
 
