@@ -41,11 +41,12 @@ async function tab(context, url) {
 }
 
 /** Alice opens a room with `pulses`; returns her page and the invitation links. */
-async function openRoom(context, { pulses = 300000, errorRate = 0.02 } = {}) {
-  const alice = await tab(context, base);
+async function openRoom(context, { pulses = 300000, errorRate = 0.02, psk, bootstrap } = {}) {
+  const alice = await tab(context, psk ? `${base}#psk=${psk}` : base);
   await alice.fill("input[name=pulses]", String(pulses));
   await alice.fill("input[name=errorRate]", String(errorRate));
   await alice.fill("input[name=lengthKm]", "5");
+  if (bootstrap) await alice.selectOption("select[name=bootstrap]", bootstrap);
   await alice.click("#open-room");
   await alice.waitForSelector("#bob-link[href*=room]");
   return { alice, bobLink: await alice.getAttribute("#bob-link", "href"), eveLink: await alice.getAttribute("#eve-link", "href") };
@@ -183,13 +184,7 @@ test("local mode runs every party in one tab, and its link replays the run", asy
 
 test("a PKI bootstrap: equal safety numbers, then rounds authenticated from the key pool", async () => {
   const context = await browser.newContext();
-  const alice = await tab(context, base);
-  await alice.fill("input[name=pulses]", "300000");
-  await alice.fill("input[name=lengthKm]", "5");
-  await alice.selectOption("select[name=bootstrap]", "pki");
-  await alice.click("#open-room");
-  await alice.waitForSelector("#bob-link[href*=room]");
-  const bobLink = await alice.getAttribute("#bob-link", "href");
+  const { alice, bobLink } = await openRoom(context, { bootstrap: "pki" });
   assert.match(bobLink, /bootstrap=pki/);
   assert.doesNotMatch(bobLink, /psk=/, "no pre-shared key in a PKI link");
   const bob = await tab(context, bobLink);
@@ -341,12 +336,7 @@ test("a Hello recorded in one room and replayed into another with the same PSK i
   assert.equal(await outcome(bob1), "ok");
   const hello = sent.find((f) => frameInfo(f).type === "Hello");
 
-  const { alice, bobLink } = await (async () => {
-    const a = await tab(context, `${base}#psk=${psk}&pulses=300000&lengthKm=5`);
-    await a.click("#open-room");
-    await a.waitForSelector("#bob-link[href*=room]");
-    return { alice: a, bobLink: await a.getAttribute("#bob-link", "href") };
-  })();
+  const { alice, bobLink } = await openRoom(context, { psk });
   const bob = await tab(context, bobLink);
   await alice.waitForSelector("#start:not([disabled])");
   const eve = await hostile(context, roomOf(bobLink));
@@ -363,13 +353,7 @@ test("a Hello recorded in one room and replayed into another with the same PSK i
 
 test("PKI: a second identity for Bob from a room member is refused and the safety number stays", async () => {
   const context = await browser.newContext();
-  const alice = await tab(context, base);
-  await alice.fill("input[name=pulses]", "300000");
-  await alice.fill("input[name=lengthKm]", "5");
-  await alice.selectOption("select[name=bootstrap]", "pki");
-  await alice.click("#open-room");
-  await alice.waitForSelector("#bob-link[href*=room]");
-  const bobLink = await alice.getAttribute("#bob-link", "href");
+  const { alice, bobLink } = await openRoom(context, { bootstrap: "pki" });
   const eve = await hostile(context, roomOf(bobLink));
   await eve.relay();
   // Before Bob: Eve's identity claim is not Bob's (the relay stamps her role) and is ignored.

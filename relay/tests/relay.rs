@@ -407,8 +407,8 @@ async fn closes_carry_a_fitting_code_and_a_reason_that_fits() {
     assert!(reason.len() <= 123 && reason.contains("no such room"), "{reason}");
 }
 
-/// A raw HTTP/1.1 GET: the status code, the headers (lower-case names) and the body's length.
-async fn http_get(ws_url: &str, path: &str, extra: &str) -> (u16, std::collections::HashMap<String, String>, usize) {
+/// A raw HTTP/1.1 GET: the status code, the headers (lower-case names) and the body.
+async fn http_get(ws_url: &str, path: &str, extra: &str) -> (u16, std::collections::HashMap<String, String>, Vec<u8>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = ws_url.trim_start_matches("ws://").trim_end_matches("/ws");
     let mut s = TcpStream::connect(addr).await.expect("connect");
@@ -438,7 +438,7 @@ async fn http_get(ws_url: &str, path: &str, extra: &str) -> (u16, std::collectio
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
         .collect();
-    (status, headers, buf.len() - split - 4)
+    (status, headers, buf[split + 4..].to_vec())
 }
 
 #[tokio::test]
@@ -452,8 +452,9 @@ async fn the_page_is_served_with_security_headers_and_the_package_compressed() {
     assert_eq!(h.get("x-content-type-options").map(String::as_str), Some("nosniff"));
     assert_eq!(h.get("referrer-policy").map(String::as_str), Some("no-referrer"));
     // The page's JavaScript travels compressed when the browser accepts it.
-    let (_, plain, plain_len) = http_get(&url, "/main.js", "").await;
-    let (_, gz, gz_len) = http_get(&url, "/main.js", "Accept-Encoding: gzip\r\n").await;
+    let (_, plain, plain_body) = http_get(&url, "/main.js", "").await;
+    let (_, gz, gz_body) = http_get(&url, "/main.js", "Accept-Encoding: gzip\r\n").await;
+    let (plain_len, gz_len) = (plain_body.len(), gz_body.len());
     assert_eq!(plain.get("content-encoding"), None);
     assert_eq!(gz.get("content-encoding").map(String::as_str), Some("gzip"));
     assert!(gz_len * 2 < plain_len, "gzip {gz_len} bytes against {plain_len}");
@@ -554,20 +555,10 @@ async fn metrics_count_rooms_connections_and_refusals_by_reason() {
     close_of(&mut lost).await;
     let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
     until(&mut b, "joined").await;
-    let (status, h, _) = http_get(&url, "/metrics", "").await;
+    let (status, h, body) = http_get(&url, "/metrics", "").await;
     assert_eq!(status, 200);
     assert!(h.get("content-type").is_some_and(|t| t.contains("openmetrics")));
-    let body = {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let addr = url.trim_start_matches("ws://").trim_end_matches("/ws");
-        let mut s = TcpStream::connect(addr).await.expect("connect");
-        s.write_all(format!("GET /metrics HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())
-            .await
-            .expect("write");
-        let mut buf = String::new();
-        s.read_to_string(&mut buf).await.expect("read");
-        buf
-    };
+    let body = String::from_utf8_lossy(&body);
     assert!(body.contains("qkdlab_rooms 1"), "{body}");
     assert!(body.contains("qkdlab_connections 2"), "{body}");
     assert!(body.contains(r#"qkdlab_refusals_total{reason="policy"} 1"#), "{body}");
