@@ -66,28 +66,28 @@ fn print_report(config: &SessionConfig, r: &Report) {
         ch.detection_probability(),
         ch.error_rate * 100.0
     );
-    println!("1 quantum        {} pulses, {} intercepted by Eve, {} clicks", r.pulses, r.intercepted, r.clicks);
-    println!("2 sifting        {} sifted bits", r.sifted_bits);
+    println!("1 quantum        {} pulses, {} intercepted by Eve, {} clicks", r.summary.pulses, r.intercepted, r.summary.clicks);
+    println!("2 sifting        {} sifted bits", r.summary.sifted_bits);
     println!(
         "3 estimation     {} sampled, QBER {:.3} % (abort above {:.1} %)",
-        r.sample_bits,
-        r.qber * 100.0,
+        r.summary.sample_bits,
+        r.summary.qber * 100.0,
         config.protocol.qber_threshold * 100.0
     );
-    let c = &r.cascade;
+    let c = &r.summary;
     println!(
         "4 reconciliation Cascade k1={} passes={}: {} parities disclosed, {} corrections, {} query round trips",
         c.cascade_first_block,
         c.cascade_passes,
         r.disclosed.reconciliation,
-        c.cascade_corrections,
+        r.corrections,
         c.cascade_round_trips
     );
     println!(
         "5 verification   {}-bit tag, collision probability {:.1e}",
         r.disclosed.verification, c.verification_collision
     );
-    if let Some(fk) = &r.finite_key {
+    if let Some(fk) = &c.finite_key {
         println!(
             "6 amplification  l = n - n h(Q_tol+mu) - leak - log2(2/(eps^2 eps_cor)), eps = eps_sec / {:.0} branches",
             fk.branches
@@ -109,7 +109,7 @@ fn print_report(config: &SessionConfig, r: &Report) {
             "OK: both sides hold the same {}-bit key (compared in memory; no bit of it is printed)",
             r.final_key_bits
         ),
-        (Some(e), _) => println!("ABORTED by {} [{}]: {e}", r.failed_party.unwrap_or("?"), e.code()),
+        (Some(f), _) => println!("ABORTED by {} [{}]: {}", f.party, f.error.code(), f.error),
         (None, false) => println!("ABORTED"),
     }
 }

@@ -163,7 +163,7 @@ pub fn record_now_break_later(
     let report = d.finish();
     let key = match (report.key_alice, report.error) {
         (Some(k), _) => k,
-        (None, e) => return Err(e.unwrap_or(Error::Finished)),
+        (None, e) => return Err(e.map_or(Error::Finished, |f| f.error)),
     };
     let eve = break_later(&rec.frames, &config.credential, crate::session::SINGLE_LINK, &Seed::from_text("eve later"))?;
     let agreement = 1.0 - eve.guess.hamming_distance(&key) as f64 / key.len() as f64;

@@ -3,7 +3,6 @@
 
 use std::collections::VecDeque;
 
-use crate::amplification::FiniteKey;
 use crate::auth::{Credential, Direction, KeyPool};
 use crate::bits::BitVec;
 use crate::error::Error;
@@ -118,47 +117,70 @@ pub struct AuthReport {
     pub epsilon: f64,
 }
 
-/// What a session did.
-#[derive(Debug, Clone)]
+/// What a session did. It serializes (camelCase) as the package's `Report`.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Report {
     /// Both parties hold the same verified key.
     pub ok: bool,
-    /// Why the session ended without a key.
-    pub error: Option<Error>,
-    /// Which party stopped first with that error (`alice`, `bob`, `fiber`, or `driver`).
-    pub failed_party: Option<&'static str>,
-    /// Pulses sent.
-    pub pulses: u64,
+    /// Why the session ended without a key, and which party stopped first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Failure>,
+    /// The round's agreed record (Alice's; Bob's is equal when the round ends, a test holds).
+    pub summary: Summary,
     /// Pulses Eve intercepted.
     pub intercepted: u64,
-    /// Detector clicks.
-    pub clicks: u64,
-    /// Bits after sifting.
-    pub sifted_bits: usize,
-    /// Sample size.
-    pub sample_bits: usize,
-    /// Sample error rate.
-    pub qber: f64,
+    /// Bits Bob corrected in Cascade.
+    pub corrections: usize,
     /// Bits disclosed per stage.
     pub disclosed: Disclosed,
-    /// Bob's Cascade view: first block, passes, corrections, query round trips.
-    pub cascade: Summary,
+    /// Bits an eavesdropper learned about the key from the public discussion: Cascade's parities
+    /// and the verification tag (the sample is discarded from the key).
+    pub leaked_bits: u64,
     /// Classical round trips (Bob-to-Alice flights).
     pub round_trips: usize,
-    /// The finite-key terms.
-    pub finite_key: Option<FiniteKey>,
     /// Final key length in bits (0 without a key).
     pub final_key_bits: usize,
-    /// Alice's key, if she released one.
+    /// Alice's key, if both sides verified it.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "key_bytes")]
     pub key_alice: Option<BitVec>,
-    /// Bob's key, if he released one.
+    /// Bob's key, if both sides verified it.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "key_bytes")]
     pub key_bob: Option<BitVec>,
     /// Authentication costs.
     pub auth: AuthReport,
     /// Time per stage.
     pub stages: Vec<StageTime>,
     /// Wegman-Carter pads left after the round: Alice's `(A->B, B->A)` and Bob's `(A->B, B->A)`.
+    #[serde(skip)]
     pub pads_left: Option<[(KeyPool, KeyPool); 2]>,
+}
+
+/// A session's failure: the typed error and the party that stopped first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// The error.
+    pub error: Error,
+    /// `alice`, `bob`, or `driver` (a channel gone quiet).
+    pub party: &'static str,
+}
+
+impl serde::Serialize for Failure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Failure", 3)?;
+        st.serialize_field("code", self.error.code())?;
+        st.serialize_field("message", &self.error.to_string())?;
+        st.serialize_field("party", self.party)?;
+        st.end()
+    }
+}
+
+fn key_bytes<S: serde::Serializer>(key: &Option<BitVec>, s: S) -> Result<S::Ok, S::Error> {
+    match key {
+        Some(k) => s.serialize_bytes(&k.to_bytes()),
+        None => s.serialize_none(),
+    }
 }
 
 fn stage_of(frame: &[u8]) -> usize {
@@ -296,29 +318,25 @@ impl Driver {
         }
         let key_alice = alice.take_key().map(|k| k.bits);
         let key_bob = bob.take_key().map(|k| k.bits);
-        let (a, b) = (alice.summary(), bob.summary());
         let ok = error.is_none() && key_alice.is_some() && key_alice == key_bob;
         let (aa, ba) = (alice.auth_stats(), bob.auth_stats());
         let config = &self.config;
+        let summary = alice.summary().clone();
+        let disclosed = Disclosed {
+            estimation: 2 * summary.sample_bits as u64,
+            reconciliation: summary.cascade_disclosed,
+            verification: summary.verification_bits,
+        };
         Report {
             ok,
-            failed_party: error.as_ref().map(|(_, p)| *p),
-            error: error.map(|(e, _)| e),
-            pulses: config.protocol.pulses,
+            error: error.map(|(error, party)| Failure { error, party }),
             intercepted: self.fiber.stats().intercepted,
-            clicks: self.fiber.stats().clicks,
-            sifted_bits: a.sifted_bits.max(b.sifted_bits),
-            sample_bits: a.sample_bits.max(b.sample_bits),
-            qber: if b.sample_bits > 0 { b.qber } else { a.qber },
-            disclosed: Disclosed {
-                estimation: 2 * a.sample_bits.max(b.sample_bits) as u64,
-                reconciliation: a.cascade_disclosed,
-                verification: a.verification_bits,
-            },
-            cascade: b.clone(),
+            corrections: bob.corrections(),
+            leaked_bits: disclosed.reconciliation + disclosed.verification,
+            disclosed,
+            summary,
             round_trips: self.round_trips,
             final_key_bits: if ok { key_alice.as_ref().map_or(0, BitVec::len) } else { 0 },
-            finite_key: a.finite_key.clone().or_else(|| b.finite_key.clone()),
             key_alice: if ok { key_alice } else { None },
             key_bob: if ok { key_bob } else { None },
             auth: AuthReport {

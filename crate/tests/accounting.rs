@@ -33,8 +33,8 @@ fn reported_key_lengths_match_the_independent_formula() {
     let mut checked = 0;
     for (q, seed) in [(0.01, "acc a"), (0.02, "acc b"), (0.03, "acc c"), (0.04, "acc d"), (0.05, "acc e")] {
         let r = common::run(&common::small(q, seed));
-        let f = r.finite_key.as_ref().expect("the round reached amplification");
-        let expect = independent_length(f.n, f.k, r.qber, f.leak_ec, 1e-10, 1e-15);
+        let f = r.summary.finite_key.as_ref().expect("the round reached amplification");
+        let expect = independent_length(f.n, f.k, r.summary.qber, f.leak_ec, 1e-10, 1e-15);
         assert_eq!(f.length as i64, expect.max(0), "QBER {q}");
         assert_eq!(f.leak_ec, r.disclosed.reconciliation + r.disclosed.verification);
         if r.ok {

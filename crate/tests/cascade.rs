@@ -86,6 +86,6 @@ fn disclosed_bit_count_equals_the_parity_bits_sent_in_messages() {
         assert!(r.ok, "{:?}", r.error);
         assert!(counter.bits > 0);
         assert_eq!(r.disclosed.reconciliation, counter.bits);
-        assert_eq!(r.finite_key.as_ref().map(|f| f.leak_ec), Some(counter.bits + verification::TAG_BITS));
+        assert_eq!(r.summary.finite_key.as_ref().map(|f| f.leak_ec), Some(counter.bits + verification::TAG_BITS));
     }
 }

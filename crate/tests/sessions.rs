@@ -18,14 +18,14 @@ fn no_eve_at_two_percent_gives_equal_keys_of_the_predicted_length() {
     assert!(r.ok, "{:?}", r.error);
     let (a, b) = (r.key_alice.as_ref().expect("alice key"), r.key_bob.as_ref().expect("bob key"));
     assert_eq!(a, b);
-    assert!((r.qber - 0.02).abs() < 0.015, "qber {}", r.qber);
-    let n = r.sifted_bits - r.sample_bits;
+    assert!((r.summary.qber - 0.02).abs() < 0.015, "qber {}", r.summary.qber);
+    let n = r.summary.sifted_bits - r.summary.sample_bits;
     let leak = r.disclosed.reconciliation + TAG_BITS;
-    let expect = finite_key_length(n, r.sample_bits, r.qber, leak, 1e-10, 1e-15);
+    let expect = finite_key_length(n, r.summary.sample_bits, r.summary.qber, leak, 1e-10, 1e-15);
     assert!(expect.length > 0);
     assert_eq!(a.len(), expect.length);
     assert_eq!(r.final_key_bits, expect.length);
-    assert_eq!(r.finite_key.as_ref().map(|f| f.length), Some(expect.length));
+    assert_eq!(r.summary.finite_key.as_ref().map(|f| f.length), Some(expect.length));
 }
 
 #[test]
@@ -34,17 +34,17 @@ fn intercept_resend_raises_qber_to_a_quarter() {
     assert!(!r.ok);
     assert_eq!(r.key_alice, None);
     assert_eq!(r.key_bob, None);
-    let sigma = (0.25 * 0.75 / r.sample_bits as f64).sqrt();
-    assert!((r.qber - 0.25).abs() < 4.0 * sigma, "qber {} sample {}", r.qber, r.sample_bits);
-    assert!(matches!(r.error, Some(Error::QberTooHigh { .. })), "{:?}", r.error);
-    assert_eq!(r.intercepted, r.pulses);
+    let sigma = (0.25 * 0.75 / r.summary.sample_bits as f64).sqrt();
+    assert!((r.summary.qber - 0.25).abs() < 4.0 * sigma, "qber {} sample {}", r.summary.qber, r.summary.sample_bits);
+    assert!(matches!(r.error.as_ref().map(|f| &f.error), Some(Error::QberTooHigh { .. })), "{:?}", r.error);
+    assert_eq!(r.intercepted, r.summary.pulses);
 }
 
 #[test]
 fn intercepting_a_fifth_of_the_photons_adds_five_percent() {
     let r = run(&with_eve(0.0, 0.2, "eve a fifth"));
-    let sigma = (0.05 * 0.95 / r.sample_bits as f64).sqrt();
-    assert!((r.qber - 0.05).abs() < 4.0 * sigma, "qber {}", r.qber);
+    let sigma = (0.05 * 0.95 / r.summary.sample_bits as f64).sqrt();
+    assert!((r.summary.qber - 0.05).abs() < 4.0 * sigma, "qber {}", r.summary.qber);
 }
 
 #[test]
@@ -78,8 +78,8 @@ fn a_wrong_psk_fails_authentication_on_the_first_frame() {
     let mut mitm = Rekey(qkdlab::auth::Channel::new(&other, Direction::AliceToBob, [0; 32]));
     config.seed = qkdlab::Seed::from_text("wrong psk");
     let r = run_with(&config, &mut mitm);
-    assert_eq!(r.error, Some(Error::Auth(AuthError::BadTag)));
-    assert_eq!(r.failed_party, Some("bob"));
+    let failure = r.error.expect("a failure");
+    assert_eq!((failure.error, failure.party), (Error::Auth(AuthError::BadTag), "bob"));
 }
 
 /// What the adversary does to the classical frame number `target` (counted over both
@@ -143,7 +143,7 @@ fn every_tampering_of_every_classical_frame_aborts_without_a_key() {
             let r = run_with(&config, &mut Tamper { target, seen: 0, action });
             assert!(!r.ok, "{action:?} on frame {target} left a key");
             assert_eq!((r.key_alice.is_some(), r.key_bob.is_some()), (false, false));
-            let e = r.error.expect("an error");
+            let e = r.error.expect("an error").error;
             let expected = match action {
                 // Frame 0 is Bob's untagged Ready: a second one is out of place for Alice.
                 Action::Replay | Action::Inject if target == 0 => {

@@ -14,17 +14,18 @@
 mod alice;
 mod bob;
 mod config;
+mod shell;
 
-pub use alice::{Alice, RoundContext};
-pub use bob::Bob;
+pub use alice::{Alice, AliceRole, RoundContext};
+pub use bob::{Bob, BobRole};
 pub use config::{Config, MAX_PULSES};
+pub use shell::{Party, Role};
 
 use crate::amplification::FiniteKey;
 use crate::bits::BitVec;
-use crate::error::Error;
 
 /// Every state name either party reports, with the stage it waits in (`None`: finished).
-pub const STATE_STAGES: [(&str, Option<crate::msgs::Stage>); 15] = {
+pub const STATE_STAGES: [(&str, Option<crate::msgs::Stage>); 14] = {
     use crate::msgs::Stage::*;
     [
         ("ExpectReady", Some(Quantum)),
@@ -39,13 +40,14 @@ pub const STATE_STAGES: [(&str, Option<crate::msgs::Stage>); 15] = {
         ("ExpectConfirm", Some(Verification)),
         ("ExpectDone", Some(Amplification)),
         ("ExpectCommit", Some(Amplification)),
-        ("Over", Some(Quantum)),
         ("Failed", Some(Quantum)),
         ("Finished", None),
     ]
 };
 
-/// What one side saw of the round, as far as it got. Public data only.
+/// The round's agreed record: public data only, and every field one both sides compute, so
+/// Alice's and Bob's records are equal once the round ends (while it runs, each holds what
+/// it got to).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
@@ -65,9 +67,7 @@ pub struct Summary {
     pub cascade_passes: usize,
     /// Parity bits Alice disclosed in Cascade.
     pub cascade_disclosed: u64,
-    /// Bits Bob corrected (Bob's side only).
-    pub cascade_corrections: usize,
-    /// Cascade query round trips (Bob's side only).
+    /// Cascade query round trips.
     pub cascade_round_trips: usize,
     /// Bits of the verification tag.
     pub verification_bits: u64,
@@ -76,6 +76,19 @@ pub struct Summary {
     /// The finite-key terms, once computed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finite_key: Option<FiniteKey>,
+}
+
+impl Summary {
+    /// Records verification and the finite-key terms once the keys are reconciled, from the
+    /// parity bits Cascade disclosed: both sides call it on the same public data.
+    fn verified(&mut self, config: &Config, key_bits: usize, cascade_disclosed: u64) -> FiniteKey {
+        let leak = cascade_disclosed + crate::verification::TAG_BITS;
+        let fk = config.finite_key(key_bits, self.sample_bits, self.qber, leak);
+        self.verification_bits = crate::verification::TAG_BITS;
+        self.verification_collision = crate::verification::collision_probability(key_bits);
+        self.finite_key = Some(fk.clone());
+        fk
+    }
 }
 
 /// The key a party releases after both sides verified it.
@@ -88,43 +101,5 @@ pub struct FinalKey {
 impl core::fmt::Debug for FinalKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "FinalKey({} bits)", self.bits.len())
-    }
-}
-
-/// Where a party is, beyond its protocol state.
-#[derive(Debug)]
-pub(crate) enum Status {
-    Running,
-    Finished(Option<FinalKey>),
-    Failed(Error),
-}
-
-impl Status {
-    /// The party's state name: the protocol state while running.
-    pub(crate) fn name(&self, running: &'static str) -> &'static str {
-        match self {
-            Self::Running => running,
-            Self::Finished(_) => "Finished",
-            Self::Failed(_) => "Failed",
-        }
-    }
-
-    pub(crate) fn is_finished(&self) -> bool {
-        matches!(self, Self::Finished(_))
-    }
-
-    /// The key, once.
-    pub(crate) fn take_key(&mut self) -> Option<FinalKey> {
-        match self {
-            Self::Finished(k) => k.take(),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn failure(&self) -> Option<&Error> {
-        match self {
-            Self::Failed(e) => Some(e),
-            _ => None,
-        }
     }
 }
