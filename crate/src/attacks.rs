@@ -12,12 +12,15 @@ use crate::session::{Adversary, Clock, Driver, Passive, Report, SessionConfig};
 
 /// Eve in the middle of everything: she cuts the fiber and the classical channel and runs one
 /// QKD session with Alice (posing as Bob) and another with Bob (posing as Alice).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MitmOutcome {
     /// Alice's session, with Eve as her "Bob".
     pub with_alice: Report,
     /// Bob's session, with Eve as his "Alice".
     pub with_bob: Report,
+    /// Both sides released a key and the keys differ: each shares its key with Eve only.
+    pub keys_differ: bool,
 }
 
 impl MitmOutcome {
@@ -49,10 +52,10 @@ pub fn man_in_the_middle(
         while d.step(&mut Passive, clock) {}
         Ok(d.finish())
     };
-    Ok(MitmOutcome {
-        with_alice: run("mitm alice side", alice, eve_to_alice)?,
-        with_bob: run("mitm bob side", eve_to_bob, bob)?,
-    })
+    let with_alice = run("mitm alice side", alice, eve_to_alice)?;
+    let with_bob = run("mitm bob side", eve_to_bob, bob)?;
+    let keys_differ = matches!((&with_alice.key_alice, &with_bob.key_bob), (Some(a), Some(b)) if a != b);
+    Ok(MitmOutcome { with_alice, with_bob, keys_differ })
 }
 
 /// An adversary that records every classical frame and changes nothing ("record now").
@@ -74,12 +77,30 @@ impl Adversary for Recorder {
 /// of the final key. She saw no photon, so the reconciled key is uniformly unknown to her apart
 /// from the disclosed parities, which privacy amplification removed: her guess is the Toeplitz
 /// hash of a uniformly random candidate, and agrees with the real key on about half the bits.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LaterBreak {
     /// Frames whose tags verified under the leaked credential.
     pub frames_verified: usize,
     /// Eve's guess of the final key (empty if the round made no key).
+    #[serde(serialize_with = "crate::bits::serialize_bytes")]
     pub guess: BitVec,
+    /// Bits of the guess.
+    pub guess_bits: usize,
+}
+
+/// A transcript from frames recorded on the wire, in order: each classical frame's direction
+/// read from its header (Bob's untagged Ready travels to Alice). Fiber frames are refused.
+pub fn transcript_of(frames: Vec<Vec<u8>>) -> Result<Vec<(Direction, Vec<u8>)>, Error> {
+    frames
+        .into_iter()
+        .map(|f| match msgs::frame_info(&f)? {
+            msgs::FrameInfo { route: msgs::Route::Classical, direction, .. } => {
+                Ok((direction.unwrap_or(Direction::BobToAlice), f))
+            }
+            _ => Err(Error::invalid("frames", "every frame must be a classical frame")),
+        })
+        .collect()
 }
 
 /// Replays a transcript of one round on link `link` with a credential that leaked after it.
@@ -130,14 +151,16 @@ pub fn break_later(
     let n = sifted.saturating_sub(sample);
     // A transcript without a key (or an inconsistent one) leaves nothing to guess.
     let Some(m) = (toeplitz_seed.len() + 1).checked_sub(n).filter(|&m| n > 0 && m > 0) else {
-        return Ok(LaterBreak { frames_verified, guess: BitVec::default() });
+        return Ok(LaterBreak { frames_verified, guess: BitVec::default(), guess_bits: 0 });
     };
     let candidate = random_bits(n, &mut seed.rng("eve later"));
-    Ok(LaterBreak { frames_verified, guess: toeplitz_hash(&toeplitz_seed, &candidate, m)? })
+    let guess = toeplitz_hash(&toeplitz_seed, &candidate, m)?;
+    Ok(LaterBreak { frames_verified, guess_bits: guess.len(), guess })
 }
 
 /// What record-now-break-later gives Eve on one session, measured against the real key.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LaterBreakDemo {
     /// Frames whose tags the leaked credential verifies.
     pub frames_verified: usize,

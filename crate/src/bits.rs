@@ -210,6 +210,11 @@ impl core::ops::BitXorAssign<&BitVec> for BitVec {
     }
 }
 
+/// Serializes bits as bytes, MSB first (`Uint8Array` in JS).
+pub(crate) fn serialize_bytes<S: serde::Serializer>(bits: &BitVec, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_bytes(&bits.to_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -285,6 +285,18 @@ impl fmt::Display for PeerMisbehaved {
 
 impl std::error::Error for Error {}
 
+/// Reports and events carry errors as `{ code, message }`: the stable code and the readable
+/// text.
+impl serde::Serialize for Error {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Error", 2)?;
+        st.serialize_field("code", self.code())?;
+        st.serialize_field("message", &self.to_string())?;
+        st.end()
+    }
+}
+
 impl From<DecodeError> for Error {
     fn from(e: DecodeError) -> Self {
         Self::Decode(e)

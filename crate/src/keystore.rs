@@ -95,6 +95,53 @@ pub struct EtsiError {
     pub details: Vec<serde_json::Value>,
 }
 
+/// The spec's Key request (section 6.2, the GET form's parameters): `number` and `size`
+/// (bits), both optional.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRequest {
+    /// Keys asked for (default 1).
+    pub number: Option<f64>,
+    /// Bits per key (default the store's key size).
+    pub size: Option<f64>,
+}
+
+impl KeyRequest {
+    /// `(number, size)` as whole numbers, or the spec's 400.
+    pub fn counts(&self) -> Result<(Option<usize>, Option<usize>), EtsiError> {
+        let whole = |v: Option<f64>| match v {
+            None => Ok(None),
+            Some(x) if x.is_finite() && x.fract() == 0.0 && x >= 0.0 => Ok(Some(x as usize)),
+            Some(x) => Err(bad_request(
+                "number and size shall be non-negative integers",
+                serde_json::json!({ "value": x.to_string() }),
+            )),
+        };
+        Ok((whole(self.number)?, whole(self.size)?))
+    }
+}
+
+/// The spec's Key IDs (section 6.4): `{ key_IDs: [{ key_ID }] }`.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[allow(non_snake_case, missing_docs)]
+pub struct KeyIds {
+    pub key_IDs: Vec<KeyIdRef>,
+}
+
+/// One id of [`KeyIds`].
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[allow(non_snake_case, missing_docs)]
+pub struct KeyIdRef {
+    pub key_ID: String,
+}
+
+impl KeyIds {
+    /// The ids, in order.
+    pub fn ids(&self) -> Vec<String> {
+        self.key_IDs.iter().map(|k| k.key_ID.clone()).collect()
+    }
+}
+
 fn bad_request(message: impl Into<String>, detail: serde_json::Value) -> EtsiError {
     EtsiError { status: 400, message: message.into(), details: vec![detail] }
 }

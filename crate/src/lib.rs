@@ -35,6 +35,7 @@ pub mod gf2;
 pub mod keystore;
 pub mod link;
 pub mod msgs;
+pub mod options;
 pub mod party;
 pub mod quantum;
 pub mod reconciliation;

@@ -156,6 +156,18 @@ pub struct Report {
     pub pads_left: Option<[(KeyPool, KeyPool); 2]>,
 }
 
+/// Where a running session is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Progress {
+    /// Alice's state.
+    pub alice: &'static str,
+    /// Bob's state.
+    pub bob: &'static str,
+    /// Classical round trips so far.
+    pub round_trips: usize,
+}
+
 /// A session's failure: the typed error and the party that stopped first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
@@ -174,6 +186,11 @@ impl serde::Serialize for Failure {
         st.serialize_field("party", self.party)?;
         st.end()
     }
+}
+
+/// Frames as a list of byte strings (`Uint8Array[]` in JS).
+pub(crate) fn frame_list<S: serde::Serializer>(frames: &[Vec<u8>], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(frames.iter().map(|f| serde_bytes::Bytes::new(f)))
 }
 
 fn key_bytes<S: serde::Serializer>(key: &Option<BitVec>, s: S) -> Result<S::Ok, S::Error> {
@@ -253,6 +270,11 @@ impl Driver {
     /// The state each party is in, as `(alice, bob)`.
     pub fn states(&self) -> (&'static str, &'static str) {
         (self.alice.state(), self.bob.state())
+    }
+
+    /// Where the session is: both states and the round trips so far.
+    pub fn progress(&self) -> Progress {
+        Progress { alice: self.alice.state(), bob: self.bob.state(), round_trips: self.round_trips }
     }
 
     /// Classical round trips so far.

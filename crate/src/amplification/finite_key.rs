@@ -61,6 +61,28 @@ pub struct FiniteKey {
     pub eps_cor: f64,
 }
 
+/// [`finite_key_length`] for inputs from outside: refuses a QBER outside `[0, 0.5]` and
+/// epsilons outside `(0, 1)`, naming the field.
+pub fn checked_finite_key_length(
+    n: usize,
+    k: usize,
+    qber: f64,
+    leak_ec: u64,
+    eps_sec: f64,
+    eps_cor: f64,
+) -> Result<FiniteKey, crate::error::Error> {
+    use crate::error::Error;
+    if !(qber.is_finite() && (0.0..=0.5).contains(&qber)) {
+        return Err(Error::invalid("qber", format!("must be in [0, 0.5], got {qber}")));
+    }
+    for (field, v) in [("epsSec", eps_sec), ("epsCor", eps_cor)] {
+        if !(v.is_finite() && v > 0.0 && v < 1.0) {
+            return Err(Error::invalid(field, format!("must be in (0, 1), got {v}")));
+        }
+    }
+    Ok(finite_key_length(n, k, qber, leak_ec, eps_sec, eps_cor))
+}
+
 /// The secret key length of single-photon BB84 after `leak_ec` disclosed bits.
 ///
 /// **Theorem used.** Tomamichel, Lim, Gisin, Renner, Nat. Commun. 3, 634 (2012), Eq. (2)

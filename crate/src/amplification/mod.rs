@@ -3,7 +3,7 @@
 
 mod finite_key;
 
-pub use finite_key::{FiniteKey, binary_entropy, finite_key_length, statistical_deviation};
+pub use finite_key::{FiniteKey, binary_entropy, checked_finite_key_length, finite_key_length, statistical_deviation};
 
 use crate::bits::BitVec;
 use crate::error::Error;

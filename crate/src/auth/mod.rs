@@ -22,7 +22,7 @@ mod pki;
 mod pool;
 pub mod wegman_carter;
 
-pub use pki::{Identity, fingerprint, safety_number};
+pub use pki::{Identity, fingerprint, safety_number, verifying_key};
 pub use pool::KeyPool;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
@@ -79,6 +79,25 @@ pub fn peek(frame: &[u8]) -> Result<Msg, Error> {
     let _seq = r.u32()?;
     let len = r.u32()? as usize;
     Ok(Msg::decode_payload(ty, r.take(len)?)?)
+}
+
+/// The public parameters a Hello announces, read with [`peek`] (for display, and for a man in
+/// the middle who must answer it): the round and the protocol parameters.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct HelloParams {
+    /// Round number on the link.
+    pub round: u32,
+    /// The protocol parameters.
+    #[serde(flatten)]
+    pub config: crate::party::Config,
+}
+
+/// [`HelloParams`] of a Hello frame, unchecked (see [`peek`]).
+pub fn hello_params(frame: &[u8]) -> Result<HelloParams, Error> {
+    match peek(frame)? {
+        Msg::Hello(o, config) => Ok(HelloParams { round: o.round, config }),
+        other => Err(Error::unexpected("Hello", other.name())),
+    }
 }
 
 /// HMAC-SHA256 of `message` under `key` (any key length, per RFC 2104).
@@ -172,11 +191,7 @@ impl Credential {
         let sk: [u8; 32] = secret_key.try_into().map_err(|_| {
             Error::invalid("auth.secretKey", "must be a 32-byte Ed25519 secret key (Identity.secretKey)")
         })?;
-        let pk: [u8; 32] = peer_public_key
-            .try_into()
-            .map_err(|_| Error::invalid("auth.peerPublicKey", "must be the peer's 32-byte public key"))?;
-        let peer = VerifyingKey::from_bytes(&pk)
-            .map_err(|_| Error::invalid("auth.peerPublicKey", "is not a valid Ed25519 public key"))?;
+        let peer = verifying_key("auth.peerPublicKey", peer_public_key)?;
         Ok(Self::Pki { own: Box::new(Identity { signing: SigningKey::from_bytes(&sk) }), peer })
     }
 
@@ -276,7 +291,8 @@ impl RecvMac {
 }
 
 /// What authentication cost so far, as reported.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AuthStats {
     /// Frames this side sealed.
     pub frames_sent: u64,

@@ -35,6 +35,13 @@ impl Identity {
     }
 }
 
+/// An Ed25519 public key from outside: 32 bytes on the curve, or `field`'s typed error.
+pub fn verifying_key(field: &'static str, bytes: &[u8]) -> Result<VerifyingKey, crate::error::Error> {
+    use crate::error::Error;
+    let arr: [u8; 32] = bytes.try_into().map_err(|_| Error::invalid(field, "must be a 32-byte public key"))?;
+    VerifyingKey::from_bytes(&arr).map_err(|_| Error::invalid(field, "is not a valid Ed25519 public key"))
+}
+
 /// A public key's fingerprint: the first 15 bytes of SHA-256, as five groups of five digits.
 pub fn fingerprint(key: &VerifyingKey) -> String {
     let d = Sha256::digest(key.as_bytes());

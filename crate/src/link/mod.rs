@@ -19,12 +19,14 @@
 
 mod alice;
 mod bob;
+mod endpoint;
 pub mod pool;
 mod run;
 mod site;
 
 pub use alice::LinkAlice;
 pub use bob::LinkBob;
+pub use endpoint::{Endpoint, PoolsView};
 pub use pool::{LedgerEntry, PoolStream, PoolUse};
 pub use run::{LinkConfig, LinkReport, RoundReport, run, run_passive};
 pub use site::{FINGERPRINT_BITS, HMAC_KEY_BITS, WC_POINT_BITS};
@@ -69,14 +71,16 @@ impl Default for LinkSettings {
     }
 }
 
-/// How one round ended, on one side.
-#[derive(Debug, Clone)]
+/// How one round ended, on one side. It serializes (camelCase) as the package's `LinkRound`.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RoundOutcome {
     /// Round number on the link.
     pub round: u32,
     /// Whether the key was committed (to the pools and stores).
     pub ok: bool,
     /// Why not, otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Error>,
     /// The authentication mode of the round.
     pub mode: &'static str,
@@ -95,6 +99,7 @@ pub struct RoundOutcome {
     /// Bits of the final key (fingerprint included).
     pub key_bits: usize,
     /// The fingerprint: [`FINGERPRINT_BITS`] of the key, shown and discarded, as hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
     /// Keys each store received (`[A->B, B->A]`).
     pub stored_keys: [usize; 2],
@@ -111,10 +116,28 @@ pub enum Event {
     Refused(Error),
 }
 
+/// Events serialize as `{ type: "roundEnded", ...outcome }` or `{ type: "refused", error }`.
+impl serde::Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        #[serde(tag = "type", rename_all = "camelCase")]
+        enum Shape<'a> {
+            RoundEnded(&'a RoundOutcome),
+            Refused { error: &'a Error },
+        }
+        match self {
+            Self::RoundEnded(o) => Shape::RoundEnded(o),
+            Self::Refused(error) => Shape::Refused { error },
+        }
+        .serialize(s)
+    }
+}
+
 /// What an endpoint returns for one input: frames to send, and what happened.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize)]
 pub struct Step {
     /// Frames to send, in order (classical to the peer, fiber frames to the fiber).
+    #[serde(serialize_with = "crate::session::frame_list")]
     pub frames: Vec<Vec<u8>>,
     /// What happened.
     pub events: Vec<Event>,

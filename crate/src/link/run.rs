@@ -31,6 +31,18 @@ pub struct LinkConfig {
     pub store: KeyStoreConfig,
 }
 
+impl LinkConfig {
+    /// Under a PKI bootstrap, the safety number the two sides compare out of band.
+    pub fn safety_number(&self) -> Option<String> {
+        match (&self.round.credential, &self.bob_bootstrap) {
+            (Credential::Pki { own: a, .. }, Credential::Pki { own: b, .. }) => {
+                Some(crate::auth::safety_number(&a.public(), &b.public()))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// The link id of the in-memory driver.
 pub const MEMORY_LINK: &str = "qkdlab in-memory link";
 

@@ -17,7 +17,9 @@ use crate::rng::QkdRng;
 use crate::sifting::{basis_matches, sifted};
 use crate::verification;
 
-/// Alice's protocol states, each named for what it waits for.
+/// Alice's protocol states, each named for what it waits for (the names reports and
+/// [`super::STATE_STAGES`] use).
+#[allow(clippy::enum_variant_names)]
 pub enum AliceState {
     ExpectReady,
     ExpectSift { bits: BitVec, bases: BitVec },

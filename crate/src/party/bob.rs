@@ -17,7 +17,9 @@ use crate::rng::QkdRng;
 use crate::sifting::sifted;
 use crate::verification;
 
-/// Bob's protocol states, each named for what it waits for.
+/// Bob's protocol states, each named for what it waits for (the names reports and
+/// [`super::STATE_STAGES`] use).
+#[allow(clippy::enum_variant_names)]
 pub enum BobState {
     ExpectHello,
     ExpectDetections {
@@ -97,10 +99,10 @@ impl Bob {
     /// The verified key while Bob waits for Commit (a link commits it when a later
     /// authenticated Hello says Alice committed the round): taken once.
     pub fn take_uncommitted_key(&mut self) -> Option<FinalKey> {
-        self.take_running(|s| match s {
-            BobState::ExpectCommit { key } => Ok(key),
-            other => Err(other),
-        })
+        match self.take_running_if(|s| matches!(s, BobState::ExpectCommit { .. }))? {
+            BobState::ExpectCommit { key } => Some(key),
+            _ => unreachable!("taken only in ExpectCommit"),
+        }
     }
 }
 

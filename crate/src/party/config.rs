@@ -10,8 +10,9 @@ pub const MAX_PULSES: u64 = 1 << 28;
 pub const DEFAULT_BATCH_SIZE: u32 = 1 << 16;
 
 /// Protocol parameters. Alice announces them in Hello (this type is its payload); Bob checks
-/// them and follows.
-#[derive(Debug, Clone, PartialEq)]
+/// them and follows. It serializes (camelCase) as the package's `ProtocolOptions`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Config {
     /// Pulses Alice sends this round.
     pub pulses: u64,

@@ -45,6 +45,26 @@ pub const STATE_STAGES: [(&str, Option<crate::msgs::Stage>); 14] = {
     ]
 };
 
+/// The protocol's stages in order and the stage each state waits in: what a progress view
+/// needs, from the core, so a renamed state cannot silently break it.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stages {
+    /// Stage names, in order.
+    pub stages: Vec<&'static str>,
+    /// Each state's stage index (one past the last for "Finished").
+    pub state_stage: std::collections::BTreeMap<&'static str, usize>,
+}
+
+/// The stages and the state-to-stage map.
+pub fn stages() -> Stages {
+    let all = crate::msgs::Stage::ALL;
+    Stages {
+        stages: all.iter().map(|s| s.name()).collect(),
+        state_stage: STATE_STAGES.iter().map(|(n, s)| (*n, s.map_or(all.len(), |s| s.index()))).collect(),
+    }
+}
+
 /// The round's agreed record: public data only, and every field one both sides compute, so
 /// Alice's and Bob's records are equal once the round ends (while it runs, each holds what
 /// it got to).

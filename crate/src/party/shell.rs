@@ -158,21 +158,15 @@ impl<R: Role> Party<R> {
         }
     }
 
-    /// Takes the running state out if `take` accepts it (the party is then finished without a
-    /// key to take); otherwise leaves it.
-    pub(super) fn take_running<T>(&mut self, take: impl FnOnce(R::State) -> Result<T, R::State>) -> Option<T> {
-        if !matches!(self.phase, Phase::Running(_)) {
+    /// Takes the running state out if `wanted` accepts it (the party is then finished without
+    /// a key to take); otherwise leaves it.
+    pub(super) fn take_running_if(&mut self, wanted: impl FnOnce(&R::State) -> bool) -> Option<R::State> {
+        if !matches!(&self.phase, Phase::Running(s) if wanted(s)) {
             return None;
         }
-        let Phase::Running(s) = core::mem::replace(&mut self.phase, Phase::Finished(None)) else {
-            unreachable!("checked above");
-        };
-        match take(s) {
-            Ok(t) => Some(t),
-            Err(s) => {
-                self.phase = Phase::Running(s);
-                None
-            }
+        match core::mem::replace(&mut self.phase, Phase::Finished(None)) {
+            Phase::Running(s) => Some(s),
+            _ => unreachable!("checked above"),
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::rng::{QkdRng, Seed};
 pub const MAX_PENDING_BATCHES: usize = 4096;
 
 /// Counts the fiber keeps (no secrets: no bit or basis).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct FiberStats {
     /// Pulses Alice sent.
     pub pulses: u64,

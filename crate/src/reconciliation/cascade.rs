@@ -10,7 +10,8 @@ use crate::msgs::ParityQuery;
 use crate::rng::Seed;
 
 /// Block sizes and number of passes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CascadeParams {
     /// Block size of the first pass.
     pub first_block: usize,

@@ -19,10 +19,13 @@ pub use cascade::{CascadeAlice, CascadeBob, CascadeParams, CascadeStep, Layout};
 use crate::bits::BitVec;
 use crate::error::Error;
 
-/// The outcome of [`reconcile`]: Bob's corrected key and what it cost.
-#[derive(Debug, Clone)]
+/// The outcome of [`reconcile`]: Bob's corrected key and what it cost. It serializes
+/// (camelCase, the parameters inline) as the package's `Reconciliation`.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Reconciled {
     /// Bob's key after Cascade.
+    #[serde(serialize_with = "crate::bits::serialize_bytes")]
     pub key: BitVec,
     /// Parity bits Alice disclosed.
     pub disclosed: u64,
@@ -31,7 +34,15 @@ pub struct Reconciled {
     /// Bits Bob flipped.
     pub corrections: usize,
     /// Block sizes and passes used.
+    #[serde(flatten)]
     pub params: CascadeParams,
+}
+
+/// [`reconcile`] with the shuffles drawn from a replay seed (teaching and benchmarks).
+pub fn reconcile_seeded(reference: &BitVec, noisy: &BitVec, qber: f64, seed: &crate::rng::Seed) -> Result<Reconciled, Error> {
+    let mut shuffle = [0u8; 32];
+    rand::Rng::fill_bytes(&mut seed.rng("cascade"), &mut shuffle);
+    reconcile(reference, noisy, qber, &shuffle)
 }
 
 /// Runs both sides of Cascade in memory on two bit strings (for teaching, tests and

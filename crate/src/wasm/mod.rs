@@ -1,135 +1,28 @@
-//! The thin wasm-bindgen layer: option parsing, error conversion, and JS-shaped results. No
-//! protocol logic lives here.
+//! The thin wasm-bindgen layer: JS values in through serde (into `options`' types), core calls,
+//! serde out. No protocol logic lives here; the classes are in `classes.rs`, the TypeScript
+//! declarations in `types.rs`.
 
-use js_sys::{Array, Reflect, Uint8Array};
+use js_sys::{Reflect, Uint8Array};
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
-use crate::amplification::finite_key_length;
 use crate::bits::BitVec;
 use crate::error::Error;
+use crate::keystore::EtsiError;
 use crate::msgs::{self, Route};
-use crate::party::Config;
-use crate::reconciliation;
+use crate::options::{Options, integer};
 use crate::rng::Seed;
-use crate::session::{Clock, Driver, Passive};
+use crate::session::Clock;
+use crate::{amplification, attacks, auth, link, reconciliation};
 
-mod lifecycle;
-mod link;
-mod options;
-mod parties;
-mod report;
-
-use options::{Options, integer, parse};
-use report::report_to_js;
+mod classes;
+mod types;
 
 /// Runs when the module loads: panics (which must not happen) show a readable stack.
 #[wasm_bindgen(start, js_name = installPanicHook)]
 pub fn install_panic_hook() {
     console_error_panic_hook::set_once();
-}
-
-#[wasm_bindgen(typescript_custom_section)]
-const TYPES: &'static str = r#"
-/** Channel model: fiber loss, misalignment, detectors. Every field is optional. */
-export interface ChannelOptions {
-  /** Fiber length in km (default 10). */ lengthKm?: number;
-  /** Fiber attenuation in dB/km (default 0.2). */ attenuationDbPerKm?: number;
-  /** Connector and receiver loss in dB (default 1). */ insertionLossDb?: number;
-  /** Misalignment error rate in [0, 0.5] (default 0.01). */ errorRate?: number;
-  /** Detector efficiency in [0, 1] (default 0.2). */ detectorEfficiency?: number;
-  /** Dark-count probability per gate (default 1e-6). */ darkCountProb?: number;
-}
-/** An intercept-resend eavesdropper on the fiber. */
-export interface EveOptions {
-  /** Fraction of pulses Eve measures, in [0, 1]. */ interceptFraction: number;
-  /** Her basis: "random" (default), "rectilinear" or "diagonal". */ basis?: "random" | "rectilinear" | "diagonal";
-}
-/** How the classical channel is authenticated; `mode` is the same word reports use. "psk": a
- * 32-byte pre-shared key (HMAC-SHA256); "pki": Ed25519 (a party's secret key and the peer's
- * pinned public key; simulate draws both from its seed); "pool-hmac": two 32-byte keys from a
- * key pool. */
-export type AuthMode = "psk" | "pki" | "pool-hmac" | "pool-wegman-carter";
-export type AuthOptions =
-  | { mode: "psk"; psk: Uint8Array }
-  | { mode: "pki"; secretKey?: Uint8Array; peerPublicKey?: Uint8Array }
-  | { mode: "pool-hmac"; aliceToBob: Uint8Array; bobToAlice: Uint8Array };
-/** Protocol parameters (Alice announces them). */
-export interface ProtocolOptions {
-  /** Pulses to send, a positive integer up to 2^28. */ pulses: number;
-  /** Pulses per photon batch, a multiple of 64 (default 65536). */ batchSize?: number;
-  /** Fraction of sifted bits sampled to estimate the QBER (default 0.1). */ sampleFraction?: number;
-  /** QBER above which the round aborts (default 0.11). */ qberThreshold?: number;
-  /** Secrecy parameter (default 1e-10). */ epsSec?: number;
-  /** Correctness parameter (default 1e-15). */ epsCor?: number;
-}
-/** Options of simulate() and Session. Without a seed, entropy comes from crypto.getRandomValues. */
-export interface SimulateOptions extends ProtocolOptions {
-  seed?: string; channel?: ChannelOptions; eve?: EveOptions; auth: AuthOptions;
-}
-/** Options of a party (Alice uses the protocol fields; Bob adopts Alice's). */
-export interface PartyOptions extends Partial<ProtocolOptions> { /** The link id (the relay room) every tag covers. */ link?: string; auth: AuthOptions; }
-/** Options of the fiber. */
-export interface FiberOptions { seed?: string; channel?: ChannelOptions; eve?: EveOptions; }
-/** Every term of the finite-key bound (Tomamichel et al., Nat. Commun. 3, 634 (2012)). */
-export interface FiniteKeyTerms {
-  n: number; k: number; qber: number; qTol: number; mu: number; phaseErrorBits: number; leakEc: number; leakBound: number; branches: number;
-  epsilonBits: number; bound: number; length: number; epsSec: number; epsCor: number;
-}
-/** A typed failure: `code` is stable, `message` readable. */
-export interface ReportError { code: string; message: string; party: string; }
-/** What a session did. Keys are present only when both sides verified the same key. */
-export interface Report {
-  ok: boolean; qber: number; qberBound: number; pulses: number; clicks: number; intercepted: number;
-  siftedBits: number; sampleBits: number; finalKeyBits: number; keyAlice?: Uint8Array; keyBob?: Uint8Array;
-  leakedBits: number; disclosed: { estimation: number; reconciliation: number; verification: number };
-  authBitsUsed: number; auth: { mode: AuthMode; frames: number; tagBits: number; keyBitsUsed: number; padBitsUsed: number; epsilon: number };
-  roundTrips: number; cascade: { firstBlock: number; passes: number; corrections: number; roundTrips: number };
-  finiteKey?: FiniteKeyTerms; epsSec: number; epsCor: number; stages: { name: string; ms: number }[];
-  error?: ReportError;
-}
-/** What one party has seen so far (public numbers only). */
-export interface PartySummary {
-  pulses: number; clicks: number; siftedBits: number; sampleBits: number; qber: number;
-  cascadeFirstBlock: number; cascadePasses: number; cascadeDisclosed: number; cascadeCorrections: number;
-  cascadeRoundTrips: number; verificationBits: number; verificationCollision: number; finiteKey?: FiniteKeyTerms;
-}
-/** Result of reconcile(). */
-export interface Reconciliation {
-  key: Uint8Array; disclosed: number; roundTrips: number; corrections: number; firstBlock: number; passes: number;
-}
-"#;
-
-// ---- errors ----
-
-/// The one conversion from a core error to a JS `Error` (a `RangeError` for parameters), with
-/// a stable `code` and, for parameters, the `field`.
-fn js_error(e: &Error) -> JsValue {
-    let message = e.to_string();
-    let err: js_sys::Error = match e {
-        Error::InvalidParameter { .. } => js_sys::RangeError::new(&message).into(),
-        _ => js_sys::Error::new(&message),
-    };
-    let _ = Reflect::set(&err, &"code".into(), &e.code().into());
-    if let Error::InvalidParameter { field, .. } = e {
-        let _ = Reflect::set(&err, &"field".into(), &(*field).into());
-    }
-    err.into()
-}
-
-fn type_error(message: &str) -> JsValue {
-    let err: js_sys::Error = js_sys::TypeError::new(message).into();
-    let _ = Reflect::set(&err, &"code".into(), &"invalid_parameter".into());
-    err.into()
-}
-
-fn to_js<T: Serialize>(v: &T) -> JsValue {
-    v.serialize(&serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(false).serialize_maps_as_objects(true))
-        .expect("report structs contain only numbers, strings and bytes")
-}
-
-fn frames(out: Vec<Vec<u8>>) -> Array {
-    out.into_iter().map(|f| JsValue::from(Uint8Array::from(f.as_slice()))).collect()
 }
 
 /// `Date.now()`: the only clock a worker and a page both have.
@@ -141,6 +34,68 @@ impl Clock for JsClock {
     }
 }
 
+// ---- conversions ----
+
+/// A core error as a JS `Error` (a `RangeError` for parameters), with a stable `code` and, for
+/// parameters, the `field`.
+fn js_error(e: Error) -> JsValue {
+    let message = e.to_string();
+    let err: js_sys::Error = match e {
+        Error::InvalidParameter { .. } => js_sys::RangeError::new(&message).into(),
+        _ => js_sys::Error::new(&message),
+    };
+    let _ = Reflect::set(&err, &"code".into(), &e.code().into());
+    if let Error::InvalidParameter { field, .. } = e {
+        let _ = Reflect::set(&err, &"field".into(), &field.into());
+    }
+    err.into()
+}
+
+/// A value of the wrong shape: a `TypeError` with code `invalid_parameter`.
+fn type_error(message: &str) -> JsValue {
+    let err: js_sys::Error = js_sys::TypeError::new(message).into();
+    let _ = Reflect::set(&err, &"code".into(), &"invalid_parameter".into());
+    err.into()
+}
+
+/// An ETSI 014 failure: an `Error` with `status` (400, 401) and the spec's `body`.
+fn etsi_error(e: EtsiError) -> JsValue {
+    let err = js_sys::Error::new(&format!("{} ({})", e.message, e.status));
+    let code = if e.status == 401 { "unauthorized" } else { "bad_request" };
+    let _ = Reflect::set(&err, &"code".into(), &code.into());
+    let _ = Reflect::set(&err, &"status".into(), &f64::from(e.status).into());
+    let _ = Reflect::set(&err, &"body".into(), &to_js(&e));
+    err.into()
+}
+
+fn to_js<T: Serialize>(v: &T) -> JsValue {
+    v.serialize(&serde_wasm_bindgen::Serializer::new().serialize_missing_as_null(false).serialize_maps_as_objects(true))
+        .expect("results hold only numbers, strings, bytes and records of them")
+}
+
+/// A JS object as `T`. It passes through an owned value so serde sees every key and the types'
+/// `deny_unknown_fields` refuses typos (serde-wasm-bindgen reads only the fields it knows).
+fn from_js<T: DeserializeOwned>(v: JsValue, what: &str) -> Result<T, JsValue> {
+    if !v.is_object() {
+        return Err(type_error(&format!("{what} must be an object")));
+    }
+    let invalid = |e: &dyn std::fmt::Display| type_error(&format!("invalid {what}: {e}"));
+    let value: serde_value::Value = serde_wasm_bindgen::from_value(v).map_err(|e| invalid(&e))?;
+    T::deserialize(value).map_err(|e| invalid(&e))
+}
+
+fn options(v: JsValue) -> Result<Options, JsValue> {
+    from_js(v, "options")
+}
+
+fn whole(field: &'static str, v: f64) -> Result<usize, JsValue> {
+    integer(field, v, 1e12).map(|x| x as usize).map_err(js_error)
+}
+
+fn bits(field: &'static str, bytes: &[u8], n: usize) -> Result<BitVec, JsValue> {
+    BitVec::from_bytes(bytes, n).map_err(|e| js_error(Error::invalid(field, e.to_string())))
+}
+
 // ---- functions ----
 
 /// Runs a whole BB84 session in memory (Alice, Bob, the fiber) and returns its report. The
@@ -149,65 +104,97 @@ impl Clock for JsClock {
 pub fn simulate(
     #[wasm_bindgen(unchecked_param_type = "SimulateOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let mut session = Session::new(options)?;
+    let mut session = classes::Session::new(options)?;
     while session.step() {}
     session.report()
 }
 
-/// A session run in chunks: call `step()` until it returns false (yielding to the event loop
-/// between calls to keep a page responsive, reading `progress`), then `report()`.
-#[wasm_bindgen]
-pub struct Session {
-    driver: Option<Driver>,
-    protocol: Config,
+/// Runs a QKD link round after round: round 1 authenticated by the bootstrap credential (PSK
+/// or PKI), later rounds from the key pool. The stores are `KeyStore`s holding the keys both
+/// sites agree on.
+#[wasm_bindgen(js_name = runLink, unchecked_return_type = "{ rounds: LinkRound[]; stopped?: ErrorInfo; aliceStore: KeyStore; aliceInbox: KeyStore; bobStore: KeyStore; bobOutbox: KeyStore; safetyNumber?: string }")]
+pub fn run_link(#[wasm_bindgen(unchecked_param_type = "LinkOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
+    let config = options(opts)?.link_config().map_err(js_error)?;
+    let r = link::run_passive(&config, &JsClock).map_err(js_error)?;
+    let rounds: Vec<_> = r.rounds.iter().filter_map(|x| x.alice.as_ref()).collect();
+    let out = js_sys::Object::new();
+    let set = |k: &str, v: JsValue| Reflect::set(&out, &k.into(), &v).map(drop);
+    set("rounds", to_js(&rounds))?;
+    if let Some(e) = &r.stopped {
+        set("stopped", to_js(e))?;
+    }
+    let [a_ab, a_ba] = r.alice.stores().clone();
+    let [b_ab, b_ba] = r.bob.stores().clone();
+    set("aliceStore", classes::KeyStore(a_ab).into())?;
+    set("aliceInbox", classes::KeyStore(a_ba).into())?;
+    set("bobStore", classes::KeyStore(b_ab).into())?;
+    set("bobOutbox", classes::KeyStore(b_ba).into())?;
+    if let Some(s) = config.safety_number() {
+        set("safetyNumber", s.into())?;
+    }
+    Ok(out.into())
 }
 
-#[wasm_bindgen]
-impl Session {
-    /// Sets up a session; throws on bad options.
-    #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "SimulateOptions")] options: JsValue) -> Result<Session, JsValue> {
-        let (config, bob) = parse(options)?.session().map_err(|e| js_error(&e))?;
-        let driver = Driver::with_credentials(&config, &config.credential, &bob).map_err(|e| js_error(&e))?;
-        Ok(Session { driver: Some(driver), protocol: config.protocol })
-    }
+/// A man in the middle on fiber and classical channel, authenticating with `eveCredential` to
+/// both sides. With the leaked PSK both sessions succeed and Alice and Bob hold different keys
+/// (`keysDiffer`), both known to Eve; with a wrong one, both abort.
+#[wasm_bindgen(js_name = attackManInTheMiddle, unchecked_return_type = "{ withAlice: Report; withBob: Report; keysDiffer: boolean }")]
+pub fn attack_mitm(
+    #[wasm_bindgen(unchecked_param_type = "SimulateOptions")] opts: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "AuthOptions")] eve_credential: JsValue,
+) -> Result<JsValue, JsValue> {
+    let (config, bob) = options(opts)?.session().map_err(js_error)?;
+    let eve = Options { auth: Some(from_js(eve_credential, "eveCredential")?), ..Options::default() };
+    let eve = eve.credential().map_err(js_error)?;
+    let out =
+        attacks::man_in_the_middle(&config, &config.credential, &bob, &eve, &eve, &JsClock).map_err(js_error)?;
+    Ok(to_js(&out))
+}
 
-    /// Runs one turn (every frame in flight); returns whether there is more to do.
-    pub fn step(&mut self) -> bool {
-        self.driver.as_mut().is_some_and(|d| d.step(&mut Passive, &JsClock))
-    }
+/// Record now, break later: runs one session while recording every classical frame, then hands
+/// Eve the bootstrap PSK. `agreement` is the share of key bits her best guess gets right
+/// (about one half).
+#[wasm_bindgen(js_name = attackBreakLater, unchecked_return_type = "{ framesVerified: number; keyBits: number; agreement: number }")]
+pub fn attack_break_later(
+    #[wasm_bindgen(unchecked_param_type = "SimulateOptions")] opts: JsValue,
+) -> Result<JsValue, JsValue> {
+    let (config, bob) = options(opts)?.session().map_err(js_error)?;
+    attacks::record_now_break_later(&config, &bob, &JsClock).map(|r| to_js(&r)).map_err(js_error)
+}
 
-    /// `{ alice, bob, roundTrips }`: the parties' states and round trips so far.
-    #[wasm_bindgen(getter, unchecked_return_type = "{ alice: string; bob: string; roundTrips: number }")]
-    pub fn progress(&self) -> JsValue {
-        let obj = js_sys::Object::new();
-        if let Some(d) = &self.driver {
-            let (a, b) = d.states();
-            let _ = Reflect::set(&obj, &"alice".into(), &a.into());
-            let _ = Reflect::set(&obj, &"bob".into(), &b.into());
-            let _ = Reflect::set(&obj, &"roundTrips".into(), &(d.round_trips() as f64).into());
-        }
-        obj.into()
-    }
+/// Record now, break later, on a real transcript: `frames` are the classical frames Eve
+/// recorded (in order, Bob's Ready first), `psk` the key that leaked afterwards, `link` the
+/// room id. Returns how many tags the leaked key verifies and her best guess of the final key.
+#[wasm_bindgen(js_name = breakLater, unchecked_return_type = "{ framesVerified: number; guess: Uint8Array; guessBits: number }")]
+pub fn break_later(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array[]")] frames: Vec<Uint8Array>,
+    psk: &[u8],
+    link: Option<String>,
+) -> Result<JsValue, JsValue> {
+    let credential = auth::Credential::psk(psk).map_err(js_error)?;
+    let transcript = attacks::transcript_of(frames.iter().map(Uint8Array::to_vec).collect()).map_err(js_error)?;
+    let link = link.unwrap_or_else(|| crate::session::SINGLE_LINK.into());
+    let seed = Seed::from_entropy().map_err(js_error)?;
+    attacks::break_later(&transcript, &credential, &link, &seed).map(|r| to_js(&r)).map_err(js_error)
+}
 
-    /// Ends the session and returns its report (once).
-    #[wasm_bindgen(unchecked_return_type = "Report")]
-    pub fn report(&mut self) -> Result<JsValue, JsValue> {
-        let driver = self.driver.take().ok_or_else(|| js_error(&Error::Finished))?;
-        Ok(report_to_js(&driver.finish(), &self.protocol))
-    }
+/// The safety number of two public keys: the same on both sides; compare it by voice or in
+/// person to pin each other's key.
+#[wasm_bindgen(js_name = safetyNumber)]
+pub fn safety_number(a: &[u8], b: &[u8]) -> Result<String, JsValue> {
+    let a = auth::verifying_key("a", a).map_err(js_error)?;
+    let b = auth::verifying_key("b", b).map_err(js_error)?;
+    Ok(auth::safety_number(&a, &b))
 }
 
 /// Toeplitz hash (DESIGN's convention): `seed` holds `inputBits + outputBits - 1` bits,
 /// `input` holds `inputBits` bits, MSB first; returns `outputBits` bits.
 #[wasm_bindgen(js_name = toeplitzHash)]
 pub fn toeplitz_hash(seed: &[u8], input: &[u8], input_bits: f64, output_bits: f64) -> Result<Vec<u8>, JsValue> {
-    let n = integer("inputBits", input_bits, 1e9).map_err(|e| js_error(&e))? as usize;
-    let m = integer("outputBits", output_bits, 1e9).map_err(|e| js_error(&e))? as usize;
-    let x = BitVec::from_bytes(input, n).map_err(|e| js_error(&Error::invalid("input", e.to_string())))?;
-    let s = BitVec::from_bytes(seed, n + m - 1)
-        .map_err(|e| js_error(&Error::invalid("seed", format!("must hold inputBits + outputBits - 1 bits: {e}"))))?;
-    crate::toeplitz_hash(&s, &x, m).map(|y| y.to_bytes()).map_err(|e| js_error(&e))
+    let (n, m) = (whole("inputBits", input_bits)?, whole("outputBits", output_bits)?);
+    let x = bits("input", input, n)?;
+    let s = bits("seed", seed, n + m - 1)?;
+    crate::toeplitz_hash(&s, &x, m).map(|y| y.to_bytes()).map_err(js_error)
 }
 
 /// HMAC-SHA256 (RFC 2104, FIPS 180-4): 32 bytes.
@@ -219,7 +206,7 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
 /// The finite-key length and every term of the bound, for `n` key bits, `k` sampled bits at
 /// error rate `qber` and `leakEc` disclosed bits.
 #[wasm_bindgen(js_name = finiteKeyLength, unchecked_return_type = "FiniteKeyTerms")]
-pub fn finite_key(
+pub fn finite_key_length(
     n: f64,
     k: f64,
     qber: f64,
@@ -227,110 +214,49 @@ pub fn finite_key(
     eps_sec: Option<f64>,
     eps_cor: Option<f64>,
 ) -> Result<JsValue, JsValue> {
-    let n = integer("n", n, 1e12).map_err(|e| js_error(&e))? as usize;
-    let k = integer("k", k, 1e12).map_err(|e| js_error(&e))? as usize;
-    if !(qber.is_finite() && (0.0..=0.5).contains(&qber)) {
-        return Err(js_error(&Error::invalid("qber", format!("must be in [0, 0.5], got {qber}"))));
-    }
-    if !(leak_ec.is_finite() && leak_ec >= 0.0 && leak_ec.fract() == 0.0) {
-        return Err(js_error(&Error::invalid("leakEc", format!("must be a non-negative integer, got {leak_ec}"))));
-    }
+    let leak = if leak_ec == 0.0 { 0 } else { whole("leakEc", leak_ec)? as u64 };
     let (es, ec) = (eps_sec.unwrap_or(1e-10), eps_cor.unwrap_or(1e-15));
-    for (field, v) in [("epsSec", es), ("epsCor", ec)] {
-        if !(v.is_finite() && v > 0.0 && v < 1.0) {
-            return Err(js_error(&Error::invalid(field, format!("must be in (0, 1), got {v}"))));
-        }
-    }
-    Ok(to_js(&finite_key_length(n, k, qber, leak_ec as u64, es, ec)))
+    amplification::checked_finite_key_length(whole("n", n)?, whole("k", k)?, qber, leak, es, ec)
+        .map(|f| to_js(&f))
+        .map_err(js_error)
 }
 
 /// Cascade on two bit strings of `bits` bits: corrects `noisy` towards `reference` and reports
 /// what it disclosed. `seed` (text) fixes the shuffles.
 #[wasm_bindgen(unchecked_return_type = "Reconciliation")]
-pub fn reconcile(
-    reference: &[u8],
-    noisy: &[u8],
-    bits: f64,
-    qber: f64,
-    seed: Option<String>,
-) -> Result<JsValue, JsValue> {
-    let n = integer("bits", bits, 1e9).map_err(|e| js_error(&e))? as usize;
-    let a = BitVec::from_bytes(reference, n).map_err(|e| js_error(&Error::invalid("reference", e.to_string())))?;
-    let b = BitVec::from_bytes(noisy, n).map_err(|e| js_error(&Error::invalid("noisy", e.to_string())))?;
+pub fn reconcile(reference: &[u8], noisy: &[u8], n: f64, qber: f64, seed: Option<String>) -> Result<JsValue, JsValue> {
+    let n = whole("bits", n)?;
+    let (a, b) = (bits("reference", reference, n)?, bits("noisy", noisy, n)?);
     let seed = Seed::from_text(seed.as_deref().unwrap_or("qkdlab cascade"));
-    let mut shuffle = [0u8; 32];
-    rand::Rng::fill_bytes(&mut seed.rng("cascade"), &mut shuffle);
-    let r = reconciliation::reconcile(&a, &b, qber, &shuffle).map_err(|e| js_error(&e))?;
-    let obj = js_sys::Object::new();
-    let set = |k: &str, v: JsValue| Reflect::set(&obj, &k.into(), &v).map(|_| ());
-    set("key", Uint8Array::from(r.key.to_bytes().as_slice()).into())?;
-    set("disclosed", (r.disclosed as f64).into())?;
-    set("roundTrips", (r.round_trips as f64).into())?;
-    set("corrections", (r.corrections as f64).into())?;
-    set("firstBlock", (r.params.first_block as f64).into())?;
-    set("passes", (r.params.passes as f64).into())?;
-    Ok(obj.into())
+    reconciliation::reconcile_seeded(&a, &b, qber, &seed).map(|r| to_js(&r)).map_err(js_error)
 }
 
-/// What anyone can read of a frame without a key, from the core's message table: `{ type,
-/// route, stage, direction?, sequence? }` (direction and sequence for sealed classical frames).
-#[wasm_bindgen(js_name = frameInfo, unchecked_return_type = "{ type: string; route: \"fiber\" | \"classical\"; stage: string; direction?: \"aliceToBob\" | \"bobToAlice\"; sequence?: number }")]
+/// What anyone can read of a frame without a key, from the core's message table.
+#[wasm_bindgen(js_name = frameInfo, unchecked_return_type = "FrameInfo")]
 pub fn frame_info(frame: &[u8]) -> Result<JsValue, JsValue> {
-    msgs::frame_info(frame).map(|i| to_js(&i)).map_err(|e| js_error(&e.into()))
-}
-
-/// The public parameters a Hello announces (read without checking its tag: for display and
-/// for a man in the middle who must answer it): `{ round, pulses, batchSize, sampleFraction,
-/// qberThreshold, epsSec, epsCor }`.
-#[wasm_bindgen(js_name = helloParams, unchecked_return_type = "{ round: number; pulses: number; batchSize: number; sampleFraction: number; qberThreshold: number; epsSec: number; epsCor: number }")]
-pub fn hello_params(frame: &[u8]) -> Result<JsValue, JsValue> {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct HelloParams {
-        round: u32,
-        pulses: u64,
-        batch_size: u32,
-        sample_fraction: f64,
-        qber_threshold: f64,
-        eps_sec: f64,
-        eps_cor: f64,
-    }
-    match crate::auth::peek(frame).map_err(|e| js_error(&e))? {
-        msgs::Msg::Hello(o, p) => Ok(to_js(&HelloParams {
-            round: o.round,
-            pulses: p.pulses,
-            batch_size: p.batch_size,
-            sample_fraction: p.sample_fraction,
-            qber_threshold: p.qber_threshold,
-            eps_sec: p.eps_sec,
-            eps_cor: p.eps_cor,
-        })),
-        other => Err(js_error(&Error::unexpected("Hello", other.name()))),
-    }
-}
-
-/// The protocol stages in order, and the stage each party state belongs to (for progress
-/// views): `{ stages: string[], stateStage: { [state]: number } }`.
-#[wasm_bindgen(js_name = protocolStages, unchecked_return_type = "{ stages: string[]; stateStage: Record<string, number> }")]
-pub fn protocol_stages() -> JsValue {
-    #[derive(Serialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Stages {
-        stages: Vec<&'static str>,
-        state_stage: std::collections::BTreeMap<&'static str, usize>,
-    }
-    to_js(&Stages {
-        stages: msgs::Stage::ALL.iter().map(|s| s.name()).collect(),
-        state_stage: crate::party::STATE_STAGES.iter().map(|(n, s)| (*n, s.map_or(6, |s| s.index()))).collect(),
-    })
+    msgs::frame_info(frame).map(|i| to_js(&i)).map_err(|e| js_error(e.into()))
 }
 
 /// Where a frame goes: `"fiber"` (photons, measurement settings, detections) or
 /// `"classical"` (the authenticated channel between Alice and Bob).
 #[wasm_bindgen(js_name = frameRoute, unchecked_return_type = "\"fiber\" | \"classical\"")]
 pub fn frame_route(frame: &[u8]) -> Result<String, JsValue> {
-    match msgs::route(frame).map_err(|e| js_error(&e.into()))? {
+    match msgs::route(frame).map_err(|e| js_error(e.into()))? {
         Route::Fiber => Ok("fiber".into()),
         Route::Classical => Ok("classical".into()),
     }
+}
+
+/// The public parameters a Hello announces (read without checking its tag: for display and
+/// for a man in the middle who must answer it).
+#[wasm_bindgen(js_name = helloParams, unchecked_return_type = "HelloParams")]
+pub fn hello_params(frame: &[u8]) -> Result<JsValue, JsValue> {
+    auth::hello_params(frame).map(|p| to_js(&p)).map_err(js_error)
+}
+
+/// The protocol stages in order, and the stage each party state belongs to (for progress
+/// views).
+#[wasm_bindgen(js_name = protocolStages, unchecked_return_type = "{ stages: string[]; stateStage: Record<string, number> }")]
+pub fn protocol_stages() -> JsValue {
+    to_js(&crate::party::stages())
 }

@@ -30,8 +30,8 @@ fn intercept_resend_in_wasm_aborts_on_qber() {
     let eve = InterceptResend { fraction: 1.0, basis: Default::default() };
     let r = session::run(&config(Some(eve)), &mut Passive, &NoClock).expect("valid");
     assert!(!r.ok);
-    assert_eq!(r.error.map(|e| e.code()), Some("qber_too_high"));
-    assert!(r.qber > 0.2, "{}", r.qber);
+    assert_eq!(r.error.map(|f| f.error.code()), Some("qber_too_high"));
+    assert!(r.summary.qber > 0.2, "{}", r.summary.qber);
 }
 
 #[wasm_bindgen_test]

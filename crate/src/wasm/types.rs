@@ -1,0 +1,121 @@
+//! The package's TypeScript declarations. Each shape is the serde form of a core type (named
+//! beside it); pkg-tests/types.test.mjs holds the objects the package returns against them.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** Channel model (`quantum::ChannelSpec`): fiber loss, misalignment, detectors. Every field is optional. */
+export interface ChannelOptions {
+  /** Fiber length in km (default 10). */ lengthKm?: number;
+  /** Fiber attenuation in dB/km (default 0.2). */ attenuationDbPerKm?: number;
+  /** Connector and receiver loss in dB (default 1). */ insertionLossDb?: number;
+  /** Misalignment error rate in [0, 0.5] (default 0.01). */ errorRate?: number;
+  /** Detector efficiency in [0, 1] (default 0.2). */ detectorEfficiency?: number;
+  /** Dark-count probability per gate (default 1e-6). */ darkCountProb?: number;
+}
+/** An intercept-resend eavesdropper on the fiber (`options::EveOptions`). */
+export interface EveOptions {
+  /** Fraction of pulses Eve measures, in [0, 1]. */ interceptFraction: number;
+  /** Her basis: "random" (default), "rectilinear" or "diagonal". */ basis?: "random" | "rectilinear" | "diagonal";
+}
+/** How the classical channel is authenticated; `mode` is the same word reports use. "psk": a
+ * 32-byte pre-shared key (HMAC-SHA256); "pki": Ed25519 (a party's secret key and the peer's
+ * pinned public key; simulate draws both from its seed); "pool-hmac": two 32-byte keys from a
+ * key pool. */
+export type AuthMode = "psk" | "pki" | "pool-hmac" | "pool-wegman-carter";
+export type AuthOptions =
+  | { mode: "psk"; psk: Uint8Array }
+  | { mode: "pki"; secretKey?: Uint8Array; peerPublicKey?: Uint8Array }
+  | { mode: "pool-hmac"; aliceToBob: Uint8Array; bobToAlice: Uint8Array };
+/** Protocol parameters (`party::Config`; Alice announces them). */
+export interface ProtocolOptions {
+  /** Pulses to send, a positive integer up to 2^28. */ pulses: number;
+  /** Pulses per photon batch, a multiple of 64 (default 65536). */ batchSize?: number;
+  /** Fraction of sifted bits sampled to estimate the QBER (default 0.1). */ sampleFraction?: number;
+  /** QBER above which the round aborts (default 0.11). */ qberThreshold?: number;
+  /** Secrecy parameter (default 1e-10). */ epsSec?: number;
+  /** Correctness parameter (default 1e-15). */ epsCor?: number;
+}
+/** Options of simulate() and Session. Without a seed, entropy comes from crypto.getRandomValues. */
+export interface SimulateOptions extends ProtocolOptions {
+  seed?: string; channel?: ChannelOptions; eve?: EveOptions; auth: AuthOptions;
+}
+/** Options of a party (Alice uses the protocol fields; Bob adopts Alice's). */
+export interface PartyOptions extends Partial<ProtocolOptions> { /** The link id (the relay room) every tag covers. */ link?: string; auth: AuthOptions; }
+/** Options of the fiber. */
+export interface FiberOptions { seed?: string; channel?: ChannelOptions; eve?: EveOptions; }
+/** Options of runLink(): a session's options plus the lifecycle's. */
+export interface LinkOptions extends SimulateOptions {
+  /** Rounds to run (default 3). */ rounds?: number;
+  /** Authentication after round 1: "hmac" (default) or "wegman-carter". */ afterBootstrap?: "hmac" | "wegman-carter";
+  /** Pool size each direction is refilled to, in bits (default 4096). */ poolTargetBits?: number;
+  /** Wegman-Carter pad bits per direction per round (default 32768). */ padBudgetBits?: number;
+}
+/** Options of a link endpoint. */
+export interface LinkEndpointOptions {
+  /** "alice" opens rounds; "bob" follows. */ role: "alice" | "bob";
+  /** The link id (the relay's room id): covered by every tag. */ link: string;
+  /** The bootstrap credential of this side (PKI: its secret key and the peer's public key). */ auth: AuthOptions;
+  /** Authentication after the bootstrap (default "hmac"). */ afterBootstrap?: "hmac" | "wegman-carter";
+  /** Pool size each direction is refilled to, in bits (default 4096). */ poolTargetBits?: number;
+  /** Wegman-Carter pad bits per direction per round (default 32768). */ padBudgetBits?: number;
+}
+/** ETSI GS QKD 014 key store description (`options::KeyStoreOptions`, all optional). */
+export interface KeyStoreOptions {
+  sourceKmeId?: string; targetKmeId?: string; masterSaeId?: string; slaveSaeId?: string;
+  keySize?: number; maxKeyCount?: number; maxKeyPerRequest?: number;
+}
+/** Every term of the finite-key bound (`amplification::FiniteKey`; Tomamichel et al., Nat. Commun. 3, 634 (2012)). */
+export interface FiniteKeyTerms {
+  n: number; k: number; qber: number; qTol: number; mu: number; phaseErrorBits: number; leakEc: number; leakBound: number; branches: number;
+  epsilonBits: number; bound: number; length: number; epsSec: number; epsCor: number;
+}
+/** A typed failure (`error::Error`): `code` is stable, `message` readable. */
+export interface ErrorInfo { code: string; message: string; }
+/** A session's failure (`session::Failure`), with the party that stopped first. */
+export interface ReportError extends ErrorInfo { party: "alice" | "bob" | "driver"; }
+/** The round's agreed record (`party::Summary`): public numbers only; Alice's and Bob's are
+ * equal once the round ends. */
+export interface PartySummary {
+  pulses: number; clicks: number; siftedBits: number; sampleBits: number; qber: number;
+  cascadeFirstBlock: number; cascadePasses: number; cascadeDisclosed: number;
+  cascadeRoundTrips: number; verificationBits: number; verificationCollision: number; finiteKey?: FiniteKeyTerms;
+}
+/** Authentication costs of a session, both sides (`session::AuthReport`). */
+export interface AuthReport { mode: AuthMode; frames: number; tagBits: number; keyBitsUsed: number; padBitsUsed: number; epsilon: number; }
+/** What a session did (`session::Report`). Keys are present only when both sides verified the same key. */
+export interface Report {
+  ok: boolean; error?: ReportError; summary: PartySummary; intercepted: number; corrections: number;
+  disclosed: { estimation: number; reconciliation: number; verification: number }; leakedBits: number;
+  roundTrips: number; finalKeyBits: number; keyAlice?: Uint8Array; keyBob?: Uint8Array;
+  auth: AuthReport; stages: { name: string; ms: number }[];
+}
+/** One side's authentication costs in a round (`auth::AuthStats`). */
+export interface AuthStats { framesSent: number; framesReceived: number; tagBitsSent: number; padBitsUsed: number; epsilon: number; }
+/** How a round ended on one side of a link (`link::RoundOutcome`). */
+export interface LinkRound {
+  round: number; ok: boolean; error?: ErrorInfo; mode: AuthMode; summary: PartySummary; auth: AuthStats;
+  poolBefore: number[]; poolTaken: number[]; poolAdded: number[]; poolAfter: number[]; keyBits: number;
+  /** 32 key bits shown and discarded, hex; both sides show the same. */ fingerprint?: string;
+  /** Keys each store received, [A->B, B->A]. */ storedKeys: number[]; storedBits: number;
+}
+/** A link endpoint's event: a round ended on this side. */
+export interface RoundEnded extends LinkRound { type: "roundEnded"; }
+/** A link endpoint's event: a frame refused without ending a round. */
+export interface Refused { type: "refused"; error: ErrorInfo; }
+/** What a link endpoint returns for one input (`link::Step`). */
+export interface LinkStep { frames: Uint8Array[]; events: (RoundEnded | Refused)[]; }
+/** One use of pool bits (`link::LedgerEntry`). */
+export interface LedgerEntry { start: number; len: number; round: number; usedFor: "hmacKey" | "wcPoint" | "wcPad" | "skipped"; }
+/** A link endpoint's pools (`link::PoolsView`), [A->B, B->A]. */
+export interface Pools { available: number[]; cursor: number[]; ledger: LedgerEntry[][]; }
+/** Result of reconcile() (`reconciliation::Reconciled`). */
+export interface Reconciliation {
+  key: Uint8Array; disclosed: number; roundTrips: number; corrections: number; firstBlock: number; passes: number;
+}
+/** What anyone reads of a frame without a key (`msgs::FrameInfo`). */
+export interface FrameInfo { type: string; route: "fiber" | "classical"; stage: string; direction?: "aliceToBob" | "bobToAlice"; sequence?: number; }
+/** The public parameters a Hello announces (`auth::HelloParams`). */
+export interface HelloParams extends Required<ProtocolOptions> { round: number; }
+"#;
