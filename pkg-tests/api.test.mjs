@@ -17,10 +17,11 @@ test("a full session gives equal keys of the reported length", () => {
   assert.deepEqual(r.keyAlice, r.keyBob);
   assert.ok(r.finalKeyBits > 0);
   assert.equal(r.keyAlice.length, Math.ceil(r.finalKeyBits / 8));
-  assert.equal(r.finalKeyBits, r.finiteKey.length);
+  assert.equal(r.finalKeyBits, r.summary.finiteKey.length);
   assert.equal(r.leakedBits, r.disclosed.reconciliation + r.disclosed.verification);
-  assert.equal(r.finiteKey.leakEc, r.leakedBits);
-  assert.ok(Math.abs(r.qber - 0.02) < 0.015, `qber ${r.qber}`);
+  assert.equal(r.summary.finiteKey.leakEc, r.leakedBits);
+  assert.equal(r.disclosed.reconciliation, r.summary.cascadeDisclosed);
+  assert.ok(Math.abs(r.summary.qber - 0.02) < 0.015, `qber ${r.summary.qber}`);
   assert.deepEqual(r.stages.map((s) => s.name), ["quantum", "sifting", "estimation", "reconciliation", "verification", "amplification"]);
 });
 
@@ -34,7 +35,8 @@ test("intercept-resend on every photon aborts with the QBER error and no key", (
   assert.equal(r.ok, false);
   assert.equal(r.error.code, "qber_too_high");
   assert.equal(r.keyAlice, undefined);
-  assert.ok(Math.abs(r.qber - 0.25) < 0.05, `qber ${r.qber}`);
+  assert.ok(Math.abs(r.summary.qber - 0.25) < 0.05, `qber ${r.summary.qber}`);
+  assert.equal(r.error.party, "bob", "Bob computes the QBER first");
 });
 
 test("HMAC-SHA256 matches RFC 4231 through the JS API", () => {

@@ -82,7 +82,7 @@ test("Wegman-Carter rounds spend a pad per frame and report epsilon", () => {
   assert.equal(second.ok, true, JSON.stringify(second.error));
   // Alice's view: each frame she accepted costs the bound of the longest acceptable frame.
   const perFrame = (Math.ceil((2 ** 26 + 1024 + 32) / 8) + 1) / 2 ** 64;
-  assert.ok(Math.abs(second.epsilon - perFrame * second.framesReceived) < 1e-22, String(second.epsilon));
+  assert.ok(Math.abs(second.auth.epsilon - perFrame * second.auth.framesReceived) < 1e-22, String(second.auth.epsilon));
 });
 
 test("an empty pool stops the link with a clear error", () => {

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { simulate, runLink, Link, Alice, Bob, Fiber, frameRoute } from "qkdlab";
+import { simulate, runLink, Link, Alice, Bob, Fiber, frameRoute, frameInfo, helloParams } from "qkdlab";
 import { psk } from "./helpers.mjs";
 
 // The declarations the package ships (npm test builds it into pkg/ and installs it from there).
@@ -44,7 +44,11 @@ test("simulate's report, its finite-key terms and a party's summary match their 
   const r = simulate({ pulses: 300_000, seed: "types", channel: { lengthKm: 2, errorRate: 0.02 }, auth: { mode: "psk", psk: psk() } });
   assert.ok(r.ok);
   conforms("Report", r);
-  conforms("FiniteKeyTerms", r.finiteKey);
+  conforms("PartySummary", r.summary);
+  conforms("FiniteKeyTerms", r.summary.finiteKey);
+  conforms("AuthReport", r.auth);
+  const failed = simulate({ pulses: 300_000, seed: "types", eve: { interceptFraction: 1 }, auth: { mode: "psk", psk: psk() } });
+  conforms("ReportError", failed.error, ["ErrorInfo"]);
   const bob = new Bob({ auth: { mode: "psk", psk: psk() } });
   const alice = new Alice({ pulses: 300_000, auth: { mode: "psk", psk: psk() } });
   const fiber = new Fiber({ channel: { lengthKm: 2, errorRate: 0.02 } });
@@ -56,22 +60,34 @@ test("simulate's report, its finite-key terms and a party's summary match their 
   }
   conforms("PartySummary", alice.summary);
   conforms("PartySummary", bob.summary);
+  assert.ok(alice.finished && bob.finished);
+  assert.deepEqual(alice.summary, bob.summary, "one agreed record, filled by both sides");
 });
 
 test("runLink's rounds and a Link's events match their declared types", () => {
   const r = runLink({ pulses: 300_000, seed: "types", rounds: 2, channel: { lengthKm: 2, errorRate: 0.02 }, auth: { mode: "psk", psk: psk() } });
-  for (const round of r.rounds) conforms("LinkRound", round);
+  for (const round of r.rounds) {
+    conforms("LinkRound", round);
+    conforms("AuthStats", round.auth);
+    conforms("PartySummary", round.summary);
+  }
   const auth = { mode: "psk", psk: psk() };
   const alice = new Link({ role: "alice", link: "types", auth });
   const bob = new Link({ role: "bob", link: "types", auth });
   alice.handle(bob.readyFrame);
   const step = alice.startRound({ pulses: 4096 });
   conforms("LinkStep", step);
-  const forged = step.frames.find((f) => frameRoute(f) === "classical").slice();
+  const hello = step.frames.find((f) => frameRoute(f) === "classical");
+  conforms("HelloParams", helloParams(hello), ["ProtocolOptions"]);
+  conforms("FrameInfo", frameInfo(hello));
+  const forged = hello.slice();
   forged[forged.length - 1] ^= 1;
   const refused = new Link({ role: "bob", link: "types", auth }).handle(forged).events[0];
   conforms("Refused", refused);
+  conforms("ErrorInfo", refused.error);
+  conforms("Pools", alice.pools);
   const ended = alice.abortRound("types").events[0];
-  conforms("RoundEnded", ended);
+  conforms("RoundEnded", ended, ["LinkRound"]);
   conforms("PartySummary", ended.summary);
+  conforms("ErrorInfo", ended.error);
 });

@@ -29,4 +29,5 @@ printf '{ "type": "commonjs" }\n' > pkg/node/package.json
 cp crate/js/worker.js pkg/web/worker.js
 node scripts/package-entry.mjs pkg
 cp README.md pkg/README.md
+cp CHANGELOG.md pkg/CHANGELOG.md
 echo "[build] pkg/ ready ($(du -sh pkg | cut -f1))" >&2

@@ -45,7 +45,7 @@ const pkg = {
     "./qkdlab_bg.wasm": "./web/qkdlab_bg.wasm",
     "./package.json": "./package.json",
   },
-  files: ["web/", "node/", "README.md"],
+  files: ["web/", "node/", "README.md", "CHANGELOG.md"],
   sideEffects: ["./web/qkdlab.js", "./node/*"],
   keywords: ["qkd", "bb84", "quantum", "cryptography", "wasm", "cascade", "privacy-amplification"],
   engines: { node: ">=20" },

@@ -42,10 +42,7 @@ function roundView(side) {
   };
   return {
     ended(e) {
-      pool().round(e.mode, {
-        round: e.round, before: e.poolBefore, taken: e.poolTaken, added: e.poolAdded, after: e.poolAfter,
-        storedKeys: e.storedKeys[0] + e.storedKeys[1],
-      }, counts());
+      pool().round(e, counts());
       if (e.summary) plot().add(e.summary.qber, e.ok ? e.keyBits : 0);
       if (e.ok) {
         status.done(formatFingerprint(e.fingerprint), e.keyBits - 32);
@@ -263,13 +260,15 @@ async function runLocal(v) {
   } catch (e) {
     return status.failed(e.code, `Bad parameters: ${e.message}`);
   }
+  let state = session.progress.bob;
   while (session.step()) {
-    status.progress(session.progress.bob);
+    state = session.progress.bob;
+    status.progress(state);
     await new Promise((r) => setTimeout(r));
   }
   const r = session.report();
   status.auth(r.auth.mode);
-  status.report(r);
+  status.progress(r.ok ? "Finished" : state, r.summary); // the same summary shape as a relay round's
   if (r.ok) status.done(fingerprintOfBytes(r.keyAlice), r.finalKeyBits, { replay: true });
   else status.failed(r.error.code, plainWords(r.error.code, r.error.message), r.error.message);
 }

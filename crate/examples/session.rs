@@ -66,7 +66,10 @@ fn print_report(config: &SessionConfig, r: &Report) {
         ch.detection_probability(),
         ch.error_rate * 100.0
     );
-    println!("1 quantum        {} pulses, {} intercepted by Eve, {} clicks", r.summary.pulses, r.intercepted, r.summary.clicks);
+    println!(
+        "1 quantum        {} pulses, {} intercepted by Eve, {} clicks",
+        r.summary.pulses, r.intercepted, r.summary.clicks
+    );
     println!("2 sifting        {} sifted bits", r.summary.sifted_bits);
     println!(
         "3 estimation     {} sampled, QBER {:.3} % (abort above {:.1} %)",
@@ -77,11 +80,7 @@ fn print_report(config: &SessionConfig, r: &Report) {
     let c = &r.summary;
     println!(
         "4 reconciliation Cascade k1={} passes={}: {} parities disclosed, {} corrections, {} query round trips",
-        c.cascade_first_block,
-        c.cascade_passes,
-        r.disclosed.reconciliation,
-        r.corrections,
-        c.cascade_round_trips
+        c.cascade_first_block, c.cascade_passes, r.disclosed.reconciliation, r.corrections, c.cascade_round_trips
     );
     println!(
         "5 verification   {}-bit tag, collision probability {:.1e}",

@@ -226,8 +226,13 @@ impl Options {
             let c = self.credential()?;
             (c.clone(), c)
         };
-        let config =
-            SessionConfig { protocol: self.protocol()?, channel: self.channel()?, eve: self.eve()?, credential: alice, seed };
+        let config = SessionConfig {
+            protocol: self.protocol()?,
+            channel: self.channel()?,
+            eve: self.eve()?,
+            credential: alice,
+            seed,
+        };
         Ok((config, bob))
     }
 
@@ -327,10 +332,8 @@ mod tests {
 
     #[test]
     fn a_pki_session_pins_each_sides_key_on_the_other() {
-        let (config, bob) = parse(r#"{"pulses": 64, "seed": "s", "auth": {"mode": "pki"}}"#)
-            .expect("parses")
-            .session()
-            .expect("valid");
+        let (config, bob) =
+            parse(r#"{"pulses": 64, "seed": "s", "auth": {"mode": "pki"}}"#).expect("parses").session().expect("valid");
         let (Credential::Pki { own: a, peer: pa }, Credential::Pki { own: b, peer: pb }) = (&config.credential, &bob)
         else {
             panic!("pki credentials");

@@ -3,12 +3,13 @@ export function initPool(root) {
   root.hidden = false;
   const list = root.querySelector("#pool-log");
   return {
-    round(mode, r, storeCounts) {
+    round(r, storeCounts) {
+      // r: the core's round outcome (LinkRound), as the Link's roundEnded event carries it.
       const li = document.createElement("li");
       li.dataset.round = String(r.round);
       li.textContent =
-        `Round ${r.round} (${mode}): pools A→B ${r.before[0]} → ${r.after[0]} bits, B→A ${r.before[1]} → ${r.after[1]} bits ` +
-        `(took ${r.taken[0]} + ${r.taken[1]}, added ${r.added[0]} + ${r.added[1]}); ${r.storedKeys} keys to the stores ` +
+        `Round ${r.round} (${r.mode}): pools A→B ${r.poolBefore[0]} → ${r.poolAfter[0]} bits, B→A ${r.poolBefore[1]} → ${r.poolAfter[1]} bits ` +
+        `(took ${r.poolTaken[0]} + ${r.poolTaken[1]}, added ${r.poolAdded[0]} + ${r.poolAdded[1]}); ${r.storedKeys[0] + r.storedKeys[1]} keys to the stores ` +
         `(now ${storeCounts.ab} for Alice→Bob, ${storeCounts.ba} for Bob→Alice).`;
       list.append(li);
       root.dataset.rounds = String(r.round);

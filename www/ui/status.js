@@ -41,7 +41,7 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
       ["QBER (sample of " + s.sampleBits + ")", s.sampleBits ? `${pct(s.qber)} (abort above ${pct(qberThreshold)})` : "–"],
     ];
     if (s.cascadePasses) {
-      const rt = s.cascadeRoundTrips ? `, ${s.cascadeRoundTrips} round trips, ${s.cascadeCorrections} bits corrected` : "";
+      const rt = s.cascadeRoundTrips ? `, ${s.cascadeRoundTrips} round trips` : "";
       rows.push(["Cascade", `k1 = ${s.cascadeFirstBlock}, ${s.cascadePasses} passes, ${s.cascadeDisclosed} parity bits disclosed${rt}`]);
     }
     if (s.verificationBits) rows.push(["verification", `${s.verificationBits}-bit tag, collision ≤ ${s.verificationCollision.toExponential(1)}`]);
@@ -109,14 +109,6 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
       outcome.textContent = plain;
       outcome.title = detail ?? "";
       root.dataset.outcome = code;
-    },
-    report(r) {
-      // A local run's full report.
-      this.progress(r.ok ? "Finished" : "Start", {
-        pulses: r.pulses, clicks: r.clicks, siftedBits: r.siftedBits, sampleBits: r.sampleBits, qber: r.qber,
-        cascadeFirstBlock: r.cascade.firstBlock, cascadePasses: r.cascade.passes, cascadeDisclosed: r.disclosed.reconciliation,
-        verificationBits: r.disclosed.verification, verificationCollision: 0, finiteKey: r.finiteKey,
-      });
     },
   };
 }

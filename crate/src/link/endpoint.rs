@@ -30,7 +30,13 @@ pub struct PoolsView<'a> {
 
 impl Endpoint {
     /// The end `role` ("alice" or "bob") of link `link` (1 to 256 bytes: the room id).
-    pub fn new(role: &str, link: &str, settings: LinkSettings, bootstrap: Credential, seed: Seed) -> Result<Self, Error> {
+    pub fn new(
+        role: &str,
+        link: &str,
+        settings: LinkSettings,
+        bootstrap: Credential,
+        seed: Seed,
+    ) -> Result<Self, Error> {
         if link.is_empty() || link.len() > 256 {
             return Err(Error::invalid("link", "must be 1 to 256 bytes (the room id)"));
         }

@@ -154,9 +154,10 @@ impl Role for BobRole {
                 cx.role.opening = Some(opening);
                 on_hello(cx, config)
             }
-            (BobState::ExpectSiftReply { config, clicked_bits, clicks }, Msg::SiftReply { matches, sample, sample_bits }) => {
-                on_sift_reply(cx, config, &clicked_bits, &clicks, &matches, &sample, &sample_bits)
-            }
+            (
+                BobState::ExpectSiftReply { config, clicked_bits, clicks },
+                Msg::SiftReply { matches, sample, sample_bits },
+            ) => on_sift_reply(cx, config, &clicked_bits, &clicks, &matches, &sample, &sample_bits),
             (BobState::ExpectCascadeStart { config, key }, Msg::CascadeStart { seed, parities }) => {
                 let params = CascadeParams::for_qber(cx.summary.qber, key.len());
                 cx.summary.cascade_first_block = params.first_block;

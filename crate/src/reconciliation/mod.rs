@@ -39,7 +39,12 @@ pub struct Reconciled {
 }
 
 /// [`reconcile`] with the shuffles drawn from a replay seed (teaching and benchmarks).
-pub fn reconcile_seeded(reference: &BitVec, noisy: &BitVec, qber: f64, seed: &crate::rng::Seed) -> Result<Reconciled, Error> {
+pub fn reconcile_seeded(
+    reference: &BitVec,
+    noisy: &BitVec,
+    qber: f64,
+    seed: &crate::rng::Seed,
+) -> Result<Reconciled, Error> {
     let mut shuffle = [0u8; 32];
     rand::Rng::fill_bytes(&mut seed.rng("cascade"), &mut shuffle);
     reconcile(reference, noisy, qber, &shuffle)

@@ -321,11 +321,8 @@ fn etsi<T: Serialize>(r: Result<T, crate::keystore::EtsiError>) -> Result<JsValu
 }
 
 fn key_request(request: JsValue) -> Result<(Option<usize>, Option<usize>), JsValue> {
-    let r: KeyRequest = if request.is_undefined() || request.is_null() {
-        KeyRequest::default()
-    } else {
-        from_js(request, "request")?
-    };
+    let r: KeyRequest =
+        if request.is_undefined() || request.is_null() { KeyRequest::default() } else { from_js(request, "request")? };
     r.counts().map_err(etsi_error)
 }
 

@@ -146,8 +146,7 @@ pub fn attack_mitm(
     let (config, bob) = options(opts)?.session().map_err(js_error)?;
     let eve = Options { auth: Some(from_js(eve_credential, "eveCredential")?), ..Options::default() };
     let eve = eve.credential().map_err(js_error)?;
-    let out =
-        attacks::man_in_the_middle(&config, &config.credential, &bob, &eve, &eve, &JsClock).map_err(js_error)?;
+    let out = attacks::man_in_the_middle(&config, &config.credential, &bob, &eve, &eve, &JsClock).map_err(js_error)?;
     Ok(to_js(&out))
 }
 
