@@ -140,8 +140,8 @@ pub enum PeerMisbehaved {
     UnexpectedMessage {
         /// What the state waits for.
         expected: &'static str,
-        /// What arrived.
-        got: &'static str,
+        /// What arrived: the message type.
+        got: crate::msgs::Kind,
     },
     /// A message's contents contradict what was agreed before (a count, a length, an index).
     Inconsistent(&'static str),
@@ -184,7 +184,7 @@ impl Error {
         Self::InvalidParameter { field, reason: reason.into() }
     }
 
-    pub(crate) fn unexpected(expected: &'static str, got: &'static str) -> Self {
+    pub(crate) fn unexpected(expected: &'static str, got: crate::msgs::Kind) -> Self {
         Self::Peer(PeerMisbehaved::UnexpectedMessage { expected, got })
     }
 
@@ -277,7 +277,7 @@ impl fmt::Display for AuthError {
 impl fmt::Display for PeerMisbehaved {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::UnexpectedMessage { expected, got } => write!(f, "expected {expected}, got {got}"),
+            Self::UnexpectedMessage { expected, got } => write!(f, "expected {expected}, got {}", got.name()),
             Self::Inconsistent(what) => write!(f, "inconsistent {what}"),
         }
     }

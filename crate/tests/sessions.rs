@@ -147,7 +147,13 @@ fn every_tampering_of_every_classical_frame_aborts_without_a_key() {
             let expected = match action {
                 // Frame 0 is Bob's untagged Ready: a second one is out of place for Alice.
                 Action::Replay | Action::Inject if target == 0 => {
-                    matches!(e, Error::Peer(qkdlab::error::PeerMisbehaved::UnexpectedMessage { got: "Ready", .. }))
+                    matches!(
+                        e,
+                        Error::Peer(qkdlab::error::PeerMisbehaved::UnexpectedMessage {
+                            got: qkdlab::msgs::Kind::Ready,
+                            ..
+                        })
+                    )
                 }
                 Action::Edit | Action::Inject => matches!(e, Error::Auth(AuthError::BadTag)),
                 Action::Replay => matches!(e, Error::Auth(AuthError::Sequence { .. })),

@@ -96,7 +96,7 @@ pub struct HelloParams {
 pub fn hello_params(frame: &[u8]) -> Result<HelloParams, Error> {
     match peek(frame)? {
         Msg::Hello(o, config) => Ok(HelloParams { round: o.round, config }),
-        other => Err(Error::unexpected("Hello", other.name())),
+        other => Err(Error::unexpected("Hello", other.kind())),
     }
 }
 

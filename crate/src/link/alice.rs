@@ -118,7 +118,9 @@ impl LinkAlice {
             return Step::default();
         }
         if msgs::route(frame) != Ok(Route::Classical) {
-            return refused(Error::unexpected("a classical frame from Bob", "another frame"));
+            return refused(
+                msgs::kind(frame).map_or_else(Error::from, |k| Error::unexpected("a classical frame from Bob", k)),
+            );
         }
         let Some(round) = self.current.as_mut() else {
             return refused(Error::Finished);

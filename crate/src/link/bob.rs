@@ -102,7 +102,7 @@ impl LinkBob {
             Ok(_) => {}
         }
         let Some(round) = self.current.as_mut() else {
-            return refused(Error::unexpected("Hello", msgs::type_name(frame.get(1).copied().unwrap_or(0))));
+            return refused(msgs::kind(frame).map_or_else(Error::from, |k| Error::unexpected("Hello", k)));
         };
         let was_waiting = round.party.awaits_commit();
         match round.party.handle(frame) {

@@ -63,6 +63,15 @@ pub enum FiberMsg {
 }
 
 impl FiberMsg {
+    /// The frame type.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Self::Photons(_) => Kind::Photons,
+            Self::Measure { .. } => Kind::Measure,
+            Self::Detections(_) => Kind::Detections,
+        }
+    }
+
     /// The full frame: version, type, payload.
     pub fn encode(&self) -> Vec<u8> {
         let mut w = Writer::default();
@@ -401,9 +410,4 @@ impl Msg {
         r.finish()?;
         Ok(msg)
     }
-}
-
-/// The name of a message type byte.
-pub fn type_name(ty: u8) -> &'static str {
-    lookup(ty).map_or("unknown", |t| t.name)
 }

@@ -10,7 +10,7 @@ use crate::auth::{Channel, Credential, Direction, session_id};
 use crate::bits::BitVec;
 use crate::error::Error;
 use crate::estimation::{choose_sample, error_rate, sample_size, without_sample};
-use crate::msgs::{self, FiberMsg, Msg, Opening, Ready, Route};
+use crate::msgs::{self, FiberMsg, Kind, Msg, Opening, Ready, Route};
 use crate::quantum::Source;
 use crate::reconciliation::{CascadeAlice, CascadeParams, Layout};
 use crate::rng::QkdRng;
@@ -82,13 +82,13 @@ impl Role for AliceRole {
 
     fn step(cx: &mut Cx<Self>, state: AliceState, frame: &[u8]) -> Result<Next<AliceState>, Error> {
         if msgs::route(frame)? != Route::Classical {
-            return Err(Error::unexpected("a classical frame", msgs::type_name(frame[1])));
+            return Err(Error::unexpected("a classical frame", msgs::kind(frame)?));
         }
         if let AliceState::ExpectReady = state {
             return on_ready(cx, &Ready::decode(frame)?);
         }
         if msgs::is_ready(frame) {
-            return Err(Error::unexpected(Self::name(&state), "Ready"));
+            return Err(Error::unexpected(Self::name(&state), Kind::Ready));
         }
         match (state, cx.channel().open(frame)?) {
             (AliceState::ExpectSift { bits, bases }, Msg::Sift { clicks, bases: bob_bases }) => {
@@ -108,7 +108,7 @@ impl Role for AliceRole {
                 on_reconciled(cx, &key, &cascade, hash_key, tag)
             }
             (AliceState::ExpectDone { key }, Msg::Done) => Ok(Next::Finish(key, vec![cx.seal(&Msg::Commit)?])),
-            (state, msg) => Err(Error::unexpected(Self::name(&state), msg.name())),
+            (state, msg) => Err(Error::unexpected(Self::name(&state), msg.kind())),
         }
     }
 }

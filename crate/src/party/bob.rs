@@ -10,7 +10,7 @@ use crate::auth::{Channel, Credential, Direction, session_id};
 use crate::bits::BitVec;
 use crate::error::Error;
 use crate::estimation::{error_rate, sample_size, without_sample};
-use crate::msgs::{self, FiberMsg, Msg, Opening, Route};
+use crate::msgs::{self, FiberMsg, Kind, Msg, Opening, Route};
 use crate::quantum::{Detections, random_bits};
 use crate::reconciliation::{CascadeBob, CascadeParams, CascadeStep, Layout};
 use crate::rng::QkdRng;
@@ -127,23 +127,23 @@ impl Role for BobRole {
             // leaves the verified key where it is.
             return Ok(match cx.channel().open(frame) {
                 Ok(Msg::Commit) => Next::Finish(key, Vec::new()),
-                Ok(other) => Next::Refuse(BobState::ExpectCommit { key }, Error::unexpected("Commit", other.name())),
+                Ok(other) => Next::Refuse(BobState::ExpectCommit { key }, Error::unexpected("Commit", other.kind())),
                 Err(e) => Next::Refuse(BobState::ExpectCommit { key }, e),
             });
         }
         if msgs::route(frame)? == Route::Fiber {
             return match FiberMsg::decode(frame)? {
                 FiberMsg::Detections(d) => on_detections(cx, state, d),
-                other => Err(Error::unexpected("Detections", msgs::type_name(other.encode()[1]))),
+                other => Err(Error::unexpected("Detections", other.kind())),
             };
         }
         if msgs::is_ready(frame) {
-            return Err(Error::unexpected(Self::name(&state), "Ready"));
+            return Err(Error::unexpected(Self::name(&state), Kind::Ready));
         }
         if cx.channel.is_none() {
             // The first frame must be Hello: its opening names the session the tag covers.
             let Msg::Hello(opening, _) = crate::auth::peek(frame)? else {
-                return Err(Error::unexpected("Hello", msgs::type_name(frame[1])));
+                return Err(Error::unexpected("Hello", msgs::kind(frame)?));
             };
             let sid = session_id(&cx.role.link, opening.round, &opening.nonce_a, &cx.role.nonce_b);
             cx.channel = Some(Channel::new(&cx.credential, Direction::BobToAlice, sid));
@@ -173,7 +173,7 @@ impl Role for BobRole {
             (BobState::ExpectConfirm { config, key, tag }, Msg::Confirm { tag: alice_tag, toeplitz_seed }) => {
                 on_confirm(cx, &config, &key, tag, alice_tag, &toeplitz_seed)
             }
-            (state, msg) => Err(Error::unexpected(Self::name(&state), msg.name())),
+            (state, msg) => Err(Error::unexpected(Self::name(&state), msg.kind())),
         }
     }
 }
@@ -205,7 +205,7 @@ fn on_hello(cx: &mut Cx<BobRole>, config: Config) -> Result<Next<BobState>, Erro
 
 fn on_detections(cx: &mut Cx<BobRole>, state: BobState, d: Detections) -> Result<Next<BobState>, Error> {
     let BobState::ExpectDetections { config, bases, mut clicks, mut outcomes, mut seen, missing } = state else {
-        return Err(Error::unexpected(BobRole::name(&state), "Detections"));
+        return Err(Error::unexpected(BobRole::name(&state), Kind::Detections));
     };
     let i = d.index as usize;
     if i >= seen.len() || seen[i] || d.clicks.len() != config.batch_len(d.index) {

@@ -103,7 +103,9 @@ impl Fiber {
         let ready = match FiberMsg::decode(frame)? {
             FiberMsg::Photons(batch) => self.photons(batch)?,
             FiberMsg::Measure { index, bases } => self.measure(index, bases)?,
-            FiberMsg::Detections(_) => return Err(Error::unexpected("Photons or Measure", "Detections")),
+            FiberMsg::Detections(_) => {
+                return Err(Error::unexpected("Photons or Measure", crate::msgs::Kind::Detections));
+            }
         };
         Ok(ready.into_iter().collect())
     }
