@@ -5,7 +5,7 @@ use qkdlab::Config;
 use qkdlab::auth::{Channel, Credential, Direction};
 use qkdlab::bits::BitVec;
 use qkdlab::error::{DecodeError, Error};
-use qkdlab::msgs::{FiberMsg, Msg, Opening, ParityQuery, Ready, RoundAuth};
+use qkdlab::msgs::{FiberMsg, Kind, Msg, Opening, ParityQuery, Ready, RoundAuth};
 use qkdlab::quantum::{Detections, Emission, PulseBatch};
 
 fn bits(n: usize, step: usize) -> BitVec {
@@ -178,17 +178,17 @@ fn unknown_versions_and_types_are_refused() {
 fn non_zero_padding_and_non_finite_numbers_are_refused() {
     let mut p = Msg::Parities(BitVec::zeros(3)).encode_payload();
     *p.last_mut().expect("one data byte") = 0x01;
-    assert_eq!(Msg::decode_payload(0x16, &p), Err(DecodeError::NonZeroPadding));
+    assert_eq!(Msg::decode_payload(Kind::Parities.byte(), &p), Err(DecodeError::NonZeroPadding));
     let mut hello = every_message()[0].encode_payload();
     // Opening: round 4 + nonce 32 + prev 4 + auth 1 bytes; then pulses 8, batch 4, sample fraction.
     hello[53..61].copy_from_slice(&f64::NAN.to_bits().to_be_bytes());
-    assert_eq!(Msg::decode_payload(0x10, &hello), Err(DecodeError::BadValue));
+    assert_eq!(Msg::decode_payload(Kind::Hello.byte(), &hello), Err(DecodeError::BadValue));
 }
 
 #[test]
 fn a_huge_declared_length_does_not_allocate_and_is_refused() {
     let mut p = vec![0xff, 0xff, 0xff, 0xff];
     p.extend_from_slice(&[0; 8]);
-    assert_eq!(Msg::decode_payload(0x16, &p), Err(DecodeError::Truncated));
-    assert_eq!(Msg::decode_payload(0x15, &[0x7f, 0xff, 0xff, 0xff]), Err(DecodeError::TooLarge));
+    assert_eq!(Msg::decode_payload(Kind::Parities.byte(), &p), Err(DecodeError::Truncated));
+    assert_eq!(Msg::decode_payload(Kind::ParityQuery.byte(), &[0x7f, 0xff, 0xff, 0xff]), Err(DecodeError::TooLarge));
 }
