@@ -101,7 +101,7 @@ function onRoundEvents(side, view, type, msg) {
 
 function runAlice(hash) {
   say("You are Alice: choose the parameters, then invite Bob.");
-  const setup = initSetup($("setup"), hash, {
+  const setup = initSetup($("setup"), hash, qkd.defaults(), {
     onRunLocal: (v) => runLocal(v).catch((e) => say(`Error: ${e.message}`)),
     onOpenRoom: (v) => {
       let psk;

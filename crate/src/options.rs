@@ -107,6 +107,22 @@ pub struct KeyStoreOptions {
     pub max_key_per_request: Option<f64>,
 }
 
+/// Every default, in the options' shape: what a form shows before the user changes it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Defaults {
+    /// The protocol parameters.
+    #[serde(flatten)]
+    pub protocol: Config,
+    /// The channel model.
+    pub channel: ChannelModel,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Self { protocol: Config::default(), channel: ChannelModel::default() }
+    }
+}
+
 /// A whole number in `1..=max` (JS numbers are doubles), or `field`'s typed error.
 pub fn integer(field: &'static str, v: f64, max: f64) -> Result<u64, Error> {
     if v.is_finite() && v.fract() == 0.0 && v >= 1.0 && v <= max {

@@ -3,10 +3,13 @@ import { linkFor } from "./url.js";
 
 const randomHex = (n) => [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, "0")).join("");
 
-export function initSetup(root, hash, { onOpenRoom, onRunLocal }) {
+export function initSetup(root, hash, defaults, { onOpenRoom, onRunLocal }) {
   root.hidden = false;
   const form = root.querySelector("#setup-form");
-  for (const [k, v] of Object.entries(hash)) if (form.elements[k]) form.elements[k].value = v;
+  // The core's defaults first (one definition), then what the link's fragment says.
+  for (const [k, v] of Object.entries({ ...defaults, ...defaults.channel, ...hash })) {
+    if (form.elements[k] && typeof v !== "object") form.elements[k].value = v;
+  }
   if (!form.elements.psk.value) form.elements.psk.value = randomHex(32);
   const values = () => Object.fromEntries(new FormData(form).entries());
   form.addEventListener("submit", (e) => {

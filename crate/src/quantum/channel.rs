@@ -4,7 +4,8 @@ use crate::error::Error;
 
 /// Fiber plus detectors. Defaults: 0.2 dB/km (telecom fiber at 1550 nm), 1 dB insertion loss,
 /// 1 % misalignment, 20 % detector efficiency, 1e-6 dark counts per gate.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ChannelModel {
     /// Fiber length in km.
     pub length_km: f64,

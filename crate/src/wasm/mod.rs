@@ -253,6 +253,12 @@ pub fn hello_params(frame: &[u8]) -> Result<JsValue, JsValue> {
     auth::hello_params(frame).map(|p| to_js(&p)).map_err(js_error)
 }
 
+/// Every option's default, from the core (a form shows these before the user changes them).
+#[wasm_bindgen(unchecked_return_type = "Required<ProtocolOptions> & { channel: Required<ChannelOptions> }")]
+pub fn defaults() -> JsValue {
+    to_js(&crate::options::Defaults::default())
+}
+
 /// The protocol stages in order, and the stage each party state belongs to (for progress
 /// views).
 #[wasm_bindgen(js_name = protocolStages, unchecked_return_type = "{ stages: string[]; stateStage: Record<string, number> }")]
