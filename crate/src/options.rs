@@ -108,19 +108,13 @@ pub struct KeyStoreOptions {
 }
 
 /// Every default, in the options' shape: what a form shows before the user changes it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Defaults {
     /// The protocol parameters.
     #[serde(flatten)]
     pub protocol: Config,
     /// The channel model.
     pub channel: ChannelModel,
-}
-
-impl Default for Defaults {
-    fn default() -> Self {
-        Self { protocol: Config::default(), channel: ChannelModel::default() }
-    }
 }
 
 /// A whole number in `1..=max` (JS numbers are doubles), or `field`'s typed error.
