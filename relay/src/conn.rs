@@ -14,8 +14,9 @@ use crate::limits::{MAX_FRAME_BYTES, MAX_MESSAGES_PER_SECOND, MAX_TEXT_BYTES};
 use crate::outbox::{Outbox, Outgoing};
 use crate::room::{Mitm, Role, eve_basis};
 
-/// Close codes (RFC 6455, 7.4.1): a policy violation, a message too big, and "try again
-/// later" (the relay is full).
+/// Close codes (RFC 6455, 7.4.1): a normal close, a policy violation, a message too big, and
+/// "try again later" (the relay is full).
+const NORMAL: u16 = 1000;
 const POLICY: u16 = 1008;
 const TOO_BIG: u16 = 1009;
 const TRY_LATER: u16 = 1013;
@@ -54,7 +55,13 @@ pub async fn run(socket: WebSocket, state: AppState, ip: std::net::IpAddr, _admi
                 }
             };
             // The permits are given back only once the message is written (or dropped).
-            if sink.send(msg).await.is_err() || last {
+            let sent = sink.send(msg).await;
+            if last {
+                // Flushes a close handshake in progress (the reply to a peer's close frame is
+                // written here when the close above was refused as a second close).
+                let _ = sink.close().await;
+            }
+            if sent.is_err() || last {
                 break;
             }
         }
@@ -147,8 +154,12 @@ pub async fn run(socket: WebSocket, state: AppState, ip: std::net::IpAddr, _admi
                     Err(reason) => break Some((POLICY, reason)),
                 }
             }
-            // A clean close: the WebSocket layer answers it.
-            Message::Close(_) => break None,
+            // A clean close: answered with a close frame (the send task writes it, which also
+            // flushes the WebSocket layer's own reply), and the room is told below.
+            Message::Close(_) => {
+                tx.close(NORMAL, "");
+                break None;
+            }
             Message::Ping(_) | Message::Pong(_) => {}
         }
     };

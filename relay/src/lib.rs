@@ -9,12 +9,16 @@ mod limits;
 mod metrics;
 mod outbox;
 mod room;
+mod serve;
 
 pub use limits::*;
 pub use room::{Role, Rooms};
+pub use serve::{MAX_SOCKETS_CEILING, ServeLimits, WANTED_FILES};
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::Router;
 use std::net::SocketAddr;
@@ -47,6 +51,30 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Connection counts per address and in all.
     pub admission: admission::Admission,
+    /// Open TCP connections (counted by the accept loop).
+    pub sockets: Arc<AtomicUsize>,
+}
+
+/// A relay's settings: its timeouts and the accept loop's limits (the WebSocket cap is the
+/// socket cap less [`HTTP_HEADROOM`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Settings {
+    /// Idle, join and room-start timeouts.
+    pub timeouts: Timeouts,
+    /// Header-read timeout and socket cap.
+    pub serve: ServeLimits,
+}
+
+/// Serves the relay on `listener` until `shutdown` resolves.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    paths: &Paths,
+    settings: Settings,
+    shutdown: impl Future<Output = ()>,
+) {
+    let sockets = Arc::new(AtomicUsize::new(0));
+    let app = router(paths, settings, sockets.clone());
+    serve::serve(listener, app, settings.serve, sockets, shutdown).await;
 }
 
 /// Where the static files live.
@@ -58,20 +86,17 @@ pub struct Paths {
     pub pkg: PathBuf,
 }
 
-/// The router: the page at `/`, the package at `/pkg`, WebSocket rooms at `/ws`. Serve it
-/// with `into_make_service_with_connect_info::<SocketAddr>()` (admission counts addresses).
-pub fn app(paths: &Paths) -> Router {
-    app_with(paths, Timeouts::default())
-}
-
-/// The same with other timeouts (tests shorten them).
-pub fn app_with(paths: &Paths, timeouts: Timeouts) -> Router {
+/// The router: the page at `/`, the package at `/pkg`, WebSocket rooms at `/ws`, `/healthz`
+/// and `/metrics`. [`run`] serves it; handlers need `ConnectInfo<SocketAddr>` (admission
+/// counts addresses).
+pub fn router(paths: &Paths, settings: Settings, sockets: Arc<AtomicUsize>) -> Router {
     let state = AppState {
         rooms: Arc::new(Rooms::default()),
         budget: outbox::Budget::default(),
-        timeouts,
+        timeouts: settings.timeouts,
         metrics: Arc::new(metrics::Metrics::default()),
-        admission: admission::Admission::default(),
+        admission: admission::Admission::new(settings.serve.max_sockets.saturating_sub(HTTP_HEADROOM)),
+        sockets,
     };
     Router::new()
         .route("/ws", get(ws))
@@ -84,12 +109,21 @@ pub fn app_with(paths: &Paths, timeouts: Timeouts) -> Router {
         .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header_layer(header::REFERRER_POLICY, "no-referrer"))
         .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+        // The files keep their names across builds (no content hash), so a browser revalidates
+        // each load (Last-Modified, If-Modified-Since: 304) instead of running a stale module
+        // against a newer relay.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
 async fn metrics_text(State(state): State<AppState>) -> Response {
-    let body = state.metrics.render(state.rooms.len(), state.budget.queued());
+    let body = state.metrics.render(metrics::Now {
+        rooms: state.rooms.len(),
+        queued: state.budget.queued(),
+        sockets: state.sockets.load(Ordering::Relaxed),
+        pending_pulses: state.rooms.pending_pulses(),
+    });
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], body).into_response()
 }
 

@@ -5,14 +5,21 @@ use std::time::Duration;
 
 /// Largest WebSocket message (a 1e6-pulse Sift frame is about 190 KiB).
 pub const MAX_FRAME_BYTES: usize = 8 << 20;
-/// Most rooms open at once.
-pub const MAX_ROOMS: usize = 256;
+/// Most rooms open at once (each holds two idle fibers and its members' queues: about 20 KiB
+/// idle, see docs/relay.md for the measured budget).
+pub const MAX_ROOMS: usize = 10_000;
 /// Most pulses a room's fiber holds while waiting for measurement settings (2 bits each for
-/// photons, 1 for settings): with [`MAX_ROOMS`] this bounds the fibers' memory to a few GiB.
+/// photons, 1 for settings): 6 MiB.
 pub const MAX_PENDING_PULSES: usize = 1 << 24;
-/// Most WebSocket connections at once (below the usual 1,024 open-file limit, with room for
-/// HTTP requests and files).
+/// Most pulses all fibers together hold (48 MiB of bits): past it a photon or settings frame
+/// is refused with "try again later", so the fibers' memory is bounded however many rooms
+/// run large rounds at once.
+pub const MAX_PENDING_PULSES_TOTAL: usize = 1 << 27;
+/// Most WebSocket connections at once when the relay is not sized from its file limit (the
+/// binary sizes it: see `ServeLimits::from_file_limit`).
 pub const MAX_CONNECTIONS: usize = 900;
+/// Sockets kept for plain HTTP requests when the WebSocket cap is derived from the socket cap.
+pub const HTTP_HEADROOM: usize = 64;
 /// Most WebSocket connections from one address.
 pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
 /// Most failed joins (unknown room, taken role) from one address per minute: room ids are

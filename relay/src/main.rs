@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use qkdlab_relay::{Paths, app};
+use qkdlab_relay::{Paths, ServeLimits, Settings, Timeouts};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -52,15 +52,12 @@ async fn main() -> ExitCode {
         }
     };
     let bound = listener.local_addr().map_or(addr, |a| a);
-    println!("qkdlab playground on http://{bound}/");
-    if let Err(e) = axum::serve(listener, app(&paths).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-    {
-        eprintln!("server error: {e}");
-        return ExitCode::FAILURE;
-    }
+    let serve = ServeLimits::from_file_limit();
+    println!("qkdlab playground on http://{bound}/ (up to {} connections)", serve.max_sockets);
+    let settings = Settings { timeouts: Timeouts::default(), serve };
+    qkdlab_relay::run(listener, &paths, settings, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
     ExitCode::SUCCESS
 }

@@ -17,6 +17,18 @@ pub struct Refusal {
     pub reason: String,
 }
 
+/// The gauges read at exposition time.
+pub struct Now {
+    /// Open rooms.
+    pub rooms: usize,
+    /// Bytes in send queues.
+    pub queued: usize,
+    /// Open TCP connections.
+    pub sockets: usize,
+    /// Pulses the fibers hold.
+    pub pending_pulses: usize,
+}
+
 /// The relay's metrics.
 pub struct Metrics {
     registry: Registry,
@@ -24,6 +36,8 @@ pub struct Metrics {
     pub connections: Gauge<i64, AtomicI64>,
     rooms: Gauge<i64, AtomicI64>,
     queued: Gauge<i64, AtomicI64>,
+    sockets: Gauge<i64, AtomicI64>,
+    pending: Gauge<i64, AtomicI64>,
     refusals: Family<Refusal, Counter>,
 }
 
@@ -33,12 +47,20 @@ impl Default for Metrics {
         let connections = Gauge::<i64, AtomicI64>::default();
         let rooms = Gauge::<i64, AtomicI64>::default();
         let queued = Gauge::<i64, AtomicI64>::default();
+        let sockets = Gauge::<i64, AtomicI64>::default();
+        let pending = Gauge::<i64, AtomicI64>::default();
         let refusals = Family::<Refusal, Counter>::default();
         registry.register("connections", "Open WebSocket connections", connections.clone());
         registry.register("rooms", "Open rooms", rooms.clone());
         registry.register("queued_bytes", "Bytes waiting in send queues", queued.clone());
+        registry.register("sockets", "Open TCP connections (HTTP and WebSocket)", sockets.clone());
+        registry.register(
+            "fiber_pending_pulses",
+            "Pulses the fibers hold waiting for their other half",
+            pending.clone(),
+        );
         registry.register("refusals", "Connections the relay closed, by reason", refusals.clone());
-        Self { registry, connections, rooms, queued, refusals }
+        Self { registry, connections, rooms, queued, sockets, pending, refusals }
     }
 }
 
@@ -59,10 +81,13 @@ impl Metrics {
         self.refusals.get_or_create(&Refusal { reason: category.into() }).inc();
     }
 
-    /// The text exposition, with the rooms and queued bytes read now.
-    pub fn render(&self, rooms: usize, queued: usize) -> String {
-        self.rooms.set(i64::try_from(rooms).unwrap_or(i64::MAX));
-        self.queued.set(i64::try_from(queued).unwrap_or(i64::MAX));
+    /// The text exposition, with the gauges read now.
+    pub fn render(&self, now: Now) -> String {
+        let set = |g: &Gauge<i64, AtomicI64>, v: usize| g.set(i64::try_from(v).unwrap_or(i64::MAX));
+        set(&self.rooms, now.rooms);
+        set(&self.queued, now.queued);
+        set(&self.sockets, now.sockets);
+        set(&self.pending, now.pending_pulses);
         let mut out = String::new();
         // Writing to a String cannot fail.
         let _ = encode(&mut out, &self.registry);

@@ -10,7 +10,9 @@ use qkdlab::quantum::{EveBasis, InterceptResend};
 use qkdlab::rng::Seed;
 use qkdlab::{ChannelModel, Fiber};
 
-use crate::limits::{MAX_MEMBERS, MAX_PENDING_PULSES, MAX_ROOMS};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::limits::{MAX_MEMBERS, MAX_PENDING_PULSES, MAX_PENDING_PULSES_TOTAL, MAX_ROOMS};
 use crate::outbox::{Outbox, Outgoing};
 
 /// A member's role.
@@ -64,6 +66,16 @@ struct Room {
     /// Eve-to-Bob fiber, used only when Eve cuts the link (`Mitm::Full`).
     fiber2: Fiber,
     mitm: Mitm,
+    /// Cleared when the room is removed: a frame routed after that is refused, so the
+    /// relay-wide pulse count never counts a removed room's fibers.
+    open: bool,
+}
+
+impl Room {
+    /// Pulses both fibers hold.
+    fn pending(&self) -> usize {
+        self.fiber.pending_pulses() + self.fiber2.pending_pulses()
+    }
 }
 
 /// All rooms. The map's lock is held only to find, add or remove a room; each room has its
@@ -72,6 +84,8 @@ struct Room {
 pub struct Rooms {
     inner: Mutex<HashMap<String, Arc<Mutex<Room>>>>,
     next_id: Mutex<u64>,
+    /// Pulses all fibers hold (bounded by [`MAX_PENDING_PULSES_TOTAL`]).
+    pending: AtomicUsize,
 }
 
 fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -121,7 +135,7 @@ impl Rooms {
         let id = random_id()?;
         let mut members = HashMap::new();
         members.insert(Role::Alice, (conn, tx));
-        rooms.insert(id.clone(), Arc::new(Mutex::new(Room { members, fiber, fiber2, mitm: Mitm::Off })));
+        rooms.insert(id.clone(), Arc::new(Mutex::new(Room { members, fiber, fiber2, mitm: Mitm::Off, open: true })));
         Ok(id)
     }
 
@@ -189,10 +203,31 @@ impl Rooms {
     /// middle; Eve's frames go where their direction byte says.
     pub fn route(&self, id: &str, from: Role, frame: Vec<u8>) -> Result<(), Refusal> {
         let info = msgs::frame_info(&frame).map_err(|e| format!("malformed frame: {e}"))?;
-        let (route, kind) = (info.route, Some(info.kind));
         let room = self.room(id).ok_or("the room is gone")?;
         let mut room = guard(&room);
-        let room = &mut *room;
+        if !room.open {
+            return Err("the room is gone".into());
+        }
+        let before = room.pending();
+        let routed = self.route_in(&mut room, from, &info, frame);
+        // The relay-wide count follows every change of this room's fibers (new batches,
+        // detections out, a reset).
+        let after = room.pending();
+        if after >= before {
+            self.pending.fetch_add(after - before, Ordering::Relaxed);
+        } else {
+            self.pending.fetch_sub(before - after, Ordering::Relaxed);
+        }
+        routed
+    }
+
+    /// Pulses all fibers hold now.
+    pub fn pending_pulses(&self) -> usize {
+        self.pending.load(Ordering::Relaxed)
+    }
+
+    fn route_in(&self, room: &mut Room, from: Role, info: &msgs::FrameInfo, frame: Vec<u8>) -> Result<(), Refusal> {
+        let (route, kind) = (info.route, Some(info.kind));
         let send = |room: &Room, to: Role, f: Vec<u8>| {
             if let Some((_, tx)) = room.members.get(&to) {
                 tx.send(Outgoing::Binary(f));
@@ -212,6 +247,11 @@ impl Rooms {
                     (Role::Bob, k, true) if k == measure => (2, Role::Bob),
                     _ => return Err(format!("{} may not send this fiber frame", from.name())),
                 };
+                // A frame of n bytes holds at most 8n pulses: refused while it could overrun
+                // the fibers' relay-wide budget.
+                if self.pending.load(Ordering::Relaxed) + 8 * frame.len() > MAX_PENDING_PULSES_TOTAL {
+                    return Err("the relay is full (its fibers hold all the pulses they may); try again later".into());
+                }
                 let fiber = if fiber_no == 1 { &mut room.fiber } else { &mut room.fiber2 };
                 let out = fiber.handle(&frame).map_err(|e| format!("the fiber refused a frame: {e}"))?;
                 for f in out {
@@ -264,6 +304,11 @@ impl Rooms {
             let mut rooms = self.lock();
             if rooms.get(id).is_some_and(|r| Arc::ptr_eq(r, &shared)) {
                 rooms.remove(id);
+                let mut room = guard(&shared);
+                room.open = false;
+                self.pending.fetch_sub(room.pending(), Ordering::Relaxed);
+                room.fiber.reset();
+                room.fiber2.reset();
             }
         }
         left

@@ -21,7 +21,7 @@ fn bob_for(room: &str, nonce: u8, seed: &str) -> Bob {
 fn ready(nonce: u8) -> Vec<u8> {
     Ready { nonce_b: [nonce; 32] }.encode()
 }
-use qkdlab_relay::{MAX_FRAME_BYTES, Paths, Timeouts, app_with};
+use qkdlab_relay::{MAX_FRAME_BYTES, Paths, ServeLimits, Settings, Timeouts};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -34,14 +34,15 @@ async fn start() -> String {
 }
 
 async fn start_with(timeouts: Timeouts) -> String {
+    start_settings(Settings { timeouts, serve: ServeLimits::default() }).await
+}
+
+async fn start_settings(settings: Settings) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let addr = listener.local_addr().expect("bound");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let paths = Paths { www: root.join("www"), pkg: root.join("pkg") };
-    tokio::spawn(async move {
-        let service = app_with(&paths, timeouts).into_make_service_with_connect_info::<std::net::SocketAddr>();
-        axum::serve(listener, service).await
-    });
+    tokio::spawn(async move { qkdlab_relay::run(listener, &paths, settings, std::future::pending()).await });
     format!("ws://{addr}/ws")
 }
 
@@ -579,4 +580,112 @@ async fn guessing_room_ids_is_refused_after_thirty_failed_joins_a_minute() {
         other => panic!("expected a refusal, got {:?}", other.map(|_| ())),
     }
     let _ = room;
+}
+
+#[tokio::test]
+async fn a_client_that_dribbles_its_headers_is_closed_and_past_the_socket_cap_accept_closes_at_once() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let serve = ServeLimits { header_read: Duration::from_millis(300), max_sockets: 3 };
+    let url = start_settings(Settings { timeouts: Timeouts::default(), serve }).await;
+    let addr = url.trim_start_matches("ws://").trim_end_matches("/ws").to_string();
+    let closed_within = |mut s: TcpStream, limit: Duration| async move {
+        let mut buf = [0u8; 256];
+        let t = std::time::Instant::now();
+        loop {
+            match tokio::time::timeout(limit, s.read(&mut buf)).await {
+                Ok(Ok(0) | Err(_)) => return Some(t.elapsed()),
+                Ok(Ok(_)) => {}
+                Err(_) => return None,
+            }
+        }
+    };
+    // Half a request head, then silence: closed after the header timeout.
+    let mut slow = TcpStream::connect(&addr).await.expect("connect");
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").await.expect("write");
+    let took = closed_within(slow, Duration::from_secs(3)).await.expect("the slow client is closed");
+    assert!(took >= Duration::from_millis(250), "closed after {took:?}, before the timeout");
+    // Three sockets hold the cap (each dribbling); a fourth is closed at accept.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut s = TcpStream::connect(&addr).await.expect("connect");
+        s.write_all(b"GET / HTTP/1.1\r\n").await.expect("write");
+        held.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let extra = TcpStream::connect(&addr).await.expect("the kernel accepts");
+    let took = closed_within(extra, Duration::from_secs(1)).await.expect("closed at accept");
+    assert!(took < Duration::from_millis(250), "{took:?}");
+    // Once the header timeout frees them, the relay serves again.
+    for s in held {
+        closed_within(s, Duration::from_secs(3)).await.expect("freed by the timeout");
+    }
+    let (status, h, _) = http_get(&url, "/", "").await;
+    assert_eq!(status, 200);
+    assert_eq!(h.get("cache-control").map(String::as_str), Some("no-cache"), "files revalidate");
+    assert!(h.contains_key("last-modified"));
+}
+
+#[tokio::test]
+async fn a_clean_close_is_answered_and_the_room_is_told() {
+    let url = start().await;
+    let (mut alice, room) = open_room(&url, json!({})).await;
+    let mut bob = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut bob, "joined").await;
+    bob.close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
+        code: tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Normal,
+        reason: "bye".into(),
+    }))
+    .await
+    .expect("send close");
+    // The relay answers the close frame (RFC 6455, 5.5.1) before the socket ends.
+    let answered = loop {
+        match tokio::time::timeout(Duration::from_secs(2), bob.next()).await.expect("in time") {
+            Some(Ok(Message::Close(_))) => break true,
+            Some(Ok(_)) => {}
+            None | Some(Err(_)) => break false,
+        }
+    };
+    assert!(answered, "the close was answered with a close frame");
+    let left = until(&mut alice, "left").await;
+    assert_eq!(left["role"], "bob");
+}
+
+#[tokio::test]
+async fn the_fibers_pulse_count_follows_rounds_and_returns_to_zero_when_the_room_closes() {
+    let url = start().await;
+    let gauge = |body: &str, name: &str| -> u64 {
+        let line = body.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} in {body}"));
+        line.rsplit(' ').next().and_then(|v| v.parse().ok()).expect("a number")
+    };
+    let (mut alice, room) = open_room(&url, json!({})).await;
+    let mut bob = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut bob, "joined").await;
+    let mut a = alice_for(&room, Config { pulses: 8192, batch_size: 4096, ..Config::default() }, "pending");
+    // Alice's Hello and photons; Bob never measures, so the fiber holds every pulse.
+    for f in a.handle(&ready(3)).expect("start") {
+        alice.send(Message::binary(f)).await.expect("send");
+    }
+    let mut held = 0;
+    for _ in 0..50 {
+        let (_, _, body) = http_get(&url, "/metrics", "").await;
+        held = gauge(&String::from_utf8_lossy(&body), "qkdlab_fiber_pending_pulses");
+        if held == 8192 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(held, 8192, "both photon batches wait for Bob's settings");
+    alice.close(None).await.expect("close");
+    // Bob hears Hello (binary), then that Alice left.
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), bob.next()).await.expect("in time") {
+            Some(Ok(Message::Text(t))) if t.contains(r#""left""#) => break,
+            Some(Ok(_)) => {}
+            other => panic!("bob's socket: {other:?}"),
+        }
+    }
+    let (_, _, body) = http_get(&url, "/metrics", "").await;
+    let body = String::from_utf8_lossy(&body);
+    assert_eq!(gauge(&body, "qkdlab_fiber_pending_pulses"), 0, "{body}");
+    assert_eq!(gauge(&body, "qkdlab_rooms"), 0, "{body}");
 }

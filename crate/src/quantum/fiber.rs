@@ -87,6 +87,11 @@ impl Fiber {
         self.pending_pulses = 0;
     }
 
+    /// Pulses held waiting for their other half (photons or settings).
+    pub fn pending_pulses(&self) -> usize {
+        self.pending_pulses
+    }
+
     /// Whether any photon has entered the fiber yet.
     pub fn in_use(&self) -> bool {
         self.stats.pulses > 0
