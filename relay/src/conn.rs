@@ -10,7 +10,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
-use crate::limits::{MAX_FRAME_BYTES, MAX_MESSAGES_PER_SECOND, MAX_TEXT_BYTES};
+use crate::limits::{
+    MAX_BYTES_PER_SECOND, MAX_FRAME_BYTES, MAX_MESSAGES_PER_SECOND, MAX_TEXT_BYTES, MAX_TEXTS_PER_SECOND,
+};
 use crate::outbox::{Outbox, Outgoing};
 use crate::room::{Mitm, Role, eve_basis};
 
@@ -44,7 +46,7 @@ struct Join {
 /// Serves one connection until it closes or breaks a limit.
 pub async fn run(socket: WebSocket, state: AppState, ip: std::net::IpAddr, _admitted: crate::admission::Admitted) {
     let (mut sink, mut stream) = socket.split();
-    let (tx, mut rx) = Outbox::new(&state.budget);
+    let (tx, rx) = Outbox::new(&state.budget);
     let sender = tokio::spawn(async move {
         while let Some(queued) = rx.recv().await {
             let (msg, last) = match queued.msg {
@@ -85,15 +87,15 @@ pub async fn run(socket: WebSocket, state: AppState, ip: std::net::IpAddr, _admi
             // A failed join counts against the address (room ids are not for guessing).
             let reason = state.admission.failed_join(ip).err().unwrap_or(reason);
             tx.close(code_for(&reason), &reason);
-            drop(tx);
-            let _ = sender.await;
+            end(&tx, sender).await;
             return;
         }
     };
     tracing::info!(conn, room = %short(&room), role = role.name(), "joined");
     announce(&state, &room);
 
-    let mut window = (Instant::now(), 0u32);
+    // Messages, text messages and bytes in the current second.
+    let mut window = (Instant::now(), 0u32, 0u32, 0usize);
     // Progress is a frame or a control message: pings keep nothing open. Alice's room must see
     // its first Hello in time.
     let opened = tokio::time::Instant::now();
@@ -124,11 +126,25 @@ pub async fn run(socket: WebSocket, state: AppState, ip: std::net::IpAddr, _admi
             Ok(Some(Ok(m))) => m,
         };
         if window.0.elapsed() >= Duration::from_secs(1) {
-            window = (Instant::now(), 0);
+            window = (Instant::now(), 0, 0, 0);
         }
         window.1 += 1;
         if window.1 > MAX_MESSAGES_PER_SECOND {
             break Some((POLICY, format!("more than {MAX_MESSAGES_PER_SECOND} messages per second")));
+        }
+        match &msg {
+            Message::Text(t) => {
+                window.2 += 1;
+                window.3 += t.len();
+            }
+            Message::Binary(b) => window.3 += b.len(),
+            _ => {}
+        }
+        if window.2 > MAX_TEXTS_PER_SECOND {
+            break Some((POLICY, format!("more than {MAX_TEXTS_PER_SECOND} control or chat messages per second")));
+        }
+        if window.3 > MAX_BYTES_PER_SECOND {
+            break Some((POLICY, format!("more than {} MiB per second", MAX_BYTES_PER_SECOND >> 20)));
         }
         if matches!(msg, Message::Binary(_) | Message::Text(_)) {
             progress = tokio::time::Instant::now();
@@ -172,8 +188,16 @@ pub async fn run(socket: WebSocket, state: AppState, ip: std::net::IpAddr, _admi
     }
     state.rooms.leave(&room, role, conn);
     announce(&state, &room);
-    drop(tx);
-    let _ = sender.await;
+    end(&tx, sender).await;
+}
+
+/// Lets the send task write what is left (the close frame) for a few seconds, then drops the
+/// socket: a peer that does not read holds nothing past that.
+async fn end(tx: &Outbox, mut sender: tokio::task::JoinHandle<()>) {
+    tx.finish();
+    if tokio::time::timeout(Duration::from_secs(5), &mut sender).await.is_err() {
+        sender.abort();
+    }
 }
 
 /// Counts a connection down when it ends, however it ends.

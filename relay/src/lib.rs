@@ -162,6 +162,9 @@ async fn ws(
         }
     };
     upgrade
+        // Small buffers: an idle member costs little (they grow for large frames).
+        .read_buffer_size(16 << 10)
+        .write_buffer_size(16 << 10)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| conn::run(socket, state, peer.ip(), admitted))

@@ -5,8 +5,7 @@ use std::time::Duration;
 
 /// Largest WebSocket message (a 1e6-pulse Sift frame is about 190 KiB).
 pub const MAX_FRAME_BYTES: usize = 8 << 20;
-/// Most rooms open at once (each holds two idle fibers and its members' queues: about 20 KiB
-/// idle, see docs/relay.md for the measured budget).
+/// Most rooms open at once (the README's relay section gives the measured memory per room).
 pub const MAX_ROOMS: usize = 10_000;
 /// Most pulses a room's fiber holds while waiting for measurement settings (2 bits each for
 /// photons, 1 for settings): 6 MiB.
@@ -37,6 +36,11 @@ pub const ROOM_START_TIMEOUT: Duration = Duration::from_secs(900);
 pub const JOIN_TIMEOUT: Duration = Duration::from_secs(15);
 /// Most messages one connection may send per second.
 pub const MAX_MESSAGES_PER_SECOND: u32 = 5_000;
+/// Most text messages (chat, aborts, status) one connection may send per second: people type
+/// slower, and a flood of them is closed before it costs the relay.
+pub const MAX_TEXTS_PER_SECOND: u32 = 50;
+/// Most bytes one connection may send per second (a 2^24-pulse round's photons are 4 MiB).
+pub const MAX_BYTES_PER_SECOND: usize = 32 << 20;
 /// Most bytes of a chat or control text message.
 pub const MAX_TEXT_BYTES: usize = 64 << 10;
 /// Most bytes waiting to be sent to one connection: a reader that falls this far behind is

@@ -1,15 +1,18 @@
 //! A connection's outgoing queue, bounded in bytes: per connection and across the relay.
 //!
 //! Every queued message holds permits for its size (plus a fixed overhead) from two semaphores,
-//! the connection's and the relay's, until the send task has written it. A message that does
-//! not fit means the connection is not reading: it is closed with a reason (its room is told
-//! it left), and nothing more is queued for it. So the relay's queued bytes never exceed
+//! the connection's and the relay's, until the send task has written it. A connection whose
+//! own queue is full is not reading: it is closed with a reason, its queue is dropped at once
+//! (giving its bytes back) and nothing more is queued for it. When the relay's budget runs out,
+//! the connection with the longest queue gives way, not the one that happens to send next, so
+//! readers that do not read cannot starve healthy rooms. The relay's queued bytes never exceed
 //! [`MAX_QUEUED_BYTES`], and one connection's never exceed [`MAX_QUEUED_BYTES_PER_CONNECTION`].
 
-use std::sync::Arc;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 use crate::limits::{MAX_QUEUED_BYTES, MAX_QUEUED_BYTES_PER_CONNECTION};
 
@@ -45,84 +48,181 @@ pub struct Queued {
     _permits: Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)>,
 }
 
-/// The relay-wide byte budget shared by every connection's queue.
+/// One connection's queue, shared by its senders and its send task.
+struct Shared {
+    queue: Mutex<VecDeque<Queued>>,
+    mine: Arc<Semaphore>,
+    closed: AtomicBool,
+    finished: AtomicBool,
+    /// Wakes the send task.
+    wake: Notify,
+    /// Wakes the receive loop when the queue is closed.
+    on_close: Notify,
+}
+
+impl Shared {
+    fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<Queued>> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn queued(&self) -> usize {
+        MAX_QUEUED_BYTES_PER_CONNECTION - self.mine.available_permits()
+    }
+
+    /// Drops what waits (its bytes go back at once) and queues the close frame alone.
+    fn close(&self, code: u16, reason: &str) {
+        if !self.closed.swap(true, Ordering::AcqRel) {
+            let dropped: VecDeque<Queued> = {
+                let mut q = self.queue();
+                let old = std::mem::take(&mut *q);
+                q.push_back(Queued { msg: Outgoing::Close(code, short_reason(reason)), _permits: None });
+                old
+            };
+            drop(dropped);
+            self.wake.notify_one();
+            self.on_close.notify_one();
+        }
+    }
+}
+
+/// The relay-wide byte budget shared by every connection's queue, and the queues drawing on it
+/// (to find the longest when it runs out).
 #[derive(Clone)]
-pub struct Budget(Arc<Semaphore>);
+pub struct Budget {
+    all: Arc<Semaphore>,
+    queues: Arc<Mutex<Vec<Weak<Shared>>>>,
+}
 
 impl Default for Budget {
     fn default() -> Self {
-        Self(Arc::new(Semaphore::new(MAX_QUEUED_BYTES)))
+        Self::new(MAX_QUEUED_BYTES)
     }
 }
 
 impl Budget {
+    /// A budget of `bytes` across the relay.
+    pub fn new(bytes: usize) -> Self {
+        Self { all: Arc::new(Semaphore::new(bytes)), queues: Arc::default() }
+    }
+
     /// Bytes queued across the relay now.
     pub fn queued(&self) -> usize {
-        MAX_QUEUED_BYTES - self.0.available_permits()
+        let queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        queues.iter().filter_map(Weak::upgrade).map(|q| q.queued()).sum()
+    }
+
+    fn register(&self, q: &Arc<Shared>) {
+        let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        if queues.len() >= 64 && queues.len().is_power_of_two() {
+            queues.retain(|w| w.strong_count() > 0);
+        }
+        queues.push(Arc::downgrade(q));
+    }
+
+    /// The open queue holding the most bytes.
+    fn longest(&self) -> Option<Arc<Shared>> {
+        let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        queues.retain(|w| w.strong_count() > 0);
+        queues.iter().filter_map(Weak::upgrade).filter(|q| !q.closed.load(Ordering::Acquire)).max_by_key(|q| q.queued())
     }
 }
 
 /// The sending half of a connection's queue (cheap to clone).
 #[derive(Clone)]
 pub struct Outbox {
-    tx: mpsc::UnboundedSender<Queued>,
-    mine: Arc<Semaphore>,
-    all: Budget,
-    closed: Arc<AtomicBool>,
-    notify: Arc<Notify>,
+    shared: Arc<Shared>,
+    budget: Budget,
+}
+
+/// The send task's half: takes messages in order.
+pub struct Inbox(Arc<Shared>);
+
+impl Inbox {
+    /// The next message; `None` once the connection is finished and the queue is empty.
+    pub async fn recv(&self) -> Option<Queued> {
+        loop {
+            if let Some(q) = self.0.queue().pop_front() {
+                return Some(q);
+            }
+            if self.0.finished.load(Ordering::Acquire) {
+                return None;
+            }
+            self.0.wake.notified().await;
+        }
+    }
 }
 
 impl Outbox {
-    /// A queue drawing on the relay's budget `all`; the receiver goes to the send task.
-    pub fn new(all: &Budget) -> (Self, mpsc::UnboundedReceiver<Queued>) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let outbox = Self {
-            tx,
+    /// A queue drawing on the relay's `budget`; the inbox goes to the send task.
+    pub fn new(budget: &Budget) -> (Self, Inbox) {
+        let shared = Arc::new(Shared {
+            queue: Mutex::default(),
             mine: Arc::new(Semaphore::new(MAX_QUEUED_BYTES_PER_CONNECTION)),
-            all: all.clone(),
-            closed: Arc::new(AtomicBool::new(false)),
-            notify: Arc::new(Notify::new()),
-        };
-        (outbox, rx)
+            closed: AtomicBool::new(false),
+            finished: AtomicBool::new(false),
+            wake: Notify::new(),
+            on_close: Notify::new(),
+        });
+        budget.register(&shared);
+        (Self { shared: shared.clone(), budget: budget.clone() }, Inbox(shared))
     }
 
-    /// Queues `msg` within the budgets. When it does not fit, the connection is closed (the
-    /// reader is too slow) and `false` is returned; a closed queue takes nothing more.
+    /// Queues `msg` within the budgets. When it does not fit, the connection (or, when the
+    /// relay's budget is spent, the one with the longest queue) is closed as not reading;
+    /// returns whether `msg` was queued.
     pub fn send(&self, msg: Outgoing) -> bool {
-        if self.closed.load(Ordering::Acquire) {
+        if self.shared.closed.load(Ordering::Acquire) {
             return false;
         }
         let cost = u32::try_from(msg.cost()).unwrap_or(u32::MAX);
-        let permits = self
-            .mine
-            .clone()
-            .try_acquire_many_owned(cost)
-            .ok()
-            .and_then(|m| self.all.0.clone().try_acquire_many_owned(cost).ok().map(|a| (m, a)));
-        match permits {
-            Some(p) => self.tx.send(Queued { msg, _permits: Some(p) }).is_ok(),
-            None => {
-                let mb = MAX_QUEUED_BYTES_PER_CONNECTION >> 20;
-                self.close(1008, &format!("not reading: more than {mb} MiB waited for this connection"));
-                false
+        let Ok(mine) = self.shared.mine.clone().try_acquire_many_owned(cost) else {
+            let mb = MAX_QUEUED_BYTES_PER_CONNECTION >> 20;
+            self.close(1008, &format!("not reading: more than {mb} MiB waited for this connection"));
+            return false;
+        };
+        let all = match self.budget.all.clone().try_acquire_many_owned(cost) {
+            Ok(p) => p,
+            Err(_) => {
+                // The relay's budget is spent: the longest queue gives way (its bytes come back
+                // at once), unless it is this one.
+                match self.budget.longest() {
+                    Some(hog) if !Arc::ptr_eq(&hog, &self.shared) && hog.queued() > self.shared.queued() => {
+                        hog.close(1008, "not reading: the longest queue when the relay's send budget ran out");
+                    }
+                    _ => {}
+                }
+                match self.budget.all.clone().try_acquire_many_owned(cost) {
+                    Ok(p) => p,
+                    Err(_) => {
+                        self.close(1008, "not reading: the relay's send budget is spent and this queue is long");
+                        return false;
+                    }
+                }
             }
-        }
+        };
+        self.shared.queue().push_back(Queued { msg, _permits: Some((mine, all)) });
+        self.shared.wake.notify_one();
+        true
     }
 
-    /// Closes the connection with `code` and `reason` (queued past the budget: it is small).
+    /// Closes the connection with `code` and `reason`: what waits is dropped, and the close
+    /// frame goes out alone.
     pub fn close(&self, code: u16, reason: &str) {
-        if !self.closed.swap(true, Ordering::AcqRel) {
-            let _ = self.tx.send(Queued { msg: Outgoing::Close(code, short_reason(reason)), _permits: None });
-            self.notify.notify_one();
-        }
+        self.shared.close(code, reason);
+    }
+
+    /// The connection is over: the send task ends once the queue is empty.
+    pub fn finish(&self) {
+        self.shared.finished.store(true, Ordering::Release);
+        self.shared.wake.notify_one();
     }
 
     /// Resolves once the queue was closed (so the receive loop stops too).
     pub async fn closed(&self) {
-        if self.closed.load(Ordering::Acquire) {
+        if self.shared.closed.load(Ordering::Acquire) {
             return;
         }
-        self.notify.notified().await;
+        self.shared.on_close.notified().await;
     }
 }
 
@@ -148,24 +248,40 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_queue_that_is_not_drained_closes_instead_of_growing() {
+    async fn a_queue_that_is_not_drained_closes_and_gives_its_bytes_back_at_once() {
         let all = Budget::default();
-        let (outbox, mut rx) = Outbox::new(&all);
+        let (outbox, inbox) = Outbox::new(&all);
         let frame = vec![0u8; 1 << 20];
         let mut sent = 0;
         while outbox.send(Outgoing::Binary(frame.clone())) {
             sent += 1;
         }
         assert!(sent * (1 << 20) <= MAX_QUEUED_BYTES_PER_CONNECTION);
-        assert!(all.queued() <= MAX_QUEUED_BYTES_PER_CONNECTION);
         outbox.closed().await;
         assert!(!outbox.send(Outgoing::Text("more".into())), "a closed queue takes nothing");
-        // The queue ends with the close, and draining it gives the budget back.
-        let mut last = None;
-        while let Ok(q) = rx.try_recv() {
-            last = Some(q.msg);
-        }
-        assert!(matches!(last, Some(Outgoing::Close(1008, ref r)) if r.contains("not reading")));
+        assert_eq!(all.queued(), 0, "the unread frames were dropped with the close");
+        let q = inbox.recv().await.expect("the close frame");
+        assert!(matches!(q.msg, Outgoing::Close(1008, ref r) if r.contains("not reading")));
+        outbox.finish();
+        assert!(inbox.recv().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn when_the_relay_budget_runs_out_the_longest_queue_gives_way() {
+        let all = Budget::new(8 << 20);
+        let (hog, _hog_inbox) = Outbox::new(&all);
+        let (healthy, healthy_inbox) = Outbox::new(&all);
+        while hog.send(Outgoing::Binary(vec![0u8; 1 << 20])) {}
+        // The hog filled the relay's budget (its own cap is larger) and was then closed as the
+        // longest queue when it asked for more.
         assert_eq!(all.queued(), 0);
+        assert!(healthy.send(Outgoing::Text("a small message".into())));
+        let refill = Outbox::new(&all).0;
+        while refill.send(Outgoing::Binary(vec![0u8; 1 << 20])) {}
+        // Another hog fills the budget; the healthy queue's next message still goes through,
+        // and the hog is the one closed.
+        assert!(healthy.send(Outgoing::Binary(vec![0u8; 1 << 10])), "the healthy reader keeps its place");
+        assert!(!refill.send(Outgoing::Text("x".into())), "the hog was closed");
+        assert!(matches!(healthy_inbox.recv().await.map(|q| q.msg), Some(Outgoing::Text(_))));
     }
 }

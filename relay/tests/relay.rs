@@ -378,13 +378,15 @@ async fn a_reader_that_does_not_read_is_closed_with_a_reason_and_the_room_goes_o
     let (mut a, room) = open_room(&url, json!({})).await;
     let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
     until(&mut b, "joined").await;
-    // Alice floods Bob with 60 KiB chat messages; Bob reads nothing meanwhile.
-    let chat = json!({ "type": "chat", "to": "bob", "ct": "x".repeat(60 << 10) }).to_string();
-    for _ in 0..1200 {
-        if a.send(Message::text(chat.clone())).await.is_err() {
+    // Alice sends Bob 64 KiB classical frames at 16 MiB/s (within her own limits); Bob reads
+    // nothing meanwhile, so his queue reaches its cap after two seconds.
+    let mut frame = vec![1u8, Kind::Sift.byte(), 0, 0, 0, 0, 0];
+    frame.resize(64 << 10, 0);
+    for _ in 0..800 {
+        if a.send(Message::binary(frame.clone())).await.is_err() {
             break;
         }
-        tokio::time::sleep(Duration::from_micros(300)).await;
+        tokio::time::sleep(Duration::from_millis(4)).await;
     }
     let (code, reason) = close_of(&mut b).await;
     assert_eq!(code, 1008);
@@ -688,4 +690,33 @@ async fn the_fibers_pulse_count_follows_rounds_and_returns_to_zero_when_the_room
     let body = String::from_utf8_lossy(&body);
     assert_eq!(gauge(&body, "qkdlab_fiber_pending_pulses"), 0, "{body}");
     assert_eq!(gauge(&body, "qkdlab_rooms"), 0, "{body}");
+}
+
+#[tokio::test]
+async fn a_chat_flood_and_a_byte_flood_close_the_sender_with_their_reasons() {
+    let url = start().await;
+    let (mut a, room) = open_room(&url, json!({})).await;
+    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut b, "joined").await;
+    let chat = json!({ "type": "chat", "to": "bob", "ct": "hi" }).to_string();
+    for _ in 0..100 {
+        if a.send(Message::text(chat.clone())).await.is_err() {
+            break;
+        }
+    }
+    let (code, reason) = close_of(&mut a).await;
+    assert_eq!((code, reason.contains("chat messages per second")), (1008, true), "{reason}");
+    // Bob, reading, sends 8 MiB frames as fast as he can: closed at 32 MiB in a second.
+    let (_a2, room2) = open_room(&url, json!({})).await;
+    let mut b2 = connect(&url, json!({ "type": "join", "role": "bob", "room": room2 })).await;
+    until(&mut b2, "joined").await;
+    let mut frame = vec![1u8, Kind::Sift.byte(), 1, 0, 0, 0, 0];
+    frame.resize(MAX_FRAME_BYTES - 16, 0);
+    for _ in 0..6 {
+        if b2.send(Message::binary(frame.clone())).await.is_err() {
+            break;
+        }
+    }
+    let (code, reason) = close_of(&mut b2).await;
+    assert_eq!((code, reason.contains("MiB per second")), (1008, true), "{reason}");
 }
