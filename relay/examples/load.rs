@@ -232,8 +232,24 @@ fn sample_peak(pid: Option<u32>) -> (tokio::sync::oneshot::Sender<()>, tokio::ta
     (stop, task)
 }
 
+/// Rooms, WebSocket connections and queued bytes the relay reports (`/metrics`).
+async fn relay_gauges(a: &Args) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut s) = TcpStream::connect(a.addr).await else { return "?".into() };
+    let req = format!("GET /metrics HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", a.addr);
+    let mut body = String::new();
+    if s.write_all(req.as_bytes()).await.is_err() || s.read_to_string(&mut body).await.is_err() {
+        return "?".into();
+    }
+    let value = |name: &str| {
+        body.lines().find(|l| l.starts_with(name)).and_then(|l| l.rsplit(' ').next()).unwrap_or("?").to_string()
+    };
+    format!("{} / {} / {}", value("qkdlab_rooms "), value("qkdlab_connections "), value("qkdlab_queued_bytes "))
+}
+
 struct Row {
     name: String,
+    left: String,
     tally: Tally,
     rss_idle: f64,
     rss_peak: f64,
@@ -397,7 +413,8 @@ async fn run(a: &Arc<Args>, name: &str) -> Row {
     // Give the relay a moment to notice every departure.
     tokio::time::sleep(Duration::from_secs(3)).await;
     let (rss_after, cpu1) = relay_usage(a.pid);
-    Row { name: label, tally, rss_idle, rss_peak, rss_after, cpu: cpu1 - cpu0, wall }
+    let left = relay_gauges(a).await;
+    Row { name: label, left, tally, rss_idle, rss_peak, rss_after, cpu: cpu1 - cpu0, wall }
 }
 
 #[tokio::main]
@@ -416,14 +433,14 @@ async fn main() {
     }
     println!();
     println!(
-        "| scenario | sessions with equal keys | failed | refused | p50 ms | p99 ms | relay RSS idle / peak / after (MiB) | relay CPU s | wall s |"
+        "| scenario | sessions with equal keys | failed | refused | p50 ms | p99 ms | relay RSS idle / peak / after (MiB) | relay CPU s | wall s | rooms / connections / queued bytes after |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for mut r in rows {
         let total = r.tally.ok + r.tally.failed + r.tally.refused;
         let (p50, p99) = (r.tally.percentile(0.5), r.tally.percentile(0.99));
         println!(
-            "| {} | {} / {} | {} | {} | {:.0} | {:.0} | {:.0} / {:.0} / {:.0} | {:.1} | {:.1} |",
+            "| {} | {} / {} | {} | {} | {:.0} | {:.0} | {:.0} / {:.0} / {:.0} | {:.1} | {:.1} | {} |",
             r.name,
             r.tally.ok,
             total,
@@ -435,10 +452,11 @@ async fn main() {
             r.rss_peak,
             r.rss_after,
             r.cpu,
-            r.wall
+            r.wall,
+            r.left
         );
         for (reason, count) in &r.tally.reasons {
-            println!("|   {count} × {reason} | | | | | | | | |");
+            println!("|   {count} × {reason} | | | | | | | | | |");
         }
     }
 }
