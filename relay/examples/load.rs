@@ -8,7 +8,7 @@
 //! - `faults`: N rooms' sessions at once while hostile clients press on the relay: readers that
 //!   never read under a chat flood, sockets that dribble their headers, rooms held by pings.
 //!
-//! `load --url ws://127.0.0.1:PORT/ws --pid PID [--scenario burst|hold|faults|all] [--rooms N]
+//! `load --url ws://127.0.0.1:PORT/ws --pid PID [--scenario burst,hold,faults|all] [--rooms N]
 //! [--pulses N] [--concurrency C]`. Figures, not a test: nothing here asserts.
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -57,7 +57,7 @@ fn args() -> Result<Args, String> {
             "--url" => a.url = v,
             "--pid" => a.pid = Some(v.parse().map_err(|_| "--pid: a number")?),
             "--scenario" if v == "all" => {}
-            "--scenario" => a.scenarios = vec![v],
+            "--scenario" => a.scenarios = v.split(',').map(String::from).collect(),
             "--rooms" => a.rooms = Some(v.parse().map_err(|_| "--rooms: a number")?),
             "--pulses" => a.pulses = v.parse().map_err(|_| "--pulses: a number")?,
             "--concurrency" => a.concurrency = v.parse().map_err(|_| "--concurrency: a number")?,
