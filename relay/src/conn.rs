@@ -69,6 +69,7 @@ pub async fn run(socket: WebSocket, state: AppState, ip: std::net::IpAddr, _admi
         }
     });
 
+    tx.set_sender(sender.abort_handle());
     let conn = state.rooms.connection_id();
     state.metrics.connections.inc();
     let _open = ConnectionGauge(state.metrics.clone());

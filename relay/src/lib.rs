@@ -145,6 +145,7 @@ async fn ws(
     upgrade: WebSocketUpgrade,
     headers: HeaderMap,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    hold: Option<axum::Extension<serve::SocketHold>>,
     State(state): State<AppState>,
 ) -> Response {
     if !same_origin(&headers) {
@@ -167,6 +168,9 @@ async fn ws(
         .write_buffer_size(16 << 10)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| conn::run(socket, state, peer.ip(), admitted))
+        .on_upgrade(move |socket| async move {
+            conn::run(socket, state, peer.ip(), admitted).await;
+            drop(hold);
+        })
         .into_response()
 }

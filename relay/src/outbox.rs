@@ -18,6 +18,11 @@ use crate::limits::{MAX_QUEUED_BYTES, MAX_QUEUED_BYTES_PER_CONNECTION};
 
 /// Bytes charged per queued message on top of its payload (its bookkeeping).
 const OVERHEAD: usize = 64;
+/// A queue this short is never made to give way for another, and may draw on the reserve when
+/// the relay's budget is spent: a healthy reader keeps its place.
+const FAIR_SHARE: usize = 1 << 20;
+/// Bytes set aside for short queues when the relay's budget is spent (on top of it).
+const RESERVE: usize = 64 << 20;
 
 /// What the relay sends a connection.
 #[derive(Debug, Clone)]
@@ -58,6 +63,9 @@ struct Shared {
     wake: Notify,
     /// Wakes the receive loop when the queue is closed.
     on_close: Notify,
+    /// The send task, stopped at once when the peer is found not reading (what it is writing
+    /// then gives its bytes back too).
+    sender: Mutex<Option<tokio::task::AbortHandle>>,
 }
 
 impl Shared {
@@ -83,6 +91,16 @@ impl Shared {
             self.on_close.notify_one();
         }
     }
+
+    /// Closes a peer that does not read when the relay needs its bytes: its send task stops at
+    /// once (the close frame would not get through a full socket anyway), so every byte it held
+    /// comes back.
+    fn close_stalled(&self, reason: &str) {
+        self.close(1008, reason);
+        if let Some(task) = self.sender.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            task.abort();
+        }
+    }
 }
 
 /// The relay-wide byte budget shared by every connection's queue, and the queues drawing on it
@@ -90,6 +108,7 @@ impl Shared {
 #[derive(Clone)]
 pub struct Budget {
     all: Arc<Semaphore>,
+    reserve: Arc<Semaphore>,
     queues: Arc<Mutex<Vec<Weak<Shared>>>>,
 }
 
@@ -102,7 +121,11 @@ impl Default for Budget {
 impl Budget {
     /// A budget of `bytes` across the relay.
     pub fn new(bytes: usize) -> Self {
-        Self { all: Arc::new(Semaphore::new(bytes)), queues: Arc::default() }
+        Self {
+            all: Arc::new(Semaphore::new(bytes)),
+            reserve: Arc::new(Semaphore::new(RESERVE)),
+            queues: Arc::default(),
+        }
     }
 
     /// Bytes queued across the relay now.
@@ -119,11 +142,16 @@ impl Budget {
         queues.push(Arc::downgrade(q));
     }
 
-    /// The open queue holding the most bytes.
+    /// The open queue holding the most bytes, if it holds more than a fair share.
     fn longest(&self) -> Option<Arc<Shared>> {
         let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
         queues.retain(|w| w.strong_count() > 0);
-        queues.iter().filter_map(Weak::upgrade).filter(|q| !q.closed.load(Ordering::Acquire)).max_by_key(|q| q.queued())
+        queues
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter(|q| !q.closed.load(Ordering::Acquire))
+            .max_by_key(|q| q.queued())
+            .filter(|q| q.queued() > FAIR_SHARE)
     }
 }
 
@@ -162,6 +190,7 @@ impl Outbox {
             finished: AtomicBool::new(false),
             wake: Notify::new(),
             on_close: Notify::new(),
+            sender: Mutex::new(None),
         });
         budget.register(&shared);
         (Self { shared: shared.clone(), budget: budget.clone() }, Inbox(shared))
@@ -177,32 +206,42 @@ impl Outbox {
         let cost = u32::try_from(msg.cost()).unwrap_or(u32::MAX);
         let Ok(mine) = self.shared.mine.clone().try_acquire_many_owned(cost) else {
             let mb = MAX_QUEUED_BYTES_PER_CONNECTION >> 20;
+            // Its own cap: the close frame still gets its chance (the connection's end waits a few
+            // seconds for the send task); only under the relay-wide squeeze is the task stopped
+            // at once.
             self.close(1008, &format!("not reading: more than {mb} MiB waited for this connection"));
             return false;
         };
-        let all = match self.budget.all.clone().try_acquire_many_owned(cost) {
-            Ok(p) => p,
-            Err(_) => {
-                // The relay's budget is spent: the longest queue gives way (its bytes come back
-                // at once), unless it is this one.
-                match self.budget.longest() {
-                    Some(hog) if !Arc::ptr_eq(&hog, &self.shared) && hog.queued() > self.shared.queued() => {
-                        hog.close(1008, "not reading: the longest queue when the relay's send budget ran out");
-                    }
-                    _ => {}
-                }
-                match self.budget.all.clone().try_acquire_many_owned(cost) {
-                    Ok(p) => p,
-                    Err(_) => {
-                        self.close(1008, "not reading: the relay's send budget is spent and this queue is long");
-                        return false;
-                    }
-                }
-            }
+        let Some(all) = self.relay_permits(cost) else {
+            self.shared.close_stalled("not reading: the relay's send budget is spent and this queue is long");
+            return false;
         };
         self.shared.queue().push_back(Queued { msg, _permits: Some((mine, all)) });
         self.shared.wake.notify_one();
         true
+    }
+
+    /// Permits from the relay's budget. When it is spent, the longest queues (past a fair
+    /// share) give way, longest first; a short queue may then draw on the reserve.
+    fn relay_permits(&self, cost: u32) -> Option<OwnedSemaphorePermit> {
+        loop {
+            if let Ok(p) = self.budget.all.clone().try_acquire_many_owned(cost) {
+                return Some(p);
+            }
+            match self.budget.longest() {
+                Some(hog) if !Arc::ptr_eq(&hog, &self.shared) => {
+                    hog.close_stalled("not reading: the longest queue when the relay's send budget ran out");
+                }
+                _ => break,
+            }
+        }
+        let short = self.shared.queued() + cost as usize <= FAIR_SHARE;
+        short.then(|| self.budget.reserve.clone().try_acquire_many_owned(cost).ok()).flatten()
+    }
+
+    /// The send task, stopped at once if the peer turns out not to read.
+    pub fn set_sender(&self, task: tokio::task::AbortHandle) {
+        *self.shared.sender.lock().unwrap_or_else(|p| p.into_inner()) = Some(task);
     }
 
     /// Closes the connection with `code` and `reason`: what waits is dropped, and the close

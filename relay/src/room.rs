@@ -69,7 +69,13 @@ struct Room {
     /// Cleared when the room is removed: a frame routed after that is refused, so the
     /// relay-wide pulse count never counts a removed room's fibers.
     open: bool,
+    /// When a fiber frame last came through (a fiber holding pulses long after is stale).
+    fiber_seen: std::time::Instant,
 }
+
+/// A fiber holding pulses this long after its last frame is stale: when the relay-wide budget
+/// runs out, stale fibers are emptied before anyone is refused.
+const STALE_FIBER: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Room {
     /// Pulses both fibers hold.
@@ -135,7 +141,17 @@ impl Rooms {
         let id = random_id()?;
         let mut members = HashMap::new();
         members.insert(Role::Alice, (conn, tx));
-        rooms.insert(id.clone(), Arc::new(Mutex::new(Room { members, fiber, fiber2, mitm: Mitm::Off, open: true })));
+        rooms.insert(
+            id.clone(),
+            Arc::new(Mutex::new(Room {
+                members,
+                fiber,
+                fiber2,
+                mitm: Mitm::Off,
+                open: true,
+                fiber_seen: std::time::Instant::now(),
+            })),
+        );
         Ok(id)
     }
 
@@ -151,6 +167,9 @@ impl Rooms {
     ) -> Result<(), Refusal> {
         let room = self.room(id).ok_or("no such room (the link is wrong or Alice left)")?;
         let mut room = guard(&room);
+        if !room.open {
+            return Err("no such room (Alice left)".into());
+        }
         if room.members.contains_key(&role) {
             return Err(format!("the role {} is already taken in this room", role.name()));
         }
@@ -221,6 +240,22 @@ impl Rooms {
         routed
     }
 
+    /// Empties the fibers that hold pulses but saw no frame for [`STALE_FIBER`] (a round
+    /// abandoned half-way, or pulses parked to hold the budget). Rooms locked right now are
+    /// skipped (the caller holds its own room's lock).
+    fn empty_stale_fibers(&self) {
+        let rooms: Vec<Arc<Mutex<Room>>> = self.lock().values().cloned().collect();
+        for shared in rooms {
+            let Ok(mut room) = shared.try_lock() else { continue };
+            let held = room.pending();
+            if room.open && held > 0 && room.fiber_seen.elapsed() >= STALE_FIBER {
+                room.fiber.reset();
+                room.fiber2.reset();
+                self.pending.fetch_sub(held, Ordering::Relaxed);
+            }
+        }
+    }
+
     /// Pulses all fibers hold now.
     pub fn pending_pulses(&self) -> usize {
         self.pending.load(Ordering::Relaxed)
@@ -249,9 +284,14 @@ impl Rooms {
                 };
                 // A frame of n bytes holds at most 8n pulses: refused while it could overrun
                 // the fibers' relay-wide budget.
-                if self.pending.load(Ordering::Relaxed) + 8 * frame.len() > MAX_PENDING_PULSES_TOTAL {
+                let fits = || self.pending.load(Ordering::Relaxed) + 8 * frame.len() <= MAX_PENDING_PULSES_TOTAL;
+                if !fits() {
+                    self.empty_stale_fibers();
+                }
+                if !fits() {
                     return Err("the relay is full (its fibers hold all the pulses they may); try again later".into());
                 }
+                room.fiber_seen = std::time::Instant::now();
                 let fiber = if fiber_no == 1 { &mut room.fiber } else { &mut room.fiber2 };
                 let out = fiber.handle(&frame).map_err(|e| format!("the fiber refused a frame: {e}"))?;
                 for f in out {

@@ -2,10 +2,11 @@
 //! request headers is closed), and every TCP connection counted against a cap below the
 //! process's open-file limit, so slow or silent sockets cannot make the relay unreachable.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -21,6 +22,14 @@ use tower::ServiceExt;
 pub const RESERVED_FILES: u64 = 256;
 /// The most sockets the relay holds, whatever the file limit (its memory budget assumes it).
 pub const MAX_SOCKETS_CEILING: usize = 24_000;
+/// Most TCP connections from one address (its WebSockets, capped lower by admission, and its
+/// page loads).
+pub const MAX_SOCKETS_PER_ADDRESS: usize = 128;
+/// Longest an HTTP connection may last before it is upgraded to a WebSocket (or closed): a
+/// client that never sends a byte, or never reads a response, holds its socket this long at
+/// most.
+pub const HTTP_CONNECTION_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// The file limit the relay asks for at start: 10,000 rooms of Alice and Bob need 20,000
 /// sockets.
 pub const WANTED_FILES: u64 = 32_768;
@@ -30,6 +39,8 @@ pub const WANTED_FILES: u64 = 32_768;
 pub struct ServeLimits {
     /// Time a client has to send its request headers.
     pub header_read: Duration,
+    /// Longest an HTTP connection lasts before its upgrade (see [`HTTP_CONNECTION_TIMEOUT`]).
+    pub http_connection: Duration,
     /// Most TCP connections at once (HTTP and WebSocket); more are closed at accept.
     pub max_sockets: usize,
 }
@@ -40,13 +51,13 @@ impl ServeLimits {
     pub fn from_file_limit() -> Self {
         let limit = raise_file_limit();
         let max_sockets = usize::try_from(limit.saturating_sub(RESERVED_FILES)).unwrap_or(usize::MAX);
-        Self { header_read: Duration::from_secs(10), max_sockets: max_sockets.min(MAX_SOCKETS_CEILING) }
+        Self { max_sockets: max_sockets.min(MAX_SOCKETS_CEILING), ..Self::default() }
     }
 }
 
 impl Default for ServeLimits {
     fn default() -> Self {
-        Self { header_read: Duration::from_secs(10), max_sockets: 900 }
+        Self { header_read: Duration::from_secs(10), http_connection: HTTP_CONNECTION_TIMEOUT, max_sockets: 900 }
     }
 }
 
@@ -72,6 +83,7 @@ pub async fn serve(
     sockets: Arc<AtomicUsize>,
     shutdown: impl Future<Output = ()>,
 ) {
+    let per_address: PerAddress = Arc::default();
     let mut builder = Builder::new(TokioExecutor::new());
     builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read);
     tokio::pin!(shutdown);
@@ -88,38 +100,73 @@ pub async fn serve(
             },
             () = &mut shutdown => return,
         };
-        if sockets.load(Ordering::Relaxed) >= limits.max_sockets {
+        let Some(guard) = SocketGuard::new(&sockets, &per_address, peer.ip(), limits.max_sockets) else {
             drop(stream);
             continue;
-        }
-        let guard = SocketGuard::new(&sockets);
+        };
+        let guard = Arc::new(guard);
         let app = app.clone();
         let builder = builder.clone();
         tokio::spawn(async move {
-            let _guard = guard;
+            // A WebSocket keeps its socket counted: the request carries the guard into the
+            // upgraded connection, which holds it until it ends.
+            let held = guard.clone();
             let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
                 req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                req.extensions_mut().insert(SocketHold(held.clone()));
                 app.clone().oneshot(req.map(Body::new))
             });
-            if let Err(e) = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).await {
-                tracing::debug!(error = %e, "connection ended");
+            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            match tokio::time::timeout(limits.http_connection, conn).await {
+                Ok(Err(e)) => tracing::debug!(error = %e, "connection ended"),
+                Err(_) => tracing::debug!("HTTP connection timed out"),
+                Ok(Ok(())) => {}
             }
+            drop(guard);
         });
     }
 }
 
-/// Counts a socket while it is open.
-struct SocketGuard(Arc<AtomicUsize>);
+type PerAddress = Arc<Mutex<HashMap<IpAddr, usize>>>;
+
+/// Counts a socket while it is open, in all and for its address.
+struct SocketGuard {
+    all: Arc<AtomicUsize>,
+    per_address: PerAddress,
+    ip: IpAddr,
+}
+
+/// A request's hold on its socket's place: a WebSocket handler keeps it for the connection's
+/// life.
+#[derive(Clone)]
+pub struct SocketHold(#[allow(dead_code)] Arc<SocketGuard>);
 
 impl SocketGuard {
-    fn new(count: &Arc<AtomicUsize>) -> Self {
-        count.fetch_add(1, Ordering::Relaxed);
-        Self(count.clone())
+    /// A place for a socket from `ip`, unless the relay or the address is at its cap.
+    fn new(all: &Arc<AtomicUsize>, per_address: &PerAddress, ip: IpAddr, max: usize) -> Option<Self> {
+        let mut mine = per_address.lock().unwrap_or_else(|p| p.into_inner());
+        let n = mine.entry(ip).or_default();
+        if *n >= MAX_SOCKETS_PER_ADDRESS || all.load(Ordering::Relaxed) >= max {
+            if *n == 0 {
+                mine.remove(&ip);
+            }
+            return None;
+        }
+        *n += 1;
+        all.fetch_add(1, Ordering::Relaxed);
+        Some(Self { all: all.clone(), per_address: per_address.clone(), ip })
     }
 }
 
 impl Drop for SocketGuard {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        self.all.fetch_sub(1, Ordering::Relaxed);
+        let mut mine = self.per_address.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = mine.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                mine.remove(&self.ip);
+            }
+        }
     }
 }

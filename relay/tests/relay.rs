@@ -566,6 +566,35 @@ async fn metrics_count_rooms_connections_and_refusals_by_reason() {
     assert!(body.contains("qkdlab_connections 2"), "{body}");
     assert!(body.contains(r#"qkdlab_refusals_total{reason="policy"} 1"#), "{body}");
     assert!(body.contains("qkdlab_queued_bytes"), "{body}");
+    // Both WebSockets still count as sockets after their upgrade, with this request's.
+    assert!(body.contains("qkdlab_sockets 3"), "{body}");
+}
+
+#[tokio::test]
+async fn a_socket_that_never_sends_a_byte_is_closed() {
+    use tokio::io::AsyncReadExt;
+    let serve = ServeLimits { http_connection: Duration::from_millis(400), ..ServeLimits::default() };
+    let url = start_settings(Settings { timeouts: Timeouts::default(), serve }).await;
+    let addr = url.trim_start_matches("ws://").trim_end_matches("/ws").to_string();
+    let mut silent = TcpStream::connect(&addr).await.expect("connect");
+    let t = std::time::Instant::now();
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(Duration::from_secs(3), silent.read(&mut buf)).await.expect("closed in time");
+    assert!(matches!(n, Ok(0) | Err(_)), "{n:?}");
+    assert!(t.elapsed() >= Duration::from_millis(350), "{:?}", t.elapsed());
+    // A WebSocket lives past that limit: the limit ends at the upgrade.
+    let (mut a, _) = open_room(&url, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    a.send(Message::text(json!({ "type": "status", "text": "still here" }).to_string())).await.expect("open");
+    a.send(Message::Ping(vec![1].into())).await.expect("open");
+    let pong = loop {
+        match tokio::time::timeout(Duration::from_secs(2), a.next()).await.expect("in time") {
+            Some(Ok(Message::Pong(_))) => break true,
+            Some(Ok(_)) => {}
+            _ => break false,
+        }
+    };
+    assert!(pong, "the WebSocket outlived the HTTP connection limit");
 }
 
 #[tokio::test]
@@ -587,7 +616,7 @@ async fn guessing_room_ids_is_refused_after_thirty_failed_joins_a_minute() {
 #[tokio::test]
 async fn a_client_that_dribbles_its_headers_is_closed_and_past_the_socket_cap_accept_closes_at_once() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let serve = ServeLimits { header_read: Duration::from_millis(300), max_sockets: 3 };
+    let serve = ServeLimits { header_read: Duration::from_millis(300), max_sockets: 3, ..ServeLimits::default() };
     let url = start_settings(Settings { timeouts: Timeouts::default(), serve }).await;
     let addr = url.trim_start_matches("ws://").trim_end_matches("/ws").to_string();
     let closed_within = |mut s: TcpStream, limit: Duration| async move {
