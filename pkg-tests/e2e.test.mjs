@@ -167,12 +167,15 @@ test("a tab closed mid-session: the other shows peer left", async () => {
 test("local mode runs every party in one tab, and its link replays the run", async () => {
   const context = await browser.newContext();
   const page = await tab(context, `${base}#pulses=300000&lengthKm=5&errorRate=0.03&seed=replay&psk=${"ab".repeat(32)}`);
+  // The form shows once the module has loaded and filled it.
+  await page.waitForSelector("input[name=errorRate]", { state: "visible" });
   assert.equal(await page.inputValue("input[name=errorRate]"), "0.03");
   // What the fragment does not set comes from the core's defaults (one definition).
   const d = await page.evaluate(async () => (await import("/pkg/web/qkdlab.js")).defaults());
   assert.equal(Number(await page.inputValue("input[name=detectorEfficiency]")), d.channel.detectorEfficiency);
   assert.equal(Number(await page.inputValue("input[name=darkCountProb]")), d.channel.darkCountProb);
   const fresh = await tab(context, base);
+  await fresh.waitForSelector("input[name=errorRate]", { state: "visible" });
   assert.equal(Number(await fresh.inputValue("input[name=errorRate]")), d.channel.errorRate);
   assert.equal(Number(await fresh.inputValue("input[name=pulses]")), d.pulses);
   await fresh.close();
