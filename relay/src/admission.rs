@@ -18,6 +18,18 @@ struct Counts {
     failed_joins: HashMap<IpAddr, (Instant, u32)>,
 }
 
+/// What per-address limits count by: an IPv4 address, or an IPv6 address's /64 (one host
+/// usually holds a whole /64, so counting single IPv6 addresses would give it no limit).
+pub fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !u128::from(u64::MAX))),
+        },
+    }
+}
+
 /// The relay's connection counts.
 #[derive(Clone)]
 pub struct Admission(Arc<Mutex<Counts>>);
@@ -51,6 +63,7 @@ impl Admission {
 
     /// A place for a connection from `ip`, or why not.
     pub fn admit(&self, ip: IpAddr) -> Result<Admitted, String> {
+        let ip = address_key(ip);
         let mut c = self.counts();
         if c.total >= c.max_total {
             return Err(format!("the relay is full ({} connections); try again later", c.max_total));
@@ -66,6 +79,7 @@ impl Admission {
 
     /// Counts a failed join from `ip`; refuses when the address guessed too often this minute.
     pub fn failed_join(&self, ip: IpAddr) -> Result<(), String> {
+        let ip = address_key(ip);
         let mut c = self.counts();
         let now = Instant::now();
         if c.failed_joins.len() >= FAILED_JOIN_ADDRESSES {
@@ -86,6 +100,7 @@ impl Admission {
 
     /// Whether `ip` is over its failed-join budget this minute.
     pub fn guessing(&self, ip: IpAddr) -> bool {
+        let ip = address_key(ip);
         let c = self.counts();
         c.failed_joins
             .get(&ip)
@@ -103,5 +118,30 @@ impl Drop for Admitted {
                 c.per_address.remove(&self.ip);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_prefix_and_mapped_ipv4_as_ipv4() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().expect("v6");
+        let b: IpAddr = "2001:db8:1:2:bbbb::2".parse().expect("v6");
+        let other: IpAddr = "2001:db8:1:3::1".parse().expect("v6");
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(address_key(a), address_key(other));
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().expect("mapped");
+        assert_eq!(address_key(mapped), "192.0.2.7".parse::<IpAddr>().expect("v4"));
+        // One /64 shares one address's WebSocket cap.
+        let admission = Admission::new(1000);
+        let held: Vec<_> = (0..MAX_CONNECTIONS_PER_ADDRESS)
+            .map(|i| admission.admit(IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 2, 0, 0, 0, i as u16))))
+            .collect::<Result<_, _>>()
+            .expect("under the cap");
+        assert!(admission.admit(b).is_err(), "the 65th connection from the same /64 is refused");
+        drop(held);
+        assert!(admission.admit(b).is_ok());
     }
 }

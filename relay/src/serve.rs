@@ -100,7 +100,8 @@ pub async fn serve(
             },
             () = &mut shutdown => return,
         };
-        let Some(guard) = SocketGuard::new(&sockets, &per_address, peer.ip(), limits.max_sockets) else {
+        let address = crate::admission::address_key(peer.ip());
+        let Some(guard) = SocketGuard::new(&sockets, &per_address, address, limits.max_sockets) else {
             drop(stream);
             continue;
         };
