@@ -195,7 +195,7 @@ pub(crate) fn frame_list<S: serde::Serializer>(frames: &[Vec<u8>], s: S) -> Resu
 
 fn key_bytes<S: serde::Serializer>(key: &Option<BitVec>, s: S) -> Result<S::Ok, S::Error> {
     match key {
-        Some(k) => s.serialize_bytes(&k.to_bytes()),
+        Some(k) => crate::bits::serialize_bytes(k, s),
         None => s.serialize_none(),
     }
 }

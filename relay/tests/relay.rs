@@ -81,6 +81,14 @@ async fn open_room(url: &str, channel: Value) -> (Ws, String) {
     (alice, joined["room"].as_str().expect("room id").to_string())
 }
 
+/// A room Alice opened (default channel) with Bob joined: `(alice, bob, room id)`.
+async fn room_with_bob(url: &str) -> (Ws, Ws, String) {
+    let (alice, room) = open_room(url, json!({})).await;
+    let mut bob = connect(url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut bob, "joined").await;
+    (alice, bob, room)
+}
+
 fn psk() -> Credential {
     Credential::psk(&[0x42; 32]).expect("32 bytes")
 }
@@ -207,9 +215,7 @@ async fn eve_in_the_middle_sees_every_classical_frame_of_a_session_but_never_a_f
 #[tokio::test]
 async fn a_taken_role_and_an_unknown_room_are_refused_with_a_reason() {
     let url = start().await;
-    let (_a, room) = open_room(&url, json!({})).await;
-    let mut b1 = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
-    until(&mut b1, "joined").await;
+    let (_a, _b1, room) = room_with_bob(&url).await;
     let mut b2 = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
     let closed = until(&mut b2, "close").await;
     assert!(closed["reason"].as_str().is_some_and(|r| r.contains("already taken")), "{closed}");
@@ -223,9 +229,7 @@ async fn a_taken_role_and_an_unknown_room_are_refused_with_a_reason() {
 #[tokio::test]
 async fn garbage_and_oversized_frames_close_only_the_sender() {
     let url = start().await;
-    let (mut a, room) = open_room(&url, json!({})).await;
-    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
-    until(&mut b, "joined").await;
+    let (mut a, mut b, room) = room_with_bob(&url).await;
     b.send(Message::binary(vec![0x09, 0x01, 0x02])).await.expect("send");
     let closed = until(&mut b, "close").await;
     assert!(closed["reason"].as_str().is_some_and(|r| r.contains("malformed frame")), "{closed}");
@@ -253,9 +257,7 @@ async fn garbage_and_oversized_frames_close_only_the_sender() {
 #[tokio::test]
 async fn a_peer_leaving_is_announced_to_the_other() {
     let url = start().await;
-    let (mut a, room) = open_room(&url, json!({})).await;
-    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
-    until(&mut b, "joined").await;
+    let (mut a, mut b, _room) = room_with_bob(&url).await;
     b.close(None).await.expect("close");
     assert_eq!(until(&mut a, "left").await["role"], "bob");
 }
@@ -263,9 +265,7 @@ async fn a_peer_leaving_is_announced_to_the_other() {
 #[tokio::test]
 async fn chat_messages_reach_the_peer_stamped_with_the_sender() {
     let url = start().await;
-    let (mut a, room) = open_room(&url, json!({})).await;
-    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
-    until(&mut b, "joined").await;
+    let (mut a, mut b, _room) = room_with_bob(&url).await;
     a.send(Message::text(json!({ "type": "chat", "iv": "00", "ct": "ab" }).to_string())).await.expect("send");
     let chat = until(&mut b, "chat").await;
     assert_eq!(chat["from"], "alice");
@@ -344,9 +344,7 @@ async fn eve_with_the_leaked_psk_cuts_the_link_and_alice_and_bob_get_different_k
 #[tokio::test]
 async fn when_alice_leaves_bob_and_eve_are_told_within_a_second() {
     let url = start().await;
-    let (a, room) = open_room(&url, json!({})).await;
-    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
-    until(&mut b, "joined").await;
+    let (a, mut b, room) = room_with_bob(&url).await;
     let mut e = connect(&url, json!({ "type": "join", "role": "eve", "room": room })).await;
     until(&mut e, "joined").await;
     drop(a);
@@ -375,9 +373,7 @@ async fn close_of(ws: &mut Ws) -> (u16, String) {
 #[tokio::test]
 async fn a_reader_that_does_not_read_is_closed_with_a_reason_and_the_room_goes_on() {
     let url = start().await;
-    let (mut a, room) = open_room(&url, json!({})).await;
-    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
-    until(&mut b, "joined").await;
+    let (mut a, mut b, _room) = room_with_bob(&url).await;
     // Alice sends Bob 64 KiB classical frames at 16 MiB/s (within her own limits); Bob reads
     // nothing meanwhile, so his queue reaches its cap after two seconds.
     let mut frame = vec![1u8, Kind::Sift.byte(), 0, 0, 0, 0, 0];
@@ -397,9 +393,7 @@ async fn a_reader_that_does_not_read_is_closed_with_a_reason_and_the_room_goes_o
 #[tokio::test]
 async fn closes_carry_a_fitting_code_and_a_reason_that_fits() {
     let url = start().await;
-    let (_a, room) = open_room(&url, json!({})).await;
-    let mut big = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
-    until(&mut big, "joined").await;
+    let (_a, mut big, _room) = room_with_bob(&url).await;
     let _ = big.send(Message::binary(vec![1u8; MAX_FRAME_BYTES + 1])).await;
     let (code, reason) = close_of(&mut big).await;
     assert_eq!(code, 1009, "{reason}");
@@ -481,9 +475,7 @@ async fn a_websocket_from_another_origin_is_refused() {
 #[tokio::test]
 async fn a_round_the_fiber_cannot_hold_is_refused_at_hello_with_a_reason() {
     let url = start().await;
-    let (mut a, room) = open_room(&url, json!({})).await;
-    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
-    until(&mut b, "joined").await;
+    let (mut a, _b, room) = room_with_bob(&url).await;
     // 4,097 batches of 64 pulses: the package accepts it; this relay says why it cannot.
     let mut alice = alice_for(&room, Config { pulses: 64 * 4097, batch_size: 64, ..Config::default() }, "big");
     let hello = alice.handle(&ready(5)).expect("start").remove(0);
@@ -502,9 +494,7 @@ fn short() -> Timeouts {
 #[tokio::test]
 async fn pings_hold_nothing_open_and_a_silent_socket_never_joins() {
     let url = start_with(short()).await;
-    let (mut a, room) = open_room(&url, json!({})).await;
-    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
-    until(&mut b, "joined").await;
+    let (mut a, mut b, _room) = room_with_bob(&url).await;
     // Bob only pings: that is not progress.
     let pinger = tokio::spawn(async move {
         for _ in 0..8 {
@@ -659,9 +649,7 @@ async fn a_client_that_dribbles_its_headers_is_closed_and_past_the_socket_cap_ac
 #[tokio::test]
 async fn a_clean_close_is_answered_and_the_room_is_told() {
     let url = start().await;
-    let (mut alice, room) = open_room(&url, json!({})).await;
-    let mut bob = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
-    until(&mut bob, "joined").await;
+    let (mut alice, mut bob, _room) = room_with_bob(&url).await;
     bob.close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
         code: tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode::Normal,
         reason: "bye".into(),
@@ -688,9 +676,7 @@ async fn the_fibers_pulse_count_follows_rounds_and_returns_to_zero_when_the_room
         let line = body.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} in {body}"));
         line.rsplit(' ').next().and_then(|v| v.parse().ok()).expect("a number")
     };
-    let (mut alice, room) = open_room(&url, json!({})).await;
-    let mut bob = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
-    until(&mut bob, "joined").await;
+    let (mut alice, mut bob, room) = room_with_bob(&url).await;
     let mut a = alice_for(&room, Config { pulses: 8192, batch_size: 4096, ..Config::default() }, "pending");
     // Alice's Hello and photons; Bob never measures, so the fiber holds every pulse.
     for f in a.handle(&ready(3)).expect("start") {
@@ -724,9 +710,7 @@ async fn the_fibers_pulse_count_follows_rounds_and_returns_to_zero_when_the_room
 #[tokio::test]
 async fn a_chat_flood_and_a_byte_flood_close_the_sender_with_their_reasons() {
     let url = start().await;
-    let (mut a, room) = open_room(&url, json!({})).await;
-    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
-    until(&mut b, "joined").await;
+    let (mut a, _b, _room) = room_with_bob(&url).await;
     let chat = json!({ "type": "chat", "to": "bob", "ct": "hi" }).to_string();
     for _ in 0..100 {
         if a.send(Message::text(chat.clone())).await.is_err() {
@@ -736,9 +720,7 @@ async fn a_chat_flood_and_a_byte_flood_close_the_sender_with_their_reasons() {
     let (code, reason) = close_of(&mut a).await;
     assert_eq!((code, reason.contains("chat messages per second")), (1008, true), "{reason}");
     // Bob, reading, sends 8 MiB frames as fast as he can: closed at 32 MiB in a second.
-    let (_a2, room2) = open_room(&url, json!({})).await;
-    let mut b2 = connect(&url, json!({ "type": "join", "role": "bob", "room": room2 })).await;
-    until(&mut b2, "joined").await;
+    let (_a2, mut b2, _room2) = room_with_bob(&url).await;
     let mut frame = vec![1u8, Kind::Sift.byte(), 1, 0, 0, 0, 0];
     frame.resize(MAX_FRAME_BYTES - 16, 0);
     for _ in 0..6 {
