@@ -124,19 +124,25 @@ pub fn break_later(
         let (as_bob, as_alice) = match &mut ends {
             Some(e) => e,
             None => {
-                let (Msg::Hello(o, _), Some(nb)) = (crate::auth::peek(frame)?, nonce_b) else {
+                let (Msg::Hello(o, config), Some(nb)) = (crate::auth::peek(frame)?, nonce_b) else {
                     return Err(Error::inconsistent("transcript (it must start with Ready and Hello)"));
                 };
                 let sid = session_id(link, o.round, &o.nonce_a, &nb);
                 ends.insert((
-                    Channel::new(leaked, Direction::BobToAlice, sid),
-                    Channel::new(leaked, Direction::AliceToBob, sid),
+                    Channel::with_mode(leaked, Direction::BobToAlice, sid, config.tags),
+                    Channel::with_mode(leaked, Direction::AliceToBob, sid, config.tags),
                 ))
             }
         };
         let msg = match dir {
-            Direction::AliceToBob => as_bob.open(frame)?,
-            Direction::BobToAlice => as_alice.open(frame)?,
+            Direction::AliceToBob => {
+                as_alice.witness(frame)?;
+                as_bob.open(frame)?
+            }
+            Direction::BobToAlice => {
+                as_bob.witness(frame)?;
+                as_alice.open(frame)?
+            }
         };
         frames_verified += 1;
         match msg {

@@ -31,6 +31,8 @@ pub struct Options {
     pub eps_sec: Option<f64>,
     /// Correctness parameter.
     pub eps_cor: Option<f64>,
+    /// Which classical frames carry a tag: "transcript" (default) or "per-frame".
+    pub tags: Option<crate::auth::TagMode>,
     /// Replay seed (single-process runs only).
     pub seed: Option<String>,
     /// The link id (the relay's room id).
@@ -142,6 +144,7 @@ impl Options {
             qber_threshold: self.qber_threshold.unwrap_or(d.qber_threshold),
             eps_sec: self.eps_sec.unwrap_or(d.eps_sec),
             eps_cor: self.eps_cor.unwrap_or(d.eps_cor),
+            tags: self.tags.unwrap_or(d.tags),
         };
         c.validate()?;
         Ok(c)

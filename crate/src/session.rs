@@ -104,8 +104,12 @@ pub struct Disclosed {
 pub struct AuthReport {
     /// The mode (e.g. `psk`).
     pub mode: &'static str,
+    /// Which frames carry a tag: "transcript" or "per-frame".
+    pub tag_mode: crate::auth::TagMode,
     /// Classical frames sent, both directions.
     pub frames: u64,
+    /// Tags sent, both directions (four a round over the transcript).
+    pub tags: u64,
     /// Tag bits transmitted, both directions.
     pub tag_bits: u64,
     /// Secret key bits spent on authentication: the bootstrap PSK (HMAC reuses it per frame),
@@ -363,7 +367,9 @@ impl Driver {
             key_bob: if ok { key_bob } else { None },
             auth: AuthReport {
                 mode: config.credential.mode(),
+                tag_mode: config.protocol.tags,
                 frames: aa.frames_sent + ba.frames_sent,
+                tags: aa.tags_sent + ba.tags_sent,
                 tag_bits: aa.tag_bits_sent + ba.tag_bits_sent,
                 key_bits_used: config.credential.key_bits() + (aa.pad_bits_used + ba.pad_bits_used) / 2,
                 pad_bits_used: (aa.pad_bits_used + ba.pad_bits_used) / 2,

@@ -2,7 +2,7 @@
 //! the exact error.
 
 use qkdlab::Config;
-use qkdlab::auth::{Channel, Credential, Direction};
+use qkdlab::auth::{Channel, Credential, Direction, TagMode};
 use qkdlab::bits::BitVec;
 use qkdlab::error::{DecodeError, Error};
 use qkdlab::msgs::{FiberMsg, Kind, Msg, Opening, ParityQuery, Ready, RoundAuth};
@@ -23,6 +23,7 @@ fn every_message() -> Vec<Msg> {
                 qber_threshold: 0.11,
                 eps_sec: 1e-10,
                 eps_cor: 1e-15,
+                tags: TagMode::Transcript,
             },
         ),
         Msg::Hello(
@@ -34,6 +35,7 @@ fn every_message() -> Vec<Msg> {
                 qber_threshold: 0.5,
                 eps_sec: 0.5,
                 eps_cor: 0.5,
+                tags: TagMode::PerFrame,
             },
         ),
         Msg::Hello(
@@ -50,6 +52,7 @@ fn every_message() -> Vec<Msg> {
                 qber_threshold: 0.5,
                 eps_sec: 0.5,
                 eps_cor: 0.5,
+                tags: TagMode::PerFrame,
             },
         ),
         Msg::Sift { clicks: bits(130, 3), bases: bits(44, 2) },

@@ -107,7 +107,7 @@ fn a_psk_link_bootstraps_then_authenticates_from_its_pool_and_feeds_both_stores(
 }
 
 #[test]
-fn wegman_carter_rounds_spend_one_pad_per_frame_and_charge_epsilon_on_the_longest_frame() {
+fn wegman_carter_rounds_spend_four_pads_and_charge_epsilon_on_the_longest_transcript() {
     let mut c = link_config(PoolMac::WegmanCarter, 3);
     c.round.protocol.pulses = 1_000_000;
     c.pool_target_bits = 40_000;
@@ -116,8 +116,31 @@ fn wegman_carter_rounds_spend_one_pad_per_frame_and_charge_epsilon_on_the_longes
     assert!(r.rounds.iter().all(|x| x.ok), "{:?}", r.rounds.iter().map(|x| &x.error).collect::<Vec<_>>());
     let a = r.rounds[1].alice.as_ref().expect("alice");
     assert_eq!(a.mode, "pool-wegman-carter");
+    // Four tags over the transcript whatever the round's length: Hello, Confirm and Commit
+    // sealed by Alice, Done checked; the pool gave exactly those pads.
+    assert!(a.auth.frames_sent + a.auth.frames_received > 20);
+    assert_eq!((a.auth.tags_sent, a.auth.tags_received), (3, 1));
+    assert_eq!(a.auth.pad_bits_used, 4 * 64);
+    assert_eq!(a.pool_taken, [64 + 3 * 64, 64 + 64], "a 64-bit hash point and the pads, per direction");
+    // Per checked tag: (words of the longest acceptable transcript + 1) / 2^64.
+    let per = (qkdlab::auth::MAX_TRANSCRIPT_LEN.div_ceil(8) + 1) as f64 / 2f64.powi(64);
+    assert!((a.auth.epsilon - per).abs() < 1e-24);
+    assert_ledgers_sound(&r);
+}
+
+#[test]
+fn per_frame_wegman_carter_spends_one_pad_per_frame_and_charges_the_longest_frame() {
+    let mut c = link_config(PoolMac::WegmanCarter, 3);
+    c.round.protocol.pulses = 1_000_000;
+    c.round.protocol.tags = qkdlab::auth::TagMode::PerFrame;
+    c.pool_target_bits = 40_000;
+    c.pad_budget_bits = 24_000;
+    let r = link::run_passive(&c, &NoClock).expect("valid config");
+    assert!(r.rounds.iter().all(|x| x.ok), "{:?}", r.rounds.iter().map(|x| &x.error).collect::<Vec<_>>());
+    let a = r.rounds[1].alice.as_ref().expect("alice");
     // Alice checks every frame Bob sent with one pad, and seals hers with one each.
     assert_eq!(a.auth.pad_bits_used, 64 * (a.auth.frames_sent + a.auth.frames_received));
+    assert_eq!(a.auth.tags_sent, a.auth.frames_sent);
     // Per accepted frame: (words of the longest acceptable frame + its session id + 1) / 2^64.
     let per = ((qkdlab::auth::MAX_FRAME_LEN + 32).div_ceil(8) + 1) as f64 / 2f64.powi(64);
     assert!((a.auth.epsilon - per * a.auth.frames_received as f64).abs() < 1e-24);

@@ -42,7 +42,7 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
     ];
     if (s.cascadePasses) {
       const rt = s.cascadeRoundTrips ? `, ${s.cascadeRoundTrips} round trips` : "";
-      rows.push(["Cascade", `k1 = ${s.cascadeFirstBlock}, ${s.cascadePasses} passes, ${s.cascadeDisclosed} parity bits disclosed${rt}`]);
+      rows.push(["Cascade", `k1 = ${s.cascadeFirstBlock}, k2 = ${s.cascadeSecondBlock}, ${s.cascadePasses} passes, ${s.cascadeDisclosed} parity bits disclosed${rt}`]);
     }
     if (s.verificationBits) rows.push(["verification", `${s.verificationBits}-bit tag, collision ≤ ${s.verificationCollision.toExponential(1)}`]);
     const f = s.finiteKey;

@@ -16,7 +16,24 @@
 //! - `Pki`: an Ed25519 signature (RFC 8032) of every frame, checked against the peer's pinned
 //!   public key: each side signs its whole bootstrap transcript, frame by frame.
 //! - `PoolHmac`: HMAC-SHA256 with 256 bits per direction taken from the key pool for the round.
-//! - `PoolWegmanCarter`: information-theoretic tags ([`wegman_carter`]), 64 pool bits per frame.
+//! - `PoolWegmanCarter`: information-theoretic tags ([`wegman_carter`]), 64 pool bits per tag.
+//!
+//! Which frames carry a tag, by [`TagMode`]:
+//! - `PerFrame`: every frame, as above (for teaching: each frame is checked on arrival).
+//! - `Transcript` (the default): only Hello, Confirm, Done and Commit, each tag covering the
+//!   session id and the whole **transcript** so far, every classical frame of the round in
+//!   order (`direction | length u32 | frame without its tag`, both directions). A frame an
+//!   adversary alters, injects, drops or reorders makes the two transcripts differ, so the
+//!   next tag fails and no key is accepted: Bob accepts the key only after Confirm's tag
+//!   (covering all Alice sent and received, the privacy-amplification seed included), Alice
+//!   only after Done's (all Bob sent and received). The argument is the one for TLS 1.3's
+//!   Finished messages, a MAC over the transcript hash (RFC 8446 section 4.4.4), and for
+//!   Wegman-Carter tags the hash *is* the universal polynomial hash of the whole transcript, so
+//!   the forgery bound stays information-theoretic: `(L + 1) / 2^64` for a transcript of `L`
+//!   64-bit words (Wegman & Carter 1981), charged at [`MAX_TRANSCRIPT_LEN`]. Untagged frames
+//!   are acted on before they are authenticated; that lets an adversary end a round early (as
+//!   dropping a frame does) but never changes a key that is accepted. Four tags a round instead
+//!   of one per frame: a Wegman-Carter round spends 256 pad bits whatever its length.
 
 mod pki;
 mod pool;
@@ -46,6 +63,31 @@ pub const HEADER_LEN: usize = 11;
 pub const MAX_FRAME_LEN: usize = (1 << 26) + 1024;
 /// Bytes of a session id.
 pub const SESSION_ID_LEN: usize = 32;
+/// Longest transcript a round may have, in bytes (a receiver refuses the frame that would pass
+/// it); the Wegman-Carter forgery bound of a transcript tag is charged at this length.
+pub const MAX_TRANSCRIPT_LEN: usize = 1 << 30;
+
+/// Which frames carry a tag (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TagMode {
+    /// Four tags a round, each over the whole transcript so far.
+    #[default]
+    Transcript,
+    /// A tag on every frame.
+    PerFrame,
+}
+
+impl TagMode {
+    /// Whether a frame of `kind` carries a tag.
+    pub fn tags(self, kind: crate::msgs::Kind) -> bool {
+        use crate::msgs::Kind;
+        match self {
+            Self::PerFrame => true,
+            Self::Transcript => matches!(kind, Kind::Hello | Kind::Confirm | Kind::Done | Kind::Commit),
+        }
+    }
+}
 
 /// The session id every tag of a round covers:
 /// `SHA-256("qkdlab session id v1" | len(link) u32 | link | round u32 | nonce_a | nonce_b)`.
@@ -298,6 +340,10 @@ pub struct AuthStats {
     pub frames_sent: u64,
     /// Frames this side accepted.
     pub frames_received: u64,
+    /// Tags this side sent (every frame, or four a round over the transcript).
+    pub tags_sent: u64,
+    /// Tags this side checked and accepted.
+    pub tags_received: u64,
     /// Tag bits this side transmitted.
     pub tag_bits_sent: u64,
     /// Pool bits this side's tags consumed (Wegman-Carter pads, sent and checked).
@@ -305,6 +351,59 @@ pub struct AuthStats {
     /// Summed forgery probability of every tag this side checked, accepted or not
     /// (information-theoretic tags only; 0 for computational ones).
     pub epsilon: f64,
+}
+
+/// The running hashes of a round's transcript: SHA-256 for HMAC and Ed25519 tags, the
+/// polynomial hash at each direction's point for Wegman-Carter tags.
+#[derive(Clone)]
+struct Transcript {
+    sha: Sha256,
+    wc: Option<[wegman_carter::PolyHasher; 2]>,
+    len: usize,
+}
+
+impl Transcript {
+    fn new(sid: &[u8; SESSION_ID_LEN], points: Option<[u64; 2]>) -> Self {
+        let mut sha = Sha256::new();
+        sha.update(b"qkdlab transcript v1");
+        sha.update(sid);
+        let wc = points.map(|p| {
+            p.map(|r| {
+                let mut h = wegman_carter::PolyHasher::new(r);
+                h.update(sid);
+                h
+            })
+        });
+        Self { sha, wc, len: SESSION_ID_LEN }
+    }
+
+    /// Appends one frame (without its tag) as `direction | length u32 | frame`.
+    fn absorb(&mut self, dir: Direction, frame: &[u8]) -> Result<(), Error> {
+        let mut head = [0u8; 5];
+        head[0] = dir.byte();
+        head[1..].copy_from_slice(&(frame.len() as u32).to_be_bytes());
+        self.len = self.len.saturating_add(head.len() + frame.len());
+        if self.len > MAX_TRANSCRIPT_LEN {
+            return Err(DecodeError::TooLarge.into());
+        }
+        self.sha.update(head);
+        self.sha.update(frame);
+        for h in self.wc.iter_mut().flatten() {
+            h.update(&head);
+            h.update(frame);
+        }
+        Ok(())
+    }
+
+    /// What an HMAC or a signature covers: the transcript's SHA-256 (the session id inside).
+    fn digest(&self) -> [u8; 32] {
+        self.sha.clone().finalize().into()
+    }
+
+    /// The polynomial hash at direction `d`'s point.
+    fn poly(&self, d: Direction) -> u64 {
+        self.wc.as_ref().map_or(0, |h| h[usize::from(d.byte())].finish())
+    }
 }
 
 /// One side's end of the authenticated classical channel.
@@ -316,20 +415,48 @@ pub struct Channel {
     send_seq: u32,
     recv_seq: u32,
     stats: AuthStats,
+    mode: TagMode,
+    transcript: Transcript,
 }
 
 impl Channel {
-    /// The end that sends in `send_dir`, for the session `sid` (see [`session_id`]).
+    /// The end that sends in `send_dir`, for the session `sid` (see [`session_id`]), tagging
+    /// every frame.
     pub fn new(credential: &Credential, send_dir: Direction, sid: [u8; SESSION_ID_LEN]) -> Self {
-        let (send, recv) = credential.ends(send_dir);
-        Self { sid, send, recv, send_dir, send_seq: 0, recv_seq: 0, stats: AuthStats::default() }
+        Self::with_mode(credential, send_dir, sid, TagMode::PerFrame)
     }
 
-    /// What a tag covers: the session id, then the frame up to its tag.
+    /// The end that sends in `send_dir`, for the session `sid`, tagging as `mode` says.
+    pub fn with_mode(credential: &Credential, send_dir: Direction, sid: [u8; SESSION_ID_LEN], mode: TagMode) -> Self {
+        let (send, recv) = credential.ends(send_dir);
+        let points = match (&send, &recv) {
+            (SendMac::WegmanCarter(s), RecvMac::WegmanCarter(r)) => {
+                let (ab, ba) = if send_dir == Direction::AliceToBob { (s, r) } else { (r, s) };
+                Some([ab.point, ba.point])
+            }
+            _ => None,
+        };
+        let transcript = Transcript::new(&sid, points);
+        Self { sid, send, recv, send_dir, send_seq: 0, recv_seq: 0, stats: AuthStats::default(), mode, transcript }
+    }
+
+    /// Which frames carry a tag.
+    pub fn mode(&self) -> TagMode {
+        self.mode
+    }
+
+    /// What an HMAC or a signature covers: per frame, the session id then the frame up to its
+    /// tag; over the transcript, a label, the session id and the transcript's digest.
     fn covered(&self, frame: &[u8]) -> Vec<u8> {
         let mut m = Vec::with_capacity(SESSION_ID_LEN + frame.len());
         m.extend_from_slice(&self.sid);
-        m.extend_from_slice(frame);
+        match self.mode {
+            TagMode::PerFrame => m.extend_from_slice(frame),
+            TagMode::Transcript => {
+                m.extend_from_slice(b"qkdlab transcript tag v1");
+                m.extend_from_slice(&self.transcript.digest());
+            }
+        }
         m
     }
 
@@ -358,6 +485,14 @@ impl Channel {
         let len = u32::try_from(payload.len()).expect("payloads are bounded far below 4 GiB by MAX_PULSES");
         let mut w = Writer::default();
         w.u8(VERSION).u8(msg.type_byte()).u8(self.send_dir.byte()).u32(self.send_seq).u32(len).raw(&payload);
+        self.send_seq += 1;
+        self.stats.frames_sent += 1;
+        if self.mode == TagMode::Transcript {
+            self.transcript.absorb(self.send_dir, &w.0)?;
+            if !self.mode.tags(msg.kind()) {
+                return Ok(w.0);
+            }
+        }
         let tag_len = self.send.tag_len();
         let covered = self.covered(&w.0);
         match &mut self.send {
@@ -371,63 +506,73 @@ impl Channel {
             }
             SendMac::WegmanCarter(k) => {
                 let pad = k.pad.take_u64()?;
-                let tag = wegman_carter::poly_hash(&covered, k.point) ^ pad;
-                w.raw(&tag.to_be_bytes());
+                let hash = match self.mode {
+                    TagMode::PerFrame => wegman_carter::poly_hash(&covered, k.point),
+                    TagMode::Transcript => self.transcript.poly(self.send_dir),
+                };
+                w.raw(&(hash ^ pad).to_be_bytes());
                 self.stats.pad_bits_used += wegman_carter::TAG_BITS as u64;
             }
         }
-        self.send_seq += 1;
-        self.stats.frames_sent += 1;
+        self.stats.tags_sent += 1;
         self.stats.tag_bits_sent += (tag_len * 8) as u64;
         Ok(w.0)
     }
 
-    /// Checks a received frame's structure, tag, direction and sequence, then decodes it.
-    pub fn open(&mut self, frame: &[u8]) -> Result<Msg, Error> {
-        if frame.len() > MAX_FRAME_LEN {
-            return Err(DecodeError::TooLarge.into());
-        }
-        let tag_len = self.recv.tag_len();
+    /// Takes a frame this end's side sent, read off the wire, into the transcript (and the
+    /// sequence) as if this end had sealed it: how an observer holding the keys (Eve after a
+    /// leak) follows both directions of a round with one end per side. Nothing is checked
+    /// but the frame's structure; the next tag this end checks covers it.
+    pub fn witness(&mut self, frame: &[u8]) -> Result<(), Error> {
         let mut r = Reader::new(frame);
         let version = r.u8()?;
         if version != VERSION {
             return Err(DecodeError::UnknownVersion(version).into());
         }
         let ty = r.u8()?;
+        let kind = crate::msgs::lookup(ty).filter(|t| t.sealed).ok_or(DecodeError::UnknownType(ty))?.kind;
+        let tag_len = if self.mode.tags(kind) { self.send.tag_len() } else { 0 };
+        let (_dir, _seq, len) = (r.u8()?, r.u32()?, r.u32()? as usize);
+        r.take(len)?;
+        r.take(tag_len)?;
+        r.finish()?;
+        if self.mode == TagMode::Transcript {
+            self.transcript.absorb(self.send_dir, &frame[..frame.len() - tag_len])?;
+        }
+        self.send_seq += 1;
+        Ok(())
+    }
+
+    /// Checks a received frame's structure, tag, direction and sequence, then decodes it. Over
+    /// the transcript, an untagged frame is taken into the transcript unchecked (the next tag
+    /// covers it) and a tagged one changes nothing unless its tag verifies.
+    pub fn open(&mut self, frame: &[u8]) -> Result<Msg, Error> {
+        if frame.len() > MAX_FRAME_LEN {
+            return Err(DecodeError::TooLarge.into());
+        }
+        let mut r = Reader::new(frame);
+        let version = r.u8()?;
+        if version != VERSION {
+            return Err(DecodeError::UnknownVersion(version).into());
+        }
+        let ty = r.u8()?;
+        let kind = crate::msgs::lookup(ty).filter(|t| t.sealed).ok_or(DecodeError::UnknownType(ty))?.kind;
+        let tagged = self.mode.tags(kind);
+        let tag_len = if tagged { self.recv.tag_len() } else { 0 };
         let dir = r.u8()?;
         let seq = r.u32()?;
         let len = r.u32()? as usize;
         let _payload = r.take(len)?;
         let tag = r.take(tag_len)?;
         r.finish()?;
+        let body = &frame[..frame.len() - tag_len];
 
-        let covered = self.covered(&frame[..frame.len() - tag_len]);
-        let signed = covered.as_slice();
-        match &mut self.recv {
-            RecvMac::Hmac(key) => {
-                let mut mac = HmacSha256::new_from_slice(key.as_slice()).expect("HMAC accepts keys of any length");
-                mac.update(signed);
-                mac.verify_slice(tag).map_err(|_| AuthError::BadTag)?;
-            }
-            RecvMac::Ed25519(key) => {
-                let sig = Signature::from_slice(tag).map_err(|_| AuthError::BadTag)?;
-                key.verify(signed, &sig).map_err(|_| AuthError::BadTag)?;
-            }
-            RecvMac::WegmanCarter(k) => {
-                // The pad of the next expected frame: taken only when the tag matches, so a
-                // forged or replayed frame cannot push the two ends' pads out of step. Every
-                // attempt, accepted or not, is charged: a forger may try the same pad again,
-                // and each try succeeds with probability at most epsilon (union bound), charged
-                // on the longest frame this end would accept (a forger chooses the length).
-                let pad = k.pad.peek_u64()?;
-                self.stats.epsilon += wegman_carter::epsilon(SESSION_ID_LEN + MAX_FRAME_LEN);
-                let expected = (wegman_carter::poly_hash(signed, k.point) ^ pad).to_be_bytes();
-                if subtle_eq(&expected, tag) == 0 {
-                    return Err(AuthError::BadTag.into());
-                }
-                k.pad.take_u64()?;
-                self.stats.pad_bits_used += wegman_carter::TAG_BITS as u64;
-            }
+        let mut transcript = self.transcript.clone();
+        if self.mode == TagMode::Transcript {
+            transcript.absorb(self.send_dir.reverse(), body)?;
+        }
+        if tagged {
+            self.check_tag(&transcript, body, tag)?;
         }
         if dir != self.send_dir.reverse().byte() {
             return Err(AuthError::WrongDirection.into());
@@ -435,9 +580,56 @@ impl Channel {
         if seq != self.recv_seq {
             return Err(AuthError::Sequence { expected: self.recv_seq, got: seq }.into());
         }
+        let msg = Msg::decode_payload(ty, &frame[HEADER_LEN..HEADER_LEN + len])?;
+        self.transcript = transcript;
         self.recv_seq += 1;
         self.stats.frames_received += 1;
-        Ok(Msg::decode_payload(ty, &frame[HEADER_LEN..HEADER_LEN + len])?)
+        Ok(msg)
+    }
+
+    /// Checks `tag` on `body` (per frame) or on `transcript` (which holds `body` already).
+    fn check_tag(&mut self, transcript: &Transcript, body: &[u8], tag: &[u8]) -> Result<(), Error> {
+        let covered = match self.mode {
+            TagMode::PerFrame => self.covered(body),
+            TagMode::Transcript => {
+                let mut m = self.sid.to_vec();
+                m.extend_from_slice(b"qkdlab transcript tag v1");
+                m.extend_from_slice(&transcript.digest());
+                m
+            }
+        };
+        let peer = self.send_dir.reverse();
+        match &mut self.recv {
+            RecvMac::Hmac(key) => {
+                let mut mac = HmacSha256::new_from_slice(key.as_slice()).expect("HMAC accepts keys of any length");
+                mac.update(&covered);
+                mac.verify_slice(tag).map_err(|_| AuthError::BadTag)?;
+            }
+            RecvMac::Ed25519(key) => {
+                let sig = Signature::from_slice(tag).map_err(|_| AuthError::BadTag)?;
+                key.verify(&covered, &sig).map_err(|_| AuthError::BadTag)?;
+            }
+            RecvMac::WegmanCarter(k) => {
+                // The pad of the next expected tag: taken only when the tag matches, so a
+                // forged or replayed frame cannot push the two ends' pads out of step. Every
+                // attempt, accepted or not, is charged: a forger may try the same pad again,
+                // and each try succeeds with probability at most epsilon (union bound), charged
+                // on the longest message this end would accept (a forger chooses the length).
+                let pad = k.pad.peek_u64()?;
+                let (hash, longest) = match self.mode {
+                    TagMode::PerFrame => (wegman_carter::poly_hash(&covered, k.point), SESSION_ID_LEN + MAX_FRAME_LEN),
+                    TagMode::Transcript => (transcript.poly(peer), MAX_TRANSCRIPT_LEN),
+                };
+                self.stats.epsilon += wegman_carter::epsilon(longest);
+                if subtle_eq(&(hash ^ pad).to_be_bytes(), tag) == 0 {
+                    return Err(AuthError::BadTag.into());
+                }
+                k.pad.take_u64()?;
+                self.stats.pad_bits_used += wegman_carter::TAG_BITS as u64;
+            }
+        }
+        self.stats.tags_received += 1;
+        Ok(())
     }
 }
 

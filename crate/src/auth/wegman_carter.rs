@@ -26,6 +26,50 @@ pub fn poly_hash(data: &[u8], r: u64) -> u64 {
     gf64_mul(h ^ data.len() as u64, r)
 }
 
+/// [`poly_hash`] computed as the bytes arrive (a round's transcript is hashed frame by
+/// frame): `finish` of the bytes fed so far equals `poly_hash` of their concatenation.
+#[derive(Clone)]
+pub struct PolyHasher {
+    r: u64,
+    h: u64,
+    word: [u8; 8],
+    fill: usize,
+    len: u64,
+}
+
+impl PolyHasher {
+    /// A hasher at point `r`.
+    pub fn new(r: u64) -> Self {
+        Self { r, h: 0, word: [0; 8], fill: 0, len: 0 }
+    }
+
+    /// Feeds `data`.
+    pub fn update(&mut self, mut data: &[u8]) {
+        self.len += data.len() as u64;
+        while !data.is_empty() {
+            let n = (8 - self.fill).min(data.len());
+            self.word[self.fill..self.fill + n].copy_from_slice(&data[..n]);
+            self.fill += n;
+            data = &data[n..];
+            if self.fill == 8 {
+                self.h = gf64_mul(self.h ^ u64::from_be_bytes(self.word), self.r);
+                self.fill = 0;
+            }
+        }
+    }
+
+    /// The hash of everything fed (the hasher may go on).
+    pub fn finish(&self) -> u64 {
+        let mut h = self.h;
+        if self.fill > 0 {
+            let mut w = [0u8; 8];
+            w[..self.fill].copy_from_slice(&self.word[..self.fill]);
+            h = gf64_mul(h ^ u64::from_be_bytes(w), self.r);
+        }
+        gf64_mul(h ^ self.len, self.r)
+    }
+}
+
 /// Forgery probability of one tag on a message of `bytes` bytes.
 pub fn epsilon(bytes: usize) -> f64 {
     (bytes.div_ceil(8) + 1) as f64 / 2f64.powi(64)
@@ -46,6 +90,12 @@ mod tests {
         let x: Vec<u8> = a.iter().zip(&b).map(|(p, q)| p ^ q).collect();
         assert_eq!(poly_hash(&a, r) ^ poly_hash(&b, r) ^ poly_hash(&x, r), gf64_mul(16, r));
         assert_eq!(poly_hash(&[], r), 0, "the empty message hashes to zero");
+        let data: Vec<u8> = (0..100u8).map(|i| i.wrapping_mul(37)).collect();
+        let mut s = PolyHasher::new(r);
+        for part in [&data[..3], &data[3..3], &data[3..20], &data[20..]] {
+            s.update(part);
+        }
+        assert_eq!(s.finish(), poly_hash(&data, r), "streamed in uneven parts");
         // (L + 1) / 2^64 for L = 125 words.
         assert_eq!(epsilon(1000), 126.0 / 2f64.powi(64));
     }

@@ -84,7 +84,7 @@ impl LinkAlice {
         }
         protocol.validate()?;
         let ready = self.ready.ok_or(Error::Link(LinkError::NotReady))?;
-        let auth = self.site.next_auth()?;
+        let auth = self.site.next_auth(protocol.tags)?;
         let credential = self.site.credential_for(&auth, &self.bootstrap)?;
         let number = self.rounds + 1;
         let before = self.site.available();

@@ -5,6 +5,7 @@
 
 use super::pool::{PoolStream, PoolUse};
 use super::{LinkSettings, PoolMac, RoundOutcome};
+use crate::auth::TagMode;
 use crate::auth::{AuthStats, Credential, KeyPool, WcKey};
 use crate::bits::BitVec;
 use crate::error::{Error, LinkError};
@@ -113,7 +114,7 @@ impl Site {
 
     /// Alice's choice for the next round: the bootstrap until a round was committed, then the
     /// pool at her cursors, or the pool is exhausted.
-    pub(crate) fn next_auth(&self) -> Result<RoundAuth, Error> {
+    pub(crate) fn next_auth(&self, tags: TagMode) -> Result<RoundAuth, Error> {
         if self.last_committed == 0 {
             return Ok(RoundAuth::Bootstrap);
         }
@@ -132,6 +133,15 @@ impl Site {
                         have: avail[d] as usize,
                         need: (WC_POINT_BITS + 64) as usize,
                     });
+                }
+                if tags == TagMode::Transcript {
+                    // Hello, Confirm and Commit from Alice; Done from Bob.
+                    let need = [3 * 64, 64];
+                    if let Some(d) = (0..2).find(|&d| avail[d] < WC_POINT_BITS + u64::from(need[d])) {
+                        let need = (WC_POINT_BITS + u64::from(need[d])) as usize;
+                        return Err(Error::AuthPoolExhausted { have: avail[d] as usize, need });
+                    }
+                    return Ok(RoundAuth::PoolWegmanCarter { at, pad_bits: need });
                 }
                 // At most half of what is left: a round an adversary ends burns what it took, and
                 // one such round must not empty the pool.

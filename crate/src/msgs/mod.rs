@@ -19,6 +19,7 @@ mod table;
 pub use codec::{Reader, Writer};
 pub use table::{FrameInfo, Kind, MsgType, Stage, TABLE, frame_info, lookup, row_of};
 
+use crate::auth::TagMode;
 use crate::bits::BitVec;
 use crate::error::DecodeError;
 use crate::party::Config;
@@ -322,7 +323,10 @@ impl Msg {
                     }
                 };
                 w.u64(p.pulses).u32(p.batch_size).f64(p.sample_fraction).f64(p.qber_threshold);
-                w.f64(p.eps_sec).f64(p.eps_cor);
+                w.f64(p.eps_sec).f64(p.eps_cor).u8(match p.tags {
+                    TagMode::Transcript => 0,
+                    TagMode::PerFrame => 1,
+                });
             }
             Self::Sift { clicks, bases } => {
                 w.bits(clicks).bits(bases);
@@ -380,6 +384,11 @@ impl Msg {
                     qber_threshold: r.f64()?,
                     eps_sec: r.f64()?,
                     eps_cor: r.f64()?,
+                    tags: match r.u8()? {
+                        0 => TagMode::Transcript,
+                        1 => TagMode::PerFrame,
+                        _ => return Err(DecodeError::BadValue),
+                    },
                 },
             ),
             Kind::Sift => Self::Sift { clicks: r.bits()?, bases: r.bits()? },

@@ -121,7 +121,7 @@ fn on_ready(cx: &mut Cx<AliceRole>, ready: &Ready) -> Result<Next<AliceState>, E
     let round = &cx.role.round;
     let sid = session_id(&round.link, round.round, &nonce_a, &ready.nonce_b);
     let opening = Opening { round: round.round, nonce_a, auth: round.auth, prev_committed: round.prev_committed };
-    cx.channel = Some(Channel::new(&cx.credential, Direction::AliceToBob, sid));
+    cx.channel = Some(Channel::with_mode(&cx.credential, Direction::AliceToBob, sid, cx.role.config.tags));
     let config = cx.role.config.clone();
     let mut out = Vec::with_capacity(config.batches() as usize + 1);
     out.push(cx.seal(&Msg::Hello(opening, config.clone()))?);
@@ -189,6 +189,7 @@ fn on_sample_reply(
     let mut cascade = CascadeAlice::new(&key, Layout::new(key.len(), params, &seed));
     let parities = cascade.top_parities();
     cx.summary.cascade_first_block = params.first_block;
+    cx.summary.cascade_second_block = params.second_block;
     cx.summary.cascade_passes = params.passes;
     cx.summary.cascade_disclosed = cascade.disclosed();
     let out = vec![cx.seal(&Msg::CascadeStart { seed, parities })?];

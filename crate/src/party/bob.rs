@@ -125,6 +125,15 @@ impl Role for BobRole {
         if let BobState::ExpectCommit { key } = state {
             // Only Alice's authenticated Commit ends this state; anything else is refused and
             // leaves the verified key where it is.
+            // A frame of another kind is refused before it reaches the channel: it must not
+            // move the transcript or the sequence the real Commit is checked against.
+            match msgs::kind(frame) {
+                Ok(Kind::Commit) => {}
+                Ok(other) => {
+                    return Ok(Next::Refuse(BobState::ExpectCommit { key }, Error::unexpected("Commit", other)));
+                }
+                Err(e) => return Ok(Next::Refuse(BobState::ExpectCommit { key }, e.into())),
+            }
             return Ok(match cx.channel().open(frame) {
                 Ok(Msg::Commit) => Next::Finish(key, Vec::new()),
                 Ok(other) => Next::Refuse(BobState::ExpectCommit { key }, Error::unexpected("Commit", other.kind())),
@@ -142,11 +151,12 @@ impl Role for BobRole {
         }
         if cx.channel.is_none() {
             // The first frame must be Hello: its opening names the session the tag covers.
-            let Msg::Hello(opening, _) = crate::auth::peek(frame)? else {
+            // Hello is tagged in every mode; a changed mode fails its tag.
+            let Msg::Hello(opening, config) = crate::auth::peek(frame)? else {
                 return Err(Error::unexpected("Hello", msgs::kind(frame)?));
             };
             let sid = session_id(&cx.role.link, opening.round, &opening.nonce_a, &cx.role.nonce_b);
-            cx.channel = Some(Channel::new(&cx.credential, Direction::BobToAlice, sid));
+            cx.channel = Some(Channel::with_mode(&cx.credential, Direction::BobToAlice, sid, config.tags));
         }
         match (state, cx.channel().open(frame)?) {
             (BobState::ExpectHello, Msg::Hello(opening, params)) => {
@@ -161,6 +171,7 @@ impl Role for BobRole {
             (BobState::ExpectCascadeStart { config, key }, Msg::CascadeStart { seed, parities }) => {
                 let params = CascadeParams::for_qber(cx.summary.qber, key.len());
                 cx.summary.cascade_first_block = params.first_block;
+                cx.summary.cascade_second_block = params.second_block;
                 cx.summary.cascade_passes = params.passes;
                 let mut cascade = CascadeBob::new(key.clone(), Layout::new(key.len(), params, &seed));
                 let step = cascade.start(&parities)?;

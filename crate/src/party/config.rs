@@ -1,6 +1,7 @@
 //! Protocol parameters of a round.
 
 use crate::amplification::FiniteKey;
+use crate::auth::TagMode;
 use crate::error::Error;
 use crate::estimation::{DEFAULT_QBER_THRESHOLD, DEFAULT_SAMPLE_FRACTION};
 
@@ -26,6 +27,8 @@ pub struct Config {
     pub eps_sec: f64,
     /// Correctness parameter of the final key.
     pub eps_cor: f64,
+    /// Which classical frames carry a tag: four over the whole transcript, or every frame.
+    pub tags: TagMode,
 }
 
 impl Default for Config {
@@ -37,6 +40,7 @@ impl Default for Config {
             qber_threshold: DEFAULT_QBER_THRESHOLD,
             eps_sec: 1e-10,
             eps_cor: 1e-15,
+            tags: TagMode::Transcript,
         }
     }
 }

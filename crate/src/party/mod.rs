@@ -83,6 +83,8 @@ pub struct Summary {
     pub qber: f64,
     /// First-pass Cascade block size.
     pub cascade_first_block: usize,
+    /// Second-pass Cascade block size.
+    pub cascade_second_block: usize,
     /// Cascade passes.
     pub cascade_passes: usize,
     /// Parity bits Alice disclosed in Cascade.

@@ -36,7 +36,11 @@ export interface ProtocolOptions {
   /** QBER above which the round aborts (default 0.11). */ qberThreshold?: number;
   /** Secrecy parameter (default 1e-10). */ epsSec?: number;
   /** Correctness parameter (default 1e-15). */ epsCor?: number;
+  /** Which classical frames carry a tag (default "transcript": four a round, each over the
+   * whole transcript; "per-frame": every frame, for teaching). */ tags?: TagMode;
 }
+/** Which classical frames carry a tag. */
+export type TagMode = "transcript" | "per-frame";
 /** Options of simulate() and Session. Without a seed, entropy comes from crypto.getRandomValues. */
 export interface SimulateOptions extends ProtocolOptions {
   seed?: string; channel?: ChannelOptions; eve?: EveOptions; auth: AuthOptions;
@@ -79,11 +83,11 @@ export interface ReportError extends ErrorInfo { party: "alice" | "bob" | "drive
  * equal once the round ends. */
 export interface PartySummary {
   pulses: number; clicks: number; siftedBits: number; sampleBits: number; qber: number;
-  cascadeFirstBlock: number; cascadePasses: number; cascadeDisclosed: number;
+  cascadeFirstBlock: number; cascadeSecondBlock: number; cascadePasses: number; cascadeDisclosed: number;
   cascadeRoundTrips: number; verificationBits: number; verificationCollision: number; finiteKey?: FiniteKeyTerms;
 }
 /** Authentication costs of a session, both sides (`session::AuthReport`). */
-export interface AuthReport { mode: AuthMode; frames: number; tagBits: number; keyBitsUsed: number; padBitsUsed: number; epsilon: number; }
+export interface AuthReport { mode: AuthMode; tagMode: TagMode; frames: number; tags: number; tagBits: number; keyBitsUsed: number; padBitsUsed: number; epsilon: number; }
 /** What a session did (`session::Report`). Keys are present only when both sides verified the same key. */
 export interface Report {
   ok: boolean; error?: ReportError; summary: PartySummary; intercepted: number; corrections: number;
@@ -92,7 +96,7 @@ export interface Report {
   auth: AuthReport; stages: { name: string; ms: number }[];
 }
 /** One side's authentication costs in a round (`auth::AuthStats`). */
-export interface AuthStats { framesSent: number; framesReceived: number; tagBitsSent: number; padBitsUsed: number; epsilon: number; }
+export interface AuthStats { framesSent: number; framesReceived: number; tagsSent: number; tagsReceived: number; tagBitsSent: number; padBitsUsed: number; epsilon: number; }
 /** How a round ended on one side of a link (`link::RoundOutcome`). */
 export interface LinkRound {
   round: number; ok: boolean; error?: ErrorInfo; mode: AuthMode; summary: PartySummary; auth: AuthStats;
@@ -112,7 +116,7 @@ export interface LedgerEntry { start: number; len: number; round: number; usedFo
 export interface Pools { available: number[]; cursor: number[]; ledger: LedgerEntry[][]; }
 /** Result of reconcile() (`reconciliation::Reconciled`). */
 export interface Reconciliation {
-  key: Uint8Array; disclosed: number; roundTrips: number; corrections: number; firstBlock: number; passes: number;
+  key: Uint8Array; disclosed: number; roundTrips: number; corrections: number; firstBlock: number; secondBlock: number; passes: number;
 }
 /** What anyone reads of a frame without a key (`msgs::FrameInfo`). */
 export interface FrameInfo { type: string; route: "fiber" | "classical"; stage: string; direction?: "aliceToBob" | "bobToAlice"; sequence?: number; }
