@@ -20,7 +20,10 @@ test("a full session gives equal keys of the reported length", () => {
   assert.equal(r.finalKeyBits, r.summary.finiteKey.length);
   assert.equal(r.leakedBits, r.disclosed.reconciliation + r.disclosed.verification);
   assert.equal(r.summary.finiteKey.leakEc, r.leakedBits);
-  assert.equal(r.disclosed.reconciliation, r.summary.cascadeDisclosed);
+  assert.equal(r.disclosed.reconciliation, r.summary.reconciliationDisclosed);
+  assert.equal(r.summary.reconciliation, "cascade");
+  assert.equal(r.auth.tagMode, "transcript");
+  assert.equal(r.auth.tags, 4);
   assert.ok(Math.abs(r.summary.qber - 0.02) < 0.015, `qber ${r.summary.qber}`);
   assert.deepEqual(r.stages.map((s) => s.name), ["quantum", "sifting", "estimation", "reconciliation", "verification", "amplification"]);
 });

@@ -89,7 +89,7 @@ function onRoundEvents(side, view, type, msg) {
   if (type === "chat") side.chat?.(msg);
   else if (type === "round") {
     side.status.round(msg.round);
-    side.status.auth(msg.mode);
+    side.status.auth(msg.mode, msg.tags);
   }
   else if (type === "progress") side.status.progress(msg.state, msg.summary);
   else if (type === "done") view.ended(msg);
@@ -135,7 +135,7 @@ function runAlice(hash) {
                 side.view ??= roundView(side);
                 try {
                   // Relay mode: every random choice comes from the OS, never from a seed.
-                  party.startRound({ pulses: Number(v.pulses) });
+                  party.startRound({ pulses: Number(v.pulses), reconciliation: v.reconciliation, tags: v.tags });
                 } catch (e) {
                   if (e.code === "auth_pool_exhausted") side.view.stopped(e.message);
                   else side.status.failed(e.code ?? "error", plainWords(e.code, e.message), e.message);
@@ -249,8 +249,10 @@ function runEve(hash) {
 async function runLocal(v) {
   writeHash(v);
   const status = initStatus($("status"));
+  // Both reconciliations replay the same photons, so the comparison is like for like.
+  const seed = v.seed || [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("");
   const options = {
-    pulses: Number(v.pulses), seed: v.seed || undefined, channel: channelOf(v),
+    pulses: Number(v.pulses), seed, channel: channelOf(v), reconciliation: v.reconciliation, tags: v.tags,
     eve: { interceptFraction: Number(v.interceptFraction || 0) },
     auth: v.bootstrap === "pki" ? { mode: "pki" } : { mode: "psk", psk: fromHex("the pre-shared key", v.psk) },
   };
@@ -267,10 +269,13 @@ async function runLocal(v) {
     await new Promise((r) => setTimeout(r));
   }
   const r = session.report();
-  status.auth(r.auth.mode);
+  status.auth(r.auth.mode, r.auth.tagMode);
   status.progress(r.ok ? "Finished" : state, r.summary); // the same summary shape as a relay round's
   if (r.ok) status.done(fingerprintOfBytes(r.keyAlice), r.finalKeyBits, { replay: true });
   else status.failed(r.error.code, plainWords(r.error.code, r.error.message), r.error.message);
+  const other = options.reconciliation === "ldpc" ? "cascade" : "ldpc";
+  const twin = qkd.simulate({ ...options, reconciliation: other });
+  status.compare(options.reconciliation === "ldpc" ? [twin, r] : [r, twin]);
 }
 
 try {

@@ -31,6 +31,8 @@ pub struct Options {
     pub eps_sec: Option<f64>,
     /// Correctness parameter.
     pub eps_cor: Option<f64>,
+    /// How the keys are reconciled: "cascade" (default) or "ldpc".
+    pub reconciliation: Option<crate::reconciliation::Method>,
     /// Which classical frames carry a tag: "transcript" (default) or "per-frame".
     pub tags: Option<crate::auth::TagMode>,
     /// Replay seed (single-process runs only).
@@ -145,6 +147,7 @@ impl Options {
             eps_sec: self.eps_sec.unwrap_or(d.eps_sec),
             eps_cor: self.eps_cor.unwrap_or(d.eps_cor),
             tags: self.tags.unwrap_or(d.tags),
+            reconciliation: self.reconciliation.unwrap_or(d.reconciliation),
         };
         c.validate()?;
         Ok(c)

@@ -350,7 +350,7 @@ impl Driver {
         let summary = alice.summary().clone();
         let disclosed = Disclosed {
             estimation: 2 * summary.sample_bits as u64,
-            reconciliation: summary.cascade_disclosed,
+            reconciliation: summary.reconciliation_disclosed,
             verification: summary.verification_bits,
         };
         Report {

@@ -7,6 +7,7 @@ use qkdlab::bits::BitVec;
 use qkdlab::error::{DecodeError, Error};
 use qkdlab::msgs::{FiberMsg, Kind, Msg, Opening, ParityQuery, Ready, RoundAuth};
 use qkdlab::quantum::{Detections, Emission, PulseBatch};
+use qkdlab::reconciliation::Method;
 
 fn bits(n: usize, step: usize) -> BitVec {
     BitVec::from_bools(&(0..n).map(|i| i % step == 0).collect::<Vec<_>>())
@@ -24,6 +25,7 @@ fn every_message() -> Vec<Msg> {
                 eps_sec: 1e-10,
                 eps_cor: 1e-15,
                 tags: TagMode::Transcript,
+                reconciliation: Method::Cascade,
             },
         ),
         Msg::Hello(
@@ -36,6 +38,7 @@ fn every_message() -> Vec<Msg> {
                 eps_sec: 0.5,
                 eps_cor: 0.5,
                 tags: TagMode::PerFrame,
+                reconciliation: Method::Ldpc,
             },
         ),
         Msg::Hello(
@@ -53,6 +56,7 @@ fn every_message() -> Vec<Msg> {
                 eps_sec: 0.5,
                 eps_cor: 0.5,
                 tags: TagMode::PerFrame,
+                reconciliation: Method::Ldpc,
             },
         ),
         Msg::Sift { clicks: bits(130, 3), bases: bits(44, 2) },
@@ -64,7 +68,12 @@ fn every_message() -> Vec<Msg> {
             ParityQuery { pass: 3, start: 4096, len: 1 },
         ]),
         Msg::Parities(bits(2, 2)),
-        Msg::Reconciled { hash_key: [1, u64::MAX], tag: [0xdead_beef, 7] },
+        Msg::Reconciled { dropped: vec![], hash_key: [1, u64::MAX], tag: [0xdead_beef, 7] },
+        Msg::Reconciled { dropped: vec![0, 4, u32::MAX], hash_key: [2, 3], tag: [4, 5] },
+        Msg::LdpcStart { seed: [9; 32], syndromes: bits(1000, 3) },
+        Msg::LdpcRequest(vec![0, 17, 4000]),
+        Msg::LdpcRequest(vec![]),
+        Msg::LdpcReveal(bits(70, 2)),
         Msg::Confirm { tag: [2, 3], toeplitz_seed: bits(1001, 3) },
         Msg::Done,
         Msg::Commit,

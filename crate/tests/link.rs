@@ -116,15 +116,15 @@ fn wegman_carter_rounds_spend_four_pads_and_charge_epsilon_on_the_longest_transc
     assert!(r.rounds.iter().all(|x| x.ok), "{:?}", r.rounds.iter().map(|x| &x.error).collect::<Vec<_>>());
     let a = r.rounds[1].alice.as_ref().expect("alice");
     assert_eq!(a.mode, "pool-wegman-carter");
-    // Four tags over the transcript whatever the round's length: Hello, Confirm and Commit
-    // sealed by Alice, Done checked; the pool gave exactly those pads.
+    // Four tags over the transcript whatever the round's length: Hello and Commit sealed by
+    // Alice, Reconciled and Done checked; the pool gave exactly those pads.
     assert!(a.auth.frames_sent + a.auth.frames_received > 20);
-    assert_eq!((a.auth.tags_sent, a.auth.tags_received), (3, 1));
+    assert_eq!((a.auth.tags_sent, a.auth.tags_received), (2, 2));
     assert_eq!(a.auth.pad_bits_used, 4 * 64);
-    assert_eq!(a.pool_taken, [64 + 3 * 64, 64 + 64], "a 64-bit hash point and the pads, per direction");
+    assert_eq!(a.pool_taken, [64 + 2 * 64, 64 + 2 * 64], "a 64-bit hash point and the pads, per direction");
     // Per checked tag: (words of the longest acceptable transcript + 1) / 2^64.
     let per = (qkdlab::auth::MAX_TRANSCRIPT_LEN.div_ceil(8) + 1) as f64 / 2f64.powi(64);
-    assert!((a.auth.epsilon - per).abs() < 1e-24);
+    assert!((a.auth.epsilon - 2.0 * per).abs() < 1e-24);
     assert_ledgers_sound(&r);
 }
 

@@ -182,7 +182,7 @@ fn every_tampering_of_every_frame_under_transcript_tags_ends_without_a_key() {
     let mut count = Tamper { target: usize::MAX, seen: 0, action: Action::Observe };
     let honest = run_with(&config, &mut count);
     assert!(honest.ok);
-    assert_eq!(honest.auth.tags, 4, "Hello, Confirm, Done and Commit");
+    assert_eq!(honest.auth.tags, 4, "Hello, Reconciled, Done and Commit");
     let frames = count.seen;
     let mut bad_tags = 0;
     for target in 0..frames {
@@ -222,4 +222,26 @@ fn every_state_a_party_reports_has_a_stage_in_the_core_table() {
     for s in &states {
         assert!(known.contains(s), "state {s} has no stage");
     }
+}
+
+/// The reported reproduction of Cascade leaving an error in a 20,000-pulse round (it ended in
+/// verification_failed): the same seed and fiber now give equal keys.
+#[test]
+fn the_small_round_that_cascade_used_to_leave_wrong_now_agrees() {
+    let config = qkdlab::SessionConfig {
+        protocol: qkdlab::Config { pulses: 20_000, ..qkdlab::Config::default() },
+        channel: qkdlab::ChannelModel {
+            length_km: 0.0,
+            insertion_loss_db: 0.0,
+            detector_efficiency: 1.0,
+            error_rate: 0.01,
+            ..qkdlab::ChannelModel::default()
+        },
+        eve: None,
+        credential: qkdlab::Credential::psk(&[0; 32]).expect("32 bytes"),
+        seed: qkdlab::Seed::from_text("v254"),
+    };
+    let r = run(&config);
+    assert!(r.ok, "{:?}", r.error);
+    assert_eq!(r.key_alice, r.key_bob);
 }

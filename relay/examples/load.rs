@@ -6,10 +6,14 @@
 //! - `hold`: N rooms (Alice and Bob each) held open together, sessions run in all of them, C
 //!   at a time;
 //! - `faults`: N rooms' sessions at once while hostile clients press on the relay: readers that
-//!   never read under a chat flood, sockets that dribble their headers, rooms held by pings.
+//!   never read under a chat flood, sockets that dribble their headers, rooms held by pings;
+//! - `latency`: the time from Start to key of one session at a time over a slow network (every
+//!   client reaches the relay through a proxy that delays each direction by `--delay-ms`, so a
+//!   message from Alice to Bob takes two hops), for each reconciliation and tag mode.
 //!
-//! `load --url ws://127.0.0.1:PORT/ws --pid PID [--scenario burst,hold,faults|all] [--rooms N]
-//! [--pulses N] [--concurrency C]`. Figures, not a test: nothing here asserts.
+//! `load --url ws://127.0.0.1:PORT/ws --pid PID [--scenario burst,hold,faults,latency|all]
+//! [--rooms N] [--pulses N] [--concurrency C] [--delay-ms D]`. Figures, not a test: nothing here
+//! asserts.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -30,6 +34,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 type Ws = WebSocketStream<TcpStream>;
 
+#[derive(Clone)]
 struct Args {
     url: String,
     addr: SocketAddr,
@@ -38,6 +43,9 @@ struct Args {
     rooms: Option<usize>,
     pulses: u64,
     concurrency: usize,
+    delay_ms: u64,
+    /// Where clients connect: the relay, or the delaying proxy in front of it.
+    entry: SocketAddr,
 }
 
 fn args() -> Result<Args, String> {
@@ -49,6 +57,8 @@ fn args() -> Result<Args, String> {
         rooms: None,
         pulses: 20_000,
         concurrency: 256,
+        delay_ms: 25,
+        entry: "127.0.0.1:8080".parse().map_err(|e| format!("{e}"))?,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -61,11 +71,13 @@ fn args() -> Result<Args, String> {
             "--rooms" => a.rooms = Some(v.parse().map_err(|_| "--rooms: a number")?),
             "--pulses" => a.pulses = v.parse().map_err(|_| "--pulses: a number")?,
             "--concurrency" => a.concurrency = v.parse().map_err(|_| "--concurrency: a number")?,
+            "--delay-ms" => a.delay_ms = v.parse().map_err(|_| "--delay-ms: a number")?,
             other => return Err(format!("unknown flag {other}")),
         }
     }
     let host = a.url.trim_start_matches("ws://").split('/').next().unwrap_or_default();
     a.addr = host.parse().map_err(|e| format!("--url: {host}: {e}"))?;
+    a.entry = a.addr;
     Ok(a)
 }
 
@@ -83,7 +95,7 @@ async fn connect(a: &Args) -> Result<Ws, String> {
     socket
         .bind(SocketAddr::from((source(NEXT.fetch_add(1, Ordering::Relaxed)), 0)))
         .map_err(|e| format!("bind: {e}"))?;
-    let stream = socket.connect(a.addr).await.map_err(|e| format!("connect: {e}"))?;
+    let stream = socket.connect(a.entry).await.map_err(|e| format!("connect: {e}"))?;
     let (ws, _) = tokio_tungstenite::client_async(a.url.as_str(), stream).await.map_err(|e| format!("upgrade: {e}"))?;
     Ok(ws)
 }
@@ -108,15 +120,24 @@ async fn join(a: &Args, join: Value) -> Result<(Ws, String), String> {
     }
 }
 
-/// Alice opens a room.
+/// Alice opens a room on a short lossless fiber (the most photons per pulse: the relay's
+/// heaviest work).
 async fn open(a: &Args) -> Result<(Ws, String), String> {
     let channel = json!({ "lengthKm": 0, "insertionLossDb": 0, "detectorEfficiency": 1, "errorRate": 0.01 });
+    open_with(a, channel).await
+}
+
+async fn open_with(a: &Args, channel: Value) -> Result<(Ws, String), String> {
     join(a, json!({ "type": "join", "role": "alice", "channel": channel })).await
 }
 
 /// A room with Alice and Bob in it.
 async fn room(a: &Args) -> Result<(Ws, Ws, String), String> {
     let (alice, id) = open(a).await?;
+    room_with(a, alice, id).await
+}
+
+async fn room_with(a: &Args, alice: Ws, id: String) -> Result<(Ws, Ws, String), String> {
     let (bob, _) = join(a, json!({ "type": "join", "role": "bob", "room": id })).await?;
     Ok((alice, bob, id))
 }
@@ -124,11 +145,14 @@ async fn room(a: &Args) -> Result<(Ws, Ws, String), String> {
 /// One round through the relay: Bob's Ready, Alice's photons and Hello, and on to Commit.
 /// Returns the time it took, or why it failed; a key that differs is a failure.
 async fn session(pulses: u64, alice_ws: &mut Ws, bob_ws: &mut Ws, id: &str) -> Result<Duration, String> {
+    session_with(Config { pulses, ..Config::default() }, alice_ws, bob_ws, id).await
+}
+
+async fn session_with(config: Config, alice_ws: &mut Ws, bob_ws: &mut Ws, id: &str) -> Result<Duration, String> {
     let psk = Credential::psk(&[7; 32]).map_err(|e| e.to_string())?;
     let seed = Seed::from_entropy().map_err(|e| e.to_string())?;
     let mut nonce = [0u8; 32];
     getrandom::fill(&mut nonce).map_err(|e| e.to_string())?;
-    let config = Config { pulses, ..Config::default() };
     let mut alice = Alice::new(config, &psk, RoundContext::single(id), seed.rng("alice")).map_err(|e| e.to_string())?;
     let mut bob = Bob::new(&psk, id, nonce, seed.rng("bob"));
     let t = Instant::now();
@@ -385,6 +409,76 @@ async fn faults(a: &Arc<Args>, n: usize) -> Tally {
     t
 }
 
+/// A TCP proxy in front of `upstream` that delays every byte by `delay` in each direction
+/// (order kept, bandwidth not limited): a wide-area hop on loopback.
+async fn delaying_proxy(upstream: SocketAddr, delay: Duration) -> std::io::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        while let Ok((down, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Ok(up) = TcpStream::connect(upstream).await else { return };
+                let (dr, dw) = down.into_split();
+                let (ur, uw) = up.into_split();
+                tokio::join!(pump(dr, uw, delay), pump(ur, dw, delay));
+            });
+        }
+    });
+    Ok(addr)
+}
+
+/// Copies `r` to `w`, each chunk written `delay` after it was read.
+async fn pump(mut r: tokio::net::tcp::OwnedReadHalf, mut w: tokio::net::tcp::OwnedWriteHalf, delay: Duration) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
+    let writer = async move {
+        while let Some((at, chunk)) = rx.recv().await {
+            tokio::time::sleep_until(at).await;
+            if w.write_all(&chunk).await.is_err() {
+                return;
+            }
+        }
+        let _ = w.shutdown().await;
+    };
+    let reader = async move {
+        let mut buf = vec![0u8; 64 << 10];
+        while let Ok(n @ 1..) = r.read(&mut buf).await {
+            if tx.send((tokio::time::Instant::now() + delay, buf[..n].to_vec())).is_err() {
+                return;
+            }
+        }
+    };
+    tokio::join!(reader, writer);
+}
+
+/// One session at a time through the delaying proxy, `n` per mode; the rows of the latency table.
+async fn latency(a: &Arc<Args>, n: usize) -> Vec<(String, Tally)> {
+    use qkdlab::auth::TagMode;
+    let mut via = (**a).clone();
+    match delaying_proxy(a.addr, Duration::from_millis(a.delay_ms)).await {
+        Ok(p) => via.entry = p,
+        Err(e) => return vec![(format!("proxy: {e}"), Tally::default())],
+    }
+    let mut rows = Vec::new();
+    for tags in [TagMode::Transcript, TagMode::PerFrame] {
+        let config = Config { pulses: a.pulses, tags, ..Config::default() };
+        let mut t = Tally::default();
+        for _ in 0..n {
+            // The playground's default fiber.
+            let r = match open_with(&via, json!({})).await {
+                Ok((alice, id)) => match room_with(&via, alice, id).await {
+                    Ok((mut x, mut y, id)) => session_with(config.clone(), &mut x, &mut y, &id).await,
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
+            t.add(r, false);
+        }
+        rows.push((format!("cascade, {tags:?} tags"), t));
+    }
+    rows
+}
+
 async fn run(a: &Arc<Args>, name: &str) -> Row {
     let (rss_idle, cpu0) = relay_usage(a.pid);
     let (stop, peak) = sample_peak(a.pid);
@@ -429,6 +523,25 @@ async fn main() {
     let mut rows = Vec::new();
     for s in a.scenarios.clone() {
         eprintln!("[load] {s}...");
+        if s == "latency" {
+            let n = a.rooms.unwrap_or(3);
+            println!(
+                "\nStart to key, {} pulses, {} ms added per hop each way (a round trip Alice-Bob is {} ms):",
+                a.pulses,
+                a.delay_ms,
+                4 * a.delay_ms
+            );
+            println!("| reconciliation, tags | sessions with equal keys | median ms | max ms |");
+            println!("|---|---|---|---|");
+            for (name, mut t) in latency(&a, n).await {
+                let (median, max) = (t.percentile(0.5), t.percentile(1.0));
+                println!("| {name} | {} / {} | {median:.0} | {max:.0} |", t.ok, t.ok + t.failed);
+                for (reason, count) in &t.reasons {
+                    println!("|   {count} × {reason} | | | |");
+                }
+            }
+            continue;
+        }
         rows.push(run(&a, &s).await);
     }
     println!();

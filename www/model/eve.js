@@ -20,14 +20,17 @@ export function eveAttack(qkd, { mode, auth, room }, on) {
       }
       if (mode === "drop") return on.log({ kind: "dropped", index: seen });
       if (mode === "edit") {
+        // One bit near the end: inside the tag of a tagged frame, inside the payload of an
+        // untagged one (the transcript tags that follow cover it).
         const g = f.slice();
-        g[g.length - 1] ^= 0x01;
+        g[g.length - 2] ^= 0x80;
         on.log({ kind: "edited", index: seen, bytes: g.length });
         return send(g);
       }
-      // A forged copy with a made-up tag, ahead of the real frame.
+      // A forged copy with made-up bytes at the end (a tag, or the payload of an untagged
+      // frame; the last byte kept so a bit string's padding stays valid), ahead of the real frame.
       const forged = f.slice();
-      crypto.getRandomValues(forged.subarray(forged.length - 32));
+      crypto.getRandomValues(forged.subarray(Math.max(11, forged.length - 33), forged.length - 1));
       send(forged);
       on.log({ kind: "injected", index: seen });
       send(f);

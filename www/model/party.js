@@ -64,7 +64,8 @@ export class RelayLink {
   /** Alice: opens the next round. Throws a typed error (no nonce yet, pool exhausted). */
   startRound(options) {
     const step = this.link.startRound(options);
-    this.emit("round", { round: ++this.round, mode: this.link.mode });
+    this.tags = options.tags ?? "transcript";
+    this.emit("round", { round: ++this.round, mode: this.link.mode, tags: this.tags });
     this.#apply(step);
     this.#progress(true);
     this.#watch();
@@ -117,7 +118,8 @@ export class RelayLink {
     // Bob: a round begins only with a Hello that verified (the endpoint then runs).
     const kind = this.#kind(frame);
     if (this.role === "bob" && kind === "Hello" && this.link.running && !step.events.some((e) => e.type === "refused")) {
-      this.emit("round", { round: ++this.round, mode: this.link.mode });
+      this.tags = this.qkd.helloParams(frame).tags;
+      this.emit("round", { round: ++this.round, mode: this.link.mode, tags: this.tags });
     }
     if (this.role === "alice" && kind === "Ready" && this.link.ready) this.emit("ready", {});
     if (this.link.running) this.#progress(false);

@@ -12,7 +12,11 @@ const AUTH = {
   psk: "HMAC-SHA256 keyed by the 256-bit pre-shared key (bootstrap)",
   pki: "Ed25519 signatures, public keys pinned by the safety number (bootstrap)",
   "pool-hmac": "HMAC-SHA256 keyed by 2 × 256 bits taken from the key pool",
-  "pool-wegman-carter": "Wegman-Carter tags: a hash point and 64 pad bits per frame from the key pool",
+  "pool-wegman-carter": "Wegman-Carter tags: a hash point and 64 pad bits per tag from the key pool",
+};
+const TAGS = {
+  transcript: "four tags a round (Hello, Reconciled, Done, Commit), each over the whole transcript so far",
+  "per-frame": "a tag on every classical frame",
 };
 
 export function initStatus(root, { qberThreshold = 0.11 } = {}) {
@@ -40,9 +44,13 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
       ["sifted bits", s.siftedBits.toLocaleString()],
       ["QBER (sample of " + s.sampleBits + ")", s.sampleBits ? `${pct(s.qber)} (abort above ${pct(qberThreshold)})` : "–"],
     ];
-    if (s.cascadePasses) {
+    if (s.reconciliation === "cascade" && s.cascadePasses) {
       const rt = s.cascadeRoundTrips ? `, ${s.cascadeRoundTrips} round trips` : "";
-      rows.push(["Cascade", `k1 = ${s.cascadeFirstBlock}, k2 = ${s.cascadeSecondBlock}, ${s.cascadePasses} passes, ${s.cascadeDisclosed} parity bits disclosed${rt}`]);
+      rows.push(["Cascade", `k1 = ${s.cascadeFirstBlock}, k2 = ${s.cascadeSecondBlock}, ${s.cascadePasses} passes, ${s.reconciliationDisclosed} parity bits disclosed${rt}`]);
+    }
+    if (s.reconciliation === "ldpc" && s.ldpcFrames) {
+      const dropped = s.ldpcDroppedFrames ? `, ${s.ldpcDroppedFrames} frame(s) Bob could not decode dropped from both keys` : "";
+      rows.push(["LDPC", `${s.ldpcFrames} frame(s), ${s.ldpcMessages} message(s), ${s.reconciliationDisclosed} bits disclosed (syndromes less punctured bits, plus revealed bits)${dropped}`]);
     }
     if (s.verificationBits) rows.push(["verification", `${s.verificationBits}-bit tag, collision ≤ ${s.verificationCollision.toExponential(1)}`]);
     const f = s.finiteKey;
@@ -58,9 +66,38 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
     ]));
   };
 
+  const h = (q) => (q <= 0 || q >= 1 ? 0 : -q * Math.log2(q) - (1 - q) * Math.log2(1 - q));
   return {
-    auth(mode) {
-      authText = AUTH[mode] ?? mode;
+    /** Cascade and LDPC on the same photons, side by side (local mode). */
+    compare(reports) {
+      const table = document.createElement("table");
+      table.id = "compare";
+      const cell = (tag, text) => Object.assign(document.createElement(tag), { textContent: text });
+      const row = (tag, cells) => {
+        const tr = document.createElement("tr");
+        tr.append(...cells.map((c) => cell(tag, c)));
+        return tr;
+      };
+      table.append(cell("caption", "The same photons, reconciled both ways"));
+      table.append(row("th", ["", ...reports.map((r) => r.summary.reconciliation === "ldpc" ? "LDPC" : "Cascade")]));
+      const n = (r) => r.summary.siftedBits - r.summary.sampleBits;
+      const f = (r) => r.summary.reconciliationDisclosed / (n(r) * h(r.summary.qber));
+      const messages = (r) => (r.summary.reconciliation === "ldpc" ? r.summary.ldpcMessages : 1 + 2 * r.summary.cascadeRoundTrips);
+      const ms = (r) => r.stages.find((s) => s.name === "reconciliation")?.ms ?? 0;
+      const rows = [
+        ["bits disclosed", (r) => r.summary.reconciliationDisclosed.toLocaleString()],
+        ["efficiency f = disclosed / n·h(Q)", (r) => (Number.isFinite(f(r)) ? f(r).toFixed(3) : "–")],
+        ["reconciliation messages", (r) => String(messages(r))],
+        ["frames dropped", (r) => (r.summary.reconciliation === "ldpc" ? `${r.summary.ldpcDroppedFrames} of ${r.summary.ldpcFrames}` : "–")],
+        ["time in this tab", (r) => `${ms(r).toFixed(0)} ms`],
+        ["final key", (r) => (r.ok ? `${r.finalKeyBits.toLocaleString()} bits` : r.error.code)],
+      ];
+      for (const [name, value] of rows) table.append(row("td", [name, ...reports.map(value)]));
+      root.querySelector("#compare")?.remove();
+      figures.after(table);
+    },
+    auth(mode, tags = "transcript") {
+      authText = `${AUTH[mode] ?? mode}; ${TAGS[tags] ?? tags}`;
     },
     round(n) {
       root.dataset.round = String(n);

@@ -20,13 +20,15 @@
 //!
 //! Which frames carry a tag, by [`TagMode`]:
 //! - `PerFrame`: every frame, as above (for teaching: each frame is checked on arrival).
-//! - `Transcript` (the default): only Hello, Confirm, Done and Commit, each tag covering the
-//!   session id and the whole **transcript** so far, every classical frame of the round in
-//!   order (`direction | length u32 | frame without its tag`, both directions). A frame an
-//!   adversary alters, injects, drops or reorders makes the two transcripts differ, so the
-//!   next tag fails and no key is accepted: Bob accepts the key only after Confirm's tag
-//!   (covering all Alice sent and received, the privacy-amplification seed included), Alice
-//!   only after Done's (all Bob sent and received). The argument is the one for TLS 1.3's
+//! - `Transcript` (the default): only Hello and Commit (Alice's), Reconciled and Done (Bob's),
+//!   each tag covering the session id and the whole **transcript** so far, every classical
+//!   frame of the round in order (`direction | length u32 | frame without its tag`, both
+//!   directions). A frame an adversary alters, injects, drops or reorders makes the two
+//!   transcripts differ, so the next tag fails and no key is accepted. Alice checks Bob's
+//!   transcript at Reconciled, before she discloses her verification hash and the
+//!   privacy-amplification seed (Confirm), and again at Done, which covers the Confirm Bob
+//!   acted on: only then does she accept the key. Bob accepts his only on Commit, whose tag
+//!   covers everything both sent. The argument is the one for TLS 1.3's
 //!   Finished messages, a MAC over the transcript hash (RFC 8446 section 4.4.4), and for
 //!   Wegman-Carter tags the hash *is* the universal polynomial hash of the whole transcript, so
 //!   the forgery bound stays information-theoretic: `(L + 1) / 2^64` for a transcript of `L`
@@ -84,7 +86,7 @@ impl TagMode {
         use crate::msgs::Kind;
         match self {
             Self::PerFrame => true,
-            Self::Transcript => matches!(kind, Kind::Hello | Kind::Confirm | Kind::Done | Kind::Commit),
+            Self::Transcript => matches!(kind, Kind::Hello | Kind::Reconciled | Kind::Done | Kind::Commit),
         }
     }
 }
@@ -676,7 +678,8 @@ mod tests {
     #[test]
     fn every_single_bit_flip_is_caught() {
         let (mut a, _) = pair();
-        let f = a.seal(&Msg::Reconciled { hash_key: [1, 2], tag: [3, 4] }).expect("hmac never runs dry");
+        let f =
+            a.seal(&Msg::Reconciled { dropped: vec![3], hash_key: [1, 2], tag: [3, 4] }).expect("hmac never runs dry");
         for i in 0..f.len() * 8 {
             let (_, mut b) = pair();
             let mut g = f.clone();

@@ -5,8 +5,9 @@
 //! never reach a bit that is kept (the technique of BearSSL's `ghash_ctmul64`).
 //!
 //! This is the only module with `unsafe`: calling a `#[target_feature]` function after the
-//! feature was detected. The benchmark measures why: Toeplitz hashing of 10^6 bits takes about
-//! ten times longer with the portable multiply.
+//! feature was detected, and its unaligned 128-bit loads. A word product costs one instruction
+//! with PCLMULQDQ and about 32 multiplications without, which is why long middle products
+//! without it take the additive FFT of fft.rs instead of Karatsuba.
 #![allow(unsafe_code)]
 
 /// The 128-bit carry-less product of `a` and `b`, as `(low, high)` words. Bit `i` of a word is
@@ -45,6 +46,147 @@ pub fn schoolbook_into(a: &[u64], b: &[u64], out: &mut [u64]) {
     }
 }
 
+/// Words at or below which [`middle_base`] ends the middle-product recursion (and twice which,
+/// for even sizes, [`middle_split_base`]): with PCLMULQDQ a word product costs about as much as
+/// the XORs Karatsuba trades it for, without it ~30 times more.
+pub(super) fn middle_threshold(portable_only: bool) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if !portable_only && has_pclmulqdq() {
+            return 16;
+        }
+    }
+    let _ = portable_only;
+    PORTABLE_BASE
+}
+
+/// Whether word products take one instruction (PCLMULQDQ, detected at run time).
+pub(super) fn has_fast_clmul(portable_only: bool) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if !portable_only && has_pclmulqdq() {
+            return true;
+        }
+    }
+    let _ = portable_only;
+    false
+}
+
+/// Largest base case of the portable middle product (its split operands live on the stack).
+const PORTABLE_BASE: usize = 4;
+
+/// The schoolbook middle product: `out[t] ^= sum_i a[i] * b[n - 1 + t - i]` for `t < n =
+/// a.len()`, with `b.len() == 2n - 1` and 128-bit word products. `portable_only` skips
+/// PCLMULQDQ (tests).
+pub(super) fn middle_base(a: &[u64], b: &[u64], out: &mut [u128], portable_only: bool) {
+    let n = a.len();
+    assert!(b.len() + 1 == 2 * n && out.len() >= n, "middle product shapes");
+    #[cfg(target_arch = "x86_64")]
+    {
+        if !portable_only && has_pclmulqdq() {
+            // SAFETY: the CPU supports PCLMULQDQ and SSE2 (checked just above); shapes checked.
+            unsafe { x86::middle_base(a, b, out) };
+            return;
+        }
+    }
+    let _ = portable_only;
+    if n <= PORTABLE_BASE {
+        portable_middle_base(a, b, out);
+    } else {
+        for (t, o) in out[..n].iter_mut().enumerate() {
+            *o ^= a.iter().zip(b[t..t + n].iter().rev()).fold(0, |acc, (&x, &y)| acc ^ to_u128(portable(x, y)));
+        }
+    }
+}
+
+/// The middle product of even size `n = 2h` (see [`middle_base`]) by one transposed Karatsuba
+/// step (middle.rs) whose three half-size products run as schoolbook rows at once, the sums of
+/// halves formed in registers: `3h^2` word products and no pass over memory. Returns false
+/// (doing nothing) without PCLMULQDQ.
+pub(super) fn middle_split_base(a: &[u64], b: &[u64], out: &mut [u128], portable_only: bool) -> bool {
+    let n = a.len();
+    assert!(n % 2 == 0 && b.len() + 1 == 2 * n && out.len() >= n, "middle product shapes");
+    #[cfg(target_arch = "x86_64")]
+    {
+        if !portable_only && has_pclmulqdq() {
+            // SAFETY: the CPU supports PCLMULQDQ and SSE2 (checked just above); shapes checked.
+            unsafe { x86::middle_split_base(a, b, out) };
+            return true;
+        }
+    }
+    let _ = portable_only;
+    false
+}
+
+/// The last row and column of a middle product of odd size `n` (see [`middle_base`]):
+/// `out[t] ^= a[n - 1] * b[t]` for `t < n - 1` and `out[n - 1] ^= sum_i a[i] * b[2n - 2 - i]`.
+pub(super) fn middle_peel(a: &[u64], b: &[u64], out: &mut [u128], portable_only: bool) {
+    let n = a.len();
+    assert!(n > 0 && b.len() + 1 == 2 * n && out.len() >= n, "middle product shapes");
+    #[cfg(target_arch = "x86_64")]
+    {
+        if !portable_only && has_pclmulqdq() {
+            // SAFETY: the CPU supports PCLMULQDQ and SSE2 (checked just above); shapes checked.
+            unsafe { x86::middle_peel(a, b, out) };
+            return;
+        }
+    }
+    let _ = portable_only;
+    let k = n - 1;
+    for (o, &y) in out[..k].iter_mut().zip(&b[..k]) {
+        *o ^= to_u128(portable(a[k], y));
+    }
+    out[k] ^= a.iter().zip(b[k..].iter().rev()).fold(0, |acc, (&x, &y)| acc ^ to_u128(portable(x, y)));
+}
+
+#[inline]
+fn to_u128((lo, hi): (u64, u64)) -> u128 {
+    u128::from(lo) | (u128::from(hi) << 64)
+}
+
+const M0: u64 = 0x1111_1111_1111_1111;
+const M1: u64 = 0x2222_2222_2222_2222;
+const M2: u64 = 0x4444_4444_4444_4444;
+const M3: u64 = 0x8888_8888_8888_8888;
+
+/// A word and its bit reversal, each cut into the four bit classes of [`low`].
+#[inline]
+fn split(x: u64) -> [u64; 8] {
+    let r = x.reverse_bits();
+    [x & M0, x & M1, x & M2, x & M3, r & M0, r & M1, r & M2, r & M3]
+}
+
+/// [`middle_base`] without PCLMULQDQ for `n <= PORTABLE_BASE`: every operand word is split and
+/// reversed once, and each output sums the class products before masking (masks and reversal
+/// are linear), so a word product costs 32 multiplications and no reversal.
+fn portable_middle_base(a: &[u64], b: &[u64], out: &mut [u128]) {
+    let n = a.len();
+    let mut sa = [[0u64; 8]; PORTABLE_BASE];
+    let mut sb = [[0u64; 8]; 2 * PORTABLE_BASE - 1];
+    for (s, &x) in sa.iter_mut().zip(a) {
+        *s = split(x);
+    }
+    for (s, &x) in sb.iter_mut().zip(b) {
+        *s = split(x);
+    }
+    let m = u64::wrapping_mul;
+    for (t, o) in out[..n].iter_mut().enumerate() {
+        let mut z = [0u64; 8];
+        for (x, y) in sa[..n].iter().zip(sb[t..t + n].iter().rev()) {
+            for h in [0, 4] {
+                let (x, y) = (&x[h..h + 4], &y[h..h + 4]);
+                z[h] ^= m(x[0], y[0]) ^ m(x[1], y[3]) ^ m(x[2], y[2]) ^ m(x[3], y[1]);
+                z[h + 1] ^= m(x[0], y[1]) ^ m(x[1], y[0]) ^ m(x[2], y[3]) ^ m(x[3], y[2]);
+                z[h + 2] ^= m(x[0], y[2]) ^ m(x[1], y[1]) ^ m(x[2], y[0]) ^ m(x[3], y[3]);
+                z[h + 3] ^= m(x[0], y[3]) ^ m(x[1], y[2]) ^ m(x[2], y[1]) ^ m(x[3], y[0]);
+            }
+        }
+        let lo = (z[0] & M0) | (z[1] & M1) | (z[2] & M2) | (z[3] & M3);
+        let hi = ((z[4] & M0) | (z[5] & M1) | (z[6] & M2) | (z[7] & M3)).reverse_bits() >> 1;
+        *o ^= u128::from(lo) | (u128::from(hi) << 64);
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 #[inline]
 fn has_pclmulqdq() -> bool {
@@ -55,7 +197,10 @@ fn has_pclmulqdq() -> bool {
 
 #[cfg(target_arch = "x86_64")]
 mod x86 {
-    use core::arch::x86_64::{__m128i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set_epi64x, _mm_unpackhi_epi64};
+    use core::arch::x86_64::{
+        __m128i, _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_set_epi64x, _mm_setzero_si128,
+        _mm_unpackhi_epi64, _mm_xor_si128,
+    };
 
     #[target_feature(enable = "pclmulqdq,sse2")]
     pub(super) fn clmul(a: u64, b: u64) -> (u64, u64) {
@@ -65,6 +210,120 @@ mod x86 {
         let lo = _mm_cvtsi128_si64(p) as u64;
         let hi = _mm_cvtsi128_si64(_mm_unpackhi_epi64(p, p)) as u64;
         (lo, hi)
+    }
+
+    /// See [`super::middle_base`]: two word products per pair of 128-bit loads, one 128-bit
+    /// accumulator per output.
+    #[target_feature(enable = "pclmulqdq,sse2")]
+    pub(super) fn middle_base(a: &[u64], b: &[u64], out: &mut [u128]) {
+        let n = a.len();
+        debug_assert!(b.len() + 1 == 2 * n && out.len() >= n);
+        let pa = a.as_ptr();
+        for (t, o) in out[..n].iter_mut().enumerate() {
+            // The products a[i] * b[n - 1 + t - i]: with w = b[t..t + n], a[i] meets w[n - 1 - i].
+            let pw = b[t..t + n].as_ptr();
+            let mut acc = _mm_setzero_si128();
+            let mut i = 0;
+            while i + 2 <= n {
+                // SAFETY: i + 1 < n, so a[i..i + 2] and w[n - 2 - i..n - i] are in bounds.
+                let (x, y) = unsafe { (_mm_loadu_si128(pa.add(i).cast()), _mm_loadu_si128(pw.add(n - 2 - i).cast())) };
+                // x = (a[i], a[i + 1]), y = (w[n - 2 - i], w[n - 1 - i]).
+                let p = _mm_xor_si128(_mm_clmulepi64_si128::<0x10>(x, y), _mm_clmulepi64_si128::<0x01>(x, y));
+                acc = _mm_xor_si128(acc, p);
+                i += 2;
+            }
+            if i < n {
+                let x = _mm_set_epi64x(0, a[i] as i64);
+                let y = _mm_set_epi64x(0, b[t] as i64);
+                acc = _mm_xor_si128(acc, _mm_clmulepi64_si128::<0x00>(x, y));
+            }
+            let lo = _mm_cvtsi128_si64(acc) as u64;
+            let hi = _mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc)) as u64;
+            *o ^= u128::from(lo) | (u128::from(hi) << 64);
+        }
+    }
+
+    /// See [`super::middle_split_base`]: with `a = a0 + y a1` and `b`'s windows `b0, b1, b2`,
+    /// outputs `t < h` get `alpha + beta`, outputs `h + t` get `gamma + beta`, where
+    /// `alpha = MP(a1, b0 + b1)`, `beta = MP(a0 + a1, b1)`, `gamma = MP(a0, b1 + b2)`.
+    #[target_feature(enable = "pclmulqdq,sse2")]
+    pub(super) fn middle_split_base(a: &[u64], b: &[u64], out: &mut [u128]) {
+        let h = a.len() / 2;
+        debug_assert!(b.len() + 1 == 4 * h && out.len() >= 2 * h);
+        let (pa0, pa1) = (a.as_ptr(), a[h..].as_ptr());
+        let (o0, o1) = out.split_at_mut(h);
+        for (t, (p, q)) in o0.iter_mut().zip(o1.iter_mut()).enumerate() {
+            // Window k of b for output t: b[k h + t .. k h + t + h]; a[i] meets its word h - 1 - i.
+            let (w0, w1, w2) = (b[t..t + h].as_ptr(), b[h + t..2 * h + t].as_ptr(), b[2 * h + t..3 * h + t].as_ptr());
+            let (mut alpha, mut beta, mut gamma) = (_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128());
+            let mut i = 0;
+            while i + 2 <= h {
+                let j = h - 2 - i;
+                // SAFETY: i + 1 < h, so a0/a1[i..i + 2] and every window's [j..j + 2] are in bounds.
+                let (x0, x1, y0, y1, y2) = unsafe {
+                    (
+                        _mm_loadu_si128(pa0.add(i).cast()),
+                        _mm_loadu_si128(pa1.add(i).cast()),
+                        _mm_loadu_si128(w0.add(j).cast()),
+                        _mm_loadu_si128(w1.add(j).cast()),
+                        _mm_loadu_si128(w2.add(j).cast()),
+                    )
+                };
+                let (xs, y01, y12) = (_mm_xor_si128(x0, x1), _mm_xor_si128(y0, y1), _mm_xor_si128(y1, y2));
+                alpha = _mm_xor_si128(
+                    alpha,
+                    _mm_xor_si128(_mm_clmulepi64_si128::<0x10>(x1, y01), _mm_clmulepi64_si128::<0x01>(x1, y01)),
+                );
+                beta = _mm_xor_si128(
+                    beta,
+                    _mm_xor_si128(_mm_clmulepi64_si128::<0x10>(xs, y1), _mm_clmulepi64_si128::<0x01>(xs, y1)),
+                );
+                gamma = _mm_xor_si128(
+                    gamma,
+                    _mm_xor_si128(_mm_clmulepi64_si128::<0x10>(x0, y12), _mm_clmulepi64_si128::<0x01>(x0, y12)),
+                );
+                i += 2;
+            }
+            if i < h {
+                // The last a word meets each window's first word.
+                let x0 = _mm_set_epi64x(0, a[i] as i64);
+                let x1 = _mm_set_epi64x(0, a[h + i] as i64);
+                let (y0, y1, y2) = (b[t], b[h + t], b[2 * h + t]);
+                let y01 = _mm_set_epi64x(0, (y0 ^ y1) as i64);
+                let y12 = _mm_set_epi64x(0, (y1 ^ y2) as i64);
+                alpha = _mm_xor_si128(alpha, _mm_clmulepi64_si128::<0x00>(x1, y01));
+                beta = _mm_xor_si128(
+                    beta,
+                    _mm_clmulepi64_si128::<0x00>(_mm_xor_si128(x0, x1), _mm_set_epi64x(0, y1 as i64)),
+                );
+                gamma = _mm_xor_si128(gamma, _mm_clmulepi64_si128::<0x00>(x0, y12));
+            }
+            *p ^= to_u128(_mm_xor_si128(alpha, beta));
+            *q ^= to_u128(_mm_xor_si128(gamma, beta));
+        }
+    }
+
+    #[target_feature(enable = "sse2")]
+    fn to_u128(x: __m128i) -> u128 {
+        let lo = _mm_cvtsi128_si64(x) as u64;
+        let hi = _mm_cvtsi128_si64(_mm_unpackhi_epi64(x, x)) as u64;
+        u128::from(lo) | (u128::from(hi) << 64)
+    }
+
+    /// See [`super::middle_peel`].
+    #[target_feature(enable = "pclmulqdq,sse2")]
+    pub(super) fn middle_peel(a: &[u64], b: &[u64], out: &mut [u128]) {
+        let k = a.len() - 1;
+        for (o, &y) in out[..k].iter_mut().zip(&b[..k]) {
+            let (lo, hi) = clmul(a[k], y);
+            *o ^= u128::from(lo) | (u128::from(hi) << 64);
+        }
+        let mut acc = 0;
+        for (&x, &y) in a.iter().zip(b[k..].iter().rev()) {
+            let (lo, hi) = clmul(x, y);
+            acc ^= u128::from(lo) | (u128::from(hi) << 64);
+        }
+        out[k] ^= acc;
     }
 
     #[target_feature(enable = "pclmulqdq,sse2")]
@@ -84,10 +343,6 @@ mod x86 {
 /// land only on bits the final masks discard.
 #[inline]
 fn low(x: u64, y: u64) -> u64 {
-    const M0: u64 = 0x1111_1111_1111_1111;
-    const M1: u64 = 0x2222_2222_2222_2222;
-    const M2: u64 = 0x4444_4444_4444_4444;
-    const M3: u64 = 0x8888_8888_8888_8888;
     let (x0, x1, x2, x3) = (x & M0, x & M1, x & M2, x & M3);
     let (y0, y1, y2, y3) = (y & M0, y & M1, y & M2, y & M3);
     let m = u64::wrapping_mul;

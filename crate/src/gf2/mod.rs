@@ -1,12 +1,17 @@
-//! Arithmetic over GF(2): carry-less multiplication, polynomial products (Karatsuba) and the
-//! field GF(2^64) used by the verification hash.
+//! Arithmetic over GF(2): carry-less multiplication, polynomial products (Karatsuba), middle
+//! products (transposed Karatsuba, or an additive FFT over GF(2^16) without a carry-less
+//! multiply instruction; for Toeplitz hashing) and the field GF(2^64) used by the verification
+//! hash.
 //!
 //! Polynomials here are slices of `u64` words, LSB first: bit `j % 64` of word `j / 64` is the
 //! coefficient of `z^j`.
 
 mod clmul;
+mod fft;
+mod middle;
 
 pub use clmul::{clmul, portable as clmul_portable, schoolbook_into};
+pub use middle::middle_product;
 
 /// Words at or below which products are done by schoolbook multiplication.
 const KARATSUBA_THRESHOLD: usize = 24;

@@ -135,8 +135,8 @@ impl Site {
                     });
                 }
                 if tags == TagMode::Transcript {
-                    // Hello, Confirm and Commit from Alice; Done from Bob.
-                    let need = [3 * 64, 64];
+                    // Hello and Commit from Alice; Reconciled and Done from Bob.
+                    let need = [2 * 64, 2 * 64];
                     if let Some(d) = (0..2).find(|&d| avail[d] < WC_POINT_BITS + u64::from(need[d])) {
                         let need = (WC_POINT_BITS + u64::from(need[d])) as usize;
                         return Err(Error::AuthPoolExhausted { have: avail[d] as usize, need });

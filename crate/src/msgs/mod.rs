@@ -6,7 +6,7 @@
 //! - **fiber frames**: photons from Alice to the fiber, Bob's measurement
 //!   settings, and the detections the fiber returns. They model the optical path and Bob's own
 //!   detectors, so they carry no tag; the relay hands them to its fiber, never to a tab.
-//! - **classical frames** (`0x10..=0x1b`): the public, authenticated channel between Alice and
+//! - **classical frames** (`0x10..=0x1e`): the public, authenticated channel between Alice and
 //!   Bob, sealed by [`crate::auth::Channel`] as
 //!   `version | type | direction | sequence (u32) | payload length (u32) | payload | tag`, the tag
 //!   also covering the round's session id. One exception: [`Ready`] (`0x1b`), Bob's fresh nonce
@@ -24,6 +24,7 @@ use crate::bits::BitVec;
 use crate::error::DecodeError;
 use crate::party::Config;
 use crate::quantum::{Detections, Emission, PulseBatch};
+use crate::reconciliation::Method;
 
 /// The one wire version this implementation speaks.
 pub const VERSION: u8 = 1;
@@ -257,8 +258,22 @@ pub enum Msg {
     ParityQuery(Vec<ParityQuery>),
     /// Alice to Bob: the answers, in query order.
     Parities(BitVec),
-    /// Bob to Alice: Cascade is done; the verification hash key and Bob's tag.
+    /// Alice to Bob: the LDPC codes' seed and every frame's syndrome.
+    LdpcStart {
+        /// Seed of the codes and the frames' layouts.
+        seed: [u8; 32],
+        /// The syndromes, frame after frame.
+        syndromes: BitVec,
+    },
+    /// Bob to Alice: how many more punctured bits each frame needs (blind reconciliation).
+    LdpcRequest(Vec<u32>),
+    /// Alice to Bob: the punctured bits asked for, frame after frame.
+    LdpcReveal(BitVec),
+    /// Bob to Alice: reconciliation is done; the frames he dropped (LDPC frames he could not
+    /// decode; empty for Cascade), the verification hash key and Bob's tag.
     Reconciled {
+        /// Frames dropped from both keys, in increasing order.
+        dropped: Vec<u32>,
         /// Two GF(2^64) evaluation points.
         hash_key: [u64; 2],
         /// Bob's hash of his reconciled key.
@@ -278,8 +293,20 @@ pub enum Msg {
     Commit,
 }
 
-/// Most queries a single [`Msg::ParityQuery`] may carry.
+/// Most queries a single [`Msg::ParityQuery`] may carry (and most entries of any list).
 pub const MAX_QUERIES: usize = 1 << 20;
+
+/// A `u32` count then that many `u32`s, refused past [`MAX_QUERIES`] or past the payload.
+fn u32_list(r: &mut Reader<'_>) -> Result<Vec<u32>, DecodeError> {
+    let n = r.u32()? as usize;
+    if n > MAX_QUERIES {
+        return Err(DecodeError::TooLarge);
+    }
+    if r.remaining() < n * 4 {
+        return Err(DecodeError::Truncated);
+    }
+    (0..n).map(|_| r.u32()).collect()
+}
 
 impl Msg {
     /// The frame type.
@@ -292,6 +319,9 @@ impl Msg {
             Self::CascadeStart { .. } => Kind::CascadeStart,
             Self::ParityQuery(_) => Kind::ParityQuery,
             Self::Parities(_) => Kind::Parities,
+            Self::LdpcStart { .. } => Kind::LdpcStart,
+            Self::LdpcRequest(_) => Kind::LdpcRequest,
+            Self::LdpcReveal(_) => Kind::LdpcReveal,
             Self::Reconciled { .. } => Kind::Reconciled,
             Self::Confirm { .. } => Kind::Confirm,
             Self::Done => Kind::Done,
@@ -327,6 +357,10 @@ impl Msg {
                     TagMode::Transcript => 0,
                     TagMode::PerFrame => 1,
                 });
+                w.u8(match p.reconciliation {
+                    Method::Cascade => 0,
+                    Method::Ldpc => 1,
+                });
             }
             Self::Sift { clicks, bases } => {
                 w.bits(clicks).bits(bases);
@@ -350,7 +384,23 @@ impl Msg {
             Self::Parities(p) => {
                 w.bits(p);
             }
-            Self::Reconciled { hash_key, tag } => {
+            Self::LdpcStart { seed, syndromes } => {
+                w.raw(seed).bits(syndromes);
+            }
+            Self::LdpcRequest(counts) => {
+                w.u32(u32::try_from(counts.len()).expect("one count per frame, far below 2^32"));
+                for &c in counts {
+                    w.u32(c);
+                }
+            }
+            Self::LdpcReveal(bits) => {
+                w.bits(bits);
+            }
+            Self::Reconciled { dropped, hash_key, tag } => {
+                w.u32(u32::try_from(dropped.len()).expect("one entry per frame, far below 2^32"));
+                for &f in dropped {
+                    w.u32(f);
+                }
                 w.u64(hash_key[0]).u64(hash_key[1]).u64(tag[0]).u64(tag[1]);
             }
             Self::Confirm { tag, toeplitz_seed } => {
@@ -389,6 +439,11 @@ impl Msg {
                         1 => TagMode::PerFrame,
                         _ => return Err(DecodeError::BadValue),
                     },
+                    reconciliation: match r.u8()? {
+                        0 => Method::Cascade,
+                        1 => Method::Ldpc,
+                        _ => return Err(DecodeError::BadValue),
+                    },
                 },
             ),
             Kind::Sift => Self::Sift { clicks: r.bits()?, bases: r.bits()? },
@@ -410,7 +465,14 @@ impl Msg {
                 Self::ParityQuery(qs)
             }
             Kind::Parities => Self::Parities(r.bits()?),
-            Kind::Reconciled => Self::Reconciled { hash_key: [r.u64()?, r.u64()?], tag: [r.u64()?, r.u64()?] },
+            Kind::LdpcStart => Self::LdpcStart { seed: r.array()?, syndromes: r.bits()? },
+            Kind::LdpcRequest => Self::LdpcRequest(u32_list(&mut r)?),
+            Kind::LdpcReveal => Self::LdpcReveal(r.bits()?),
+            Kind::Reconciled => Self::Reconciled {
+                dropped: u32_list(&mut r)?,
+                hash_key: [r.u64()?, r.u64()?],
+                tag: [r.u64()?, r.u64()?],
+            },
             Kind::Confirm => Self::Confirm { tag: [r.u64()?, r.u64()?], toeplitz_seed: r.bits()? },
             Kind::Done => Self::Done,
             Kind::Commit => Self::Commit,

@@ -68,6 +68,9 @@ pub enum Kind {
     Done,
     Commit,
     Ready,
+    LdpcStart,
+    LdpcRequest,
+    LdpcReveal,
 }
 
 /// One row of the table.
@@ -97,7 +100,7 @@ use Route::{Classical as C, Fiber as F};
 use Stage as S;
 
 /// The table.
-pub const TABLE: [MsgType; 15] = [
+pub const TABLE: [MsgType; 18] = [
     row(K::Photons, 0x01, "Photons", F, S::Quantum, false),
     row(K::Measure, 0x02, "Measure", F, S::Quantum, false),
     row(K::Detections, 0x03, "Detections", F, S::Quantum, false),
@@ -113,6 +116,9 @@ pub const TABLE: [MsgType; 15] = [
     row(K::Done, 0x19, "Done", C, S::Amplification, true),
     row(K::Commit, 0x1a, "Commit", C, S::Amplification, true),
     row(K::Ready, 0x1b, "Ready", C, S::Quantum, false),
+    row(K::LdpcStart, 0x1c, "LdpcStart", C, S::Reconciliation, true),
+    row(K::LdpcRequest, 0x1d, "LdpcRequest", C, S::Reconciliation, true),
+    row(K::LdpcReveal, 0x1e, "LdpcReveal", C, S::Reconciliation, true),
 ];
 
 /// The row of a type byte.

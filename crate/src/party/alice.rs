@@ -12,7 +12,8 @@ use crate::error::Error;
 use crate::estimation::{choose_sample, error_rate, sample_size, without_sample};
 use crate::msgs::{self, FiberMsg, Kind, Msg, Opening, Ready, Route};
 use crate::quantum::Source;
-use crate::reconciliation::{CascadeAlice, CascadeParams, Layout};
+use crate::reconciliation::ldpc::{self, LdpcAlice, LdpcPlan};
+use crate::reconciliation::{CascadeAlice, CascadeParams, Layout, Method};
 use crate::rng::QkdRng;
 use crate::sifting::{basis_matches, sifted};
 use crate::verification;
@@ -25,6 +26,7 @@ pub enum AliceState {
     ExpectSift { bits: BitVec, bases: BitVec },
     ExpectSampleReply { key: BitVec, sample_bits: BitVec },
     ExpectParityQueryOrReconciled { key: BitVec, cascade: CascadeAlice },
+    ExpectLdpcRequestOrReconciled { key: BitVec, ldpc: Box<LdpcAlice> },
     ExpectDone { key: FinalKey },
 }
 
@@ -76,6 +78,7 @@ impl Role for AliceRole {
             AliceState::ExpectSift { .. } => "ExpectSift",
             AliceState::ExpectSampleReply { .. } => "ExpectSampleReply",
             AliceState::ExpectParityQueryOrReconciled { .. } => "ExpectParityQueryOrReconciled",
+            AliceState::ExpectLdpcRequestOrReconciled { .. } => "ExpectLdpcRequestOrReconciled",
             AliceState::ExpectDone { .. } => "ExpectDone",
         }
     }
@@ -99,13 +102,28 @@ impl Role for AliceRole {
             }
             (AliceState::ExpectParityQueryOrReconciled { key, mut cascade }, Msg::ParityQuery(qs)) => {
                 let parities = cascade.answer(&qs)?;
-                cx.summary.cascade_disclosed = cascade.disclosed();
+                cx.summary.reconciliation_disclosed = cascade.disclosed();
                 cx.summary.cascade_round_trips += 1;
                 let out = vec![cx.seal(&Msg::Parities(parities))?];
                 Ok(Next::Go(AliceState::ExpectParityQueryOrReconciled { key, cascade }, out))
             }
-            (AliceState::ExpectParityQueryOrReconciled { key, cascade }, Msg::Reconciled { hash_key, tag }) => {
-                on_reconciled(cx, &key, &cascade, hash_key, tag)
+            (AliceState::ExpectParityQueryOrReconciled { key, .. }, Msg::Reconciled { dropped, hash_key, tag }) => {
+                if !dropped.is_empty() {
+                    return Err(Error::inconsistent("dropped frames after Cascade"));
+                }
+                on_reconciled(cx, &key, hash_key, tag)
+            }
+            (AliceState::ExpectLdpcRequestOrReconciled { key, mut ldpc }, Msg::LdpcRequest(counts)) => {
+                let bits = ldpc.reveal(&counts)?;
+                cx.summary.reconciliation_disclosed = ldpc.disclosed();
+                cx.summary.ldpc_messages = 3;
+                let out = vec![cx.seal(&Msg::LdpcReveal(bits))?];
+                Ok(Next::Go(AliceState::ExpectLdpcRequestOrReconciled { key, ldpc }, out))
+            }
+            (AliceState::ExpectLdpcRequestOrReconciled { ldpc, .. }, Msg::Reconciled { dropped, hash_key, tag }) => {
+                let key = ldpc.drop_frames(&dropped)?;
+                cx.summary.ldpc_dropped_frames = dropped.len();
+                on_reconciled(cx, &key, hash_key, tag)
             }
             (AliceState::ExpectDone { key }, Msg::Done) => Ok(Next::Finish(key, vec![cx.seal(&Msg::Commit)?])),
             (state, msg) => Err(Error::unexpected(Self::name(&state), msg.kind())),
@@ -183,15 +201,28 @@ fn on_sample_reply(
     if qber > threshold {
         return Ok(Next::Abort(Error::QberTooHigh { qber, threshold }, Vec::new()));
     }
-    let params = CascadeParams::for_qber(qber, key.len());
     let mut seed = [0u8; 32];
     cx.rng.fill_bytes(&mut seed);
+    cx.summary.reconciliation = cx.role.config.reconciliation;
+    if cx.role.config.reconciliation == Method::Ldpc {
+        let plan = LdpcPlan::for_qber(key.len(), qber.min(ldpc::MAX_QBER))?;
+        let mut private = [0u8; 32];
+        cx.rng.fill_bytes(&mut private);
+        let mut ldpc = LdpcAlice::new(&key, &plan, &seed, &private)?;
+        let syndromes = ldpc.syndromes();
+        cx.summary.ldpc_frames = plan.frames().len();
+        cx.summary.ldpc_messages = 1;
+        cx.summary.reconciliation_disclosed = ldpc.disclosed();
+        let out = vec![cx.seal(&Msg::LdpcStart { seed, syndromes })?];
+        return Ok(Next::Go(AliceState::ExpectLdpcRequestOrReconciled { key, ldpc: Box::new(ldpc) }, out));
+    }
+    let params = CascadeParams::for_qber(qber, key.len());
     let mut cascade = CascadeAlice::new(&key, Layout::new(key.len(), params, &seed));
     let parities = cascade.top_parities();
     cx.summary.cascade_first_block = params.first_block;
     cx.summary.cascade_second_block = params.second_block;
     cx.summary.cascade_passes = params.passes;
-    cx.summary.cascade_disclosed = cascade.disclosed();
+    cx.summary.reconciliation_disclosed = cascade.disclosed();
     let out = vec![cx.seal(&Msg::CascadeStart { seed, parities })?];
     Ok(Next::Go(AliceState::ExpectParityQueryOrReconciled { key, cascade }, out))
 }
@@ -199,12 +230,11 @@ fn on_sample_reply(
 fn on_reconciled(
     cx: &mut Cx<AliceRole>,
     key: &BitVec,
-    cascade: &CascadeAlice,
     points: [u64; 2],
     bob_tag: [u64; 2],
 ) -> Result<Next<AliceState>, Error> {
     let tag = verification::tag(key, points);
-    let fk = cx.summary.verified(&cx.role.config, key.len(), cascade.disclosed());
+    let fk = cx.summary.verified(&cx.role.config, key.len());
     let no_seed = Msg::Confirm { tag, toeplitz_seed: BitVec::zeros(0) };
     if tag != bob_tag {
         return Ok(Next::Abort(Error::VerificationFailed, vec![cx.seal(&no_seed)?]));

@@ -12,7 +12,8 @@ use crate::error::Error;
 use crate::estimation::{error_rate, sample_size, without_sample};
 use crate::msgs::{self, FiberMsg, Kind, Msg, Opening, Route};
 use crate::quantum::{Detections, random_bits};
-use crate::reconciliation::{CascadeBob, CascadeParams, CascadeStep, Layout};
+use crate::reconciliation::ldpc::{self, LdpcBob, LdpcPlan, LdpcStep};
+use crate::reconciliation::{CascadeBob, CascadeParams, CascadeStep, Layout, Method};
 use crate::rng::QkdRng;
 use crate::sifting::sifted;
 use crate::verification;
@@ -35,13 +36,17 @@ pub enum BobState {
         clicked_bits: BitVec,
         clicks: BitVec,
     },
-    ExpectCascadeStart {
+    ExpectReconciliationStart {
         config: Config,
         key: BitVec,
     },
     ExpectParities {
         config: Config,
         cascade: CascadeBob,
+    },
+    ExpectLdpcReveal {
+        config: Config,
+        ldpc: Box<LdpcBob>,
     },
     ExpectConfirm {
         config: Config,
@@ -114,7 +119,8 @@ impl Role for BobRole {
             BobState::ExpectHello => "ExpectHello",
             BobState::ExpectDetections { .. } => "ExpectDetections",
             BobState::ExpectSiftReply { .. } => "ExpectSiftReply",
-            BobState::ExpectCascadeStart { .. } => "ExpectCascadeStart",
+            BobState::ExpectReconciliationStart { .. } => "ExpectReconciliationStart",
+            BobState::ExpectLdpcReveal { .. } => "ExpectLdpcReveal",
             BobState::ExpectParities { .. } => "ExpectParities",
             BobState::ExpectConfirm { .. } => "ExpectConfirm",
             BobState::ExpectCommit { .. } => "ExpectCommit",
@@ -168,14 +174,32 @@ impl Role for BobRole {
                 BobState::ExpectSiftReply { config, clicked_bits, clicks },
                 Msg::SiftReply { matches, sample, sample_bits },
             ) => on_sift_reply(cx, config, &clicked_bits, &clicks, &matches, &sample, &sample_bits),
-            (BobState::ExpectCascadeStart { config, key }, Msg::CascadeStart { seed, parities }) => {
+            (BobState::ExpectReconciliationStart { config, key }, Msg::CascadeStart { seed, parities })
+                if config.reconciliation == Method::Cascade =>
+            {
                 let params = CascadeParams::for_qber(cx.summary.qber, key.len());
+                cx.summary.reconciliation = Method::Cascade;
                 cx.summary.cascade_first_block = params.first_block;
                 cx.summary.cascade_second_block = params.second_block;
                 cx.summary.cascade_passes = params.passes;
                 let mut cascade = CascadeBob::new(key.clone(), Layout::new(key.len(), params, &seed));
                 let step = cascade.start(&parities)?;
                 after_cascade_step(cx, config, cascade, step)
+            }
+            (BobState::ExpectReconciliationStart { config, key }, Msg::LdpcStart { seed, syndromes })
+                if config.reconciliation == Method::Ldpc =>
+            {
+                let plan = LdpcPlan::for_qber(key.len(), cx.summary.qber.min(ldpc::MAX_QBER))?;
+                cx.summary.reconciliation = Method::Ldpc;
+                cx.summary.ldpc_frames = plan.frames().len();
+                cx.summary.ldpc_messages = 1;
+                let mut ldpc = Box::new(LdpcBob::new(key, &plan, &seed)?);
+                let step = ldpc.receive_syndromes(&syndromes)?;
+                after_ldpc_step(cx, config, ldpc, step)
+            }
+            (BobState::ExpectLdpcReveal { config, mut ldpc }, Msg::LdpcReveal(bits)) => {
+                let step = ldpc.receive_reveal(&bits)?;
+                after_ldpc_step(cx, config, ldpc, step)
             }
             (BobState::ExpectParities { config, mut cascade }, Msg::Parities(p)) => {
                 let step = cascade.receive(&p)?;
@@ -264,7 +288,7 @@ fn on_sift_reply(
     if qber > config.qber_threshold {
         return Ok(Next::Abort(Error::QberTooHigh { qber, threshold: config.qber_threshold }, reply));
     }
-    Ok(Next::Go(BobState::ExpectCascadeStart { config, key: without_sample(&key, sample) }, reply))
+    Ok(Next::Go(BobState::ExpectReconciliationStart { config, key: without_sample(&key, sample) }, reply))
 }
 
 fn after_cascade_step(
@@ -273,7 +297,7 @@ fn after_cascade_step(
     cascade: CascadeBob,
     step: CascadeStep,
 ) -> Result<Next<BobState>, Error> {
-    cx.summary.cascade_disclosed = cascade.disclosed();
+    cx.summary.reconciliation_disclosed = cascade.disclosed();
     cx.summary.cascade_round_trips = cascade.round_trips();
     cx.role.corrections = cascade.corrections();
     match step {
@@ -281,15 +305,38 @@ fn after_cascade_step(
             let out = vec![cx.seal(&Msg::ParityQuery(qs))?];
             Ok(Next::Go(BobState::ExpectParities { config, cascade }, out))
         }
-        CascadeStep::Done => {
-            let points = [cx.rng.next_u64(), cx.rng.next_u64()];
-            let key = cascade.key().clone();
-            let tag = verification::tag(&key, points);
-            cx.summary.verified(&config, key.len(), cascade.disclosed());
-            let out = vec![cx.seal(&Msg::Reconciled { hash_key: points, tag })?];
-            Ok(Next::Go(BobState::ExpectConfirm { config, key, tag }, out))
+        CascadeStep::Done => verify(cx, config, cascade.key().clone(), Vec::new()),
+    }
+}
+
+fn after_ldpc_step(
+    cx: &mut Cx<BobRole>,
+    config: Config,
+    ldpc: Box<LdpcBob>,
+    step: LdpcStep,
+) -> Result<Next<BobState>, Error> {
+    cx.summary.reconciliation_disclosed = ldpc.disclosed();
+    match step {
+        LdpcStep::Reveal(counts) => {
+            cx.summary.ldpc_messages = 3;
+            let out = vec![cx.seal(&Msg::LdpcRequest(counts))?];
+            Ok(Next::Go(BobState::ExpectLdpcReveal { config, ldpc }, out))
+        }
+        LdpcStep::Done { failed } => {
+            cx.summary.ldpc_dropped_frames = failed.len();
+            verify(cx, config, ldpc.key(), failed)
         }
     }
+}
+
+/// Bob's reconciled key: he hashes it with fresh points and sends the hash, with the frames
+/// he dropped, for Alice to compare.
+fn verify(cx: &mut Cx<BobRole>, config: Config, key: BitVec, dropped: Vec<u32>) -> Result<Next<BobState>, Error> {
+    let points = [cx.rng.next_u64(), cx.rng.next_u64()];
+    let tag = verification::tag(&key, points);
+    cx.summary.verified(&config, key.len());
+    let out = vec![cx.seal(&Msg::Reconciled { dropped, hash_key: points, tag })?];
+    Ok(Next::Go(BobState::ExpectConfirm { config, key, tag }, out))
 }
 
 fn on_confirm(

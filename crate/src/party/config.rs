@@ -4,6 +4,7 @@ use crate::amplification::FiniteKey;
 use crate::auth::TagMode;
 use crate::error::Error;
 use crate::estimation::{DEFAULT_QBER_THRESHOLD, DEFAULT_SAMPLE_FRACTION};
+use crate::reconciliation::Method;
 
 /// Most pulses in one round (the fiber keeps every state of a round in memory).
 pub const MAX_PULSES: u64 = 1 << 28;
@@ -29,6 +30,8 @@ pub struct Config {
     pub eps_cor: f64,
     /// Which classical frames carry a tag: four over the whole transcript, or every frame.
     pub tags: TagMode,
+    /// How the keys are reconciled.
+    pub reconciliation: Method,
 }
 
 impl Default for Config {
@@ -41,6 +44,7 @@ impl Default for Config {
             eps_sec: 1e-10,
             eps_cor: 1e-15,
             tags: TagMode::Transcript,
+            reconciliation: Method::Cascade,
         }
     }
 }

@@ -25,7 +25,7 @@ use crate::amplification::FiniteKey;
 use crate::bits::BitVec;
 
 /// Every state name either party reports, with the stage it waits in (`None`: finished).
-pub const STATE_STAGES: [(&str, Option<crate::msgs::Stage>); 14] = {
+pub const STATE_STAGES: [(&str, Option<crate::msgs::Stage>); 16] = {
     use crate::msgs::Stage::*;
     [
         ("ExpectReady", Some(Quantum)),
@@ -34,9 +34,11 @@ pub const STATE_STAGES: [(&str, Option<crate::msgs::Stage>); 14] = {
         ("ExpectSift", Some(Quantum)),
         ("ExpectSiftReply", Some(Sifting)),
         ("ExpectSampleReply", Some(Sifting)),
-        ("ExpectCascadeStart", Some(Estimation)),
+        ("ExpectReconciliationStart", Some(Estimation)),
         ("ExpectParities", Some(Reconciliation)),
         ("ExpectParityQueryOrReconciled", Some(Reconciliation)),
+        ("ExpectLdpcReveal", Some(Reconciliation)),
+        ("ExpectLdpcRequestOrReconciled", Some(Reconciliation)),
         ("ExpectConfirm", Some(Verification)),
         ("ExpectDone", Some(Amplification)),
         ("ExpectCommit", Some(Amplification)),
@@ -81,14 +83,23 @@ pub struct Summary {
     pub sample_bits: usize,
     /// Error rate in the sample.
     pub qber: f64,
+    /// The reconciliation method.
+    pub reconciliation: crate::reconciliation::Method,
+    /// Bits disclosed in reconciliation: Cascade's parities, or LDPC's syndromes (less the
+    /// punctured bits) and revealed bits.
+    pub reconciliation_disclosed: u64,
+    /// LDPC frames the key was cut into.
+    pub ldpc_frames: usize,
+    /// LDPC frames Bob could not decode, dropped from both keys.
+    pub ldpc_dropped_frames: usize,
+    /// LDPC messages (1, or 3 when Bob asked for punctured bits).
+    pub ldpc_messages: usize,
     /// First-pass Cascade block size.
     pub cascade_first_block: usize,
     /// Second-pass Cascade block size.
     pub cascade_second_block: usize,
     /// Cascade passes.
     pub cascade_passes: usize,
-    /// Parity bits Alice disclosed in Cascade.
-    pub cascade_disclosed: u64,
     /// Cascade query round trips.
     pub cascade_round_trips: usize,
     /// Bits of the verification tag.
@@ -102,9 +113,10 @@ pub struct Summary {
 
 impl Summary {
     /// Records verification and the finite-key terms once the keys are reconciled, from the
-    /// parity bits Cascade disclosed: both sides call it on the same public data.
-    fn verified(&mut self, config: &Config, key_bits: usize, cascade_disclosed: u64) -> FiniteKey {
-        let leak = cascade_disclosed + crate::verification::TAG_BITS;
+    /// bits reconciliation disclosed (all of them, dropped LDPC frames' included):
+    /// both sides call it on the same public data.
+    fn verified(&mut self, config: &Config, key_bits: usize) -> FiniteKey {
+        let leak = self.reconciliation_disclosed + crate::verification::TAG_BITS;
         let fk = config.finite_key(key_bits, self.sample_bits, self.qber, leak);
         self.verification_bits = crate::verification::TAG_BITS;
         self.verification_collision = crate::verification::collision_probability(key_bits);

@@ -1,18 +1,28 @@
-//! Information reconciliation with Cascade (Brassard & Salvail, EUROCRYPT '93), with the
-//! choices Martinez-Mateo, Pacher, Peev, Ciurana and Martin analyse in "Demystifying the
-//! information reconciliation protocol Cascade", QIC 15 (2015):
-//! - block sizes are powers of two, `k1 = 2^ceil(log2(alpha / Q))`, doubling each pass, capped
-//!   at `n / 2`;
-//! - in binary search Alice discloses only the left half's parity; the right half's follows
-//!   from its parent, and every parity Alice ever disclosed is remembered and reused;
-//! - Alice sends the top-level parities of every pass at once, and every parity query pending
-//!   in a round trip goes in one message, so round trips grow with `log n`, not with the
-//!   number of errors.
+//! Information reconciliation: Bob corrects his key towards Alice's, and what he learns on the
+//! way is counted as disclosed. Two methods, the user's choice ([`Method`]):
 //!
-//! Alice is a parity oracle ([`CascadeAlice`]); Bob runs the search and corrects his key
-//! ([`CascadeBob`]). Both build the same shuffles from a seed Alice announces.
+//! - **Cascade** ([`cascade`]; Brassard & Salvail, EUROCRYPT '93, with the choices of
+//!   Martinez-Mateo, Pacher, Peev, Ciurana and Martin, "Demystifying the information
+//!   reconciliation protocol Cascade", QIC 15 (2015)): interactive binary searches, close to the
+//!   Shannon limit but with a round trip per search level. Alice is a parity oracle
+//!   ([`CascadeAlice`]); Bob runs the searches ([`CascadeBob`]); every query pending in a round
+//!   trip goes in one message, and every parity Alice disclosed is reused.
+//! - **LDPC** ([`ldpc`]): one-way syndrome decoding, at most three messages; frames that fail
+//!   are discarded and counted.
 
 mod cascade;
+pub mod ldpc;
+
+/// Which reconciliation a round runs (Alice announces it in Hello).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Cascade: interactive, the least disclosed.
+    #[default]
+    Cascade,
+    /// Rate-adaptive LDPC syndromes: one-way, at most three messages.
+    Ldpc,
+}
 
 pub use cascade::{CascadeAlice, CascadeBob, CascadeParams, CascadeStep, Layout};
 

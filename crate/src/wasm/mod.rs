@@ -230,6 +230,25 @@ pub fn reconcile(reference: &[u8], noisy: &[u8], n: f64, qber: f64, seed: Option
     reconciliation::reconcile_seeded(&a, &b, qber, &seed).map(|r| to_js(&r)).map_err(js_error)
 }
 
+/// Rate-adaptive LDPC reconciliation on two bit strings of `bits` bits (both sides in memory):
+/// frames Bob cannot decode are dropped from both keys and counted. `seed` (text) fixes the
+/// codes and, in this simulation only, Alice's punctured bits.
+#[wasm_bindgen(js_name = reconcileLdpc, unchecked_return_type = "LdpcReconciliation")]
+pub fn reconcile_ldpc(
+    reference: &[u8],
+    noisy: &[u8],
+    n: f64,
+    qber: f64,
+    seed: Option<String>,
+) -> Result<JsValue, JsValue> {
+    let n = whole("bits", n)?;
+    let (a, b) = (bits("reference", reference, n)?, bits("noisy", noisy, n)?);
+    let seed = Seed::from_text(seed.as_deref().unwrap_or("qkdlab ldpc"));
+    let mut s = [0u8; 32];
+    rand::Rng::fill_bytes(&mut seed.rng("ldpc"), &mut s);
+    reconciliation::ldpc::reconcile_ldpc(&a, &b, qber, &s).map(|r| to_js(&r)).map_err(js_error)
+}
+
 /// What anyone can read of a frame without a key, from the core's message table.
 #[wasm_bindgen(js_name = frameInfo, unchecked_return_type = "FrameInfo")]
 pub fn frame_info(frame: &[u8]) -> Result<JsValue, JsValue> {

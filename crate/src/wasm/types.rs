@@ -38,7 +38,10 @@ export interface ProtocolOptions {
   /** Correctness parameter (default 1e-15). */ epsCor?: number;
   /** Which classical frames carry a tag (default "transcript": four a round, each over the
    * whole transcript; "per-frame": every frame, for teaching). */ tags?: TagMode;
+  /** How the keys are reconciled (default "cascade"). */ reconciliation?: ReconciliationMethod;
 }
+/** How the keys are reconciled: Cascade (interactive) or LDPC syndromes (one-way). */
+export type ReconciliationMethod = "cascade" | "ldpc";
 /** Which classical frames carry a tag. */
 export type TagMode = "transcript" | "per-frame";
 /** Options of simulate() and Session. Without a seed, entropy comes from crypto.getRandomValues. */
@@ -83,7 +86,8 @@ export interface ReportError extends ErrorInfo { party: "alice" | "bob" | "drive
  * equal once the round ends. */
 export interface PartySummary {
   pulses: number; clicks: number; siftedBits: number; sampleBits: number; qber: number;
-  cascadeFirstBlock: number; cascadeSecondBlock: number; cascadePasses: number; cascadeDisclosed: number;
+  reconciliation: ReconciliationMethod; reconciliationDisclosed: number; ldpcFrames: number; ldpcDroppedFrames: number; ldpcMessages: number;
+  cascadeFirstBlock: number; cascadeSecondBlock: number; cascadePasses: number;
   cascadeRoundTrips: number; verificationBits: number; verificationCollision: number; finiteKey?: FiniteKeyTerms;
 }
 /** Authentication costs of a session, both sides (`session::AuthReport`). */
@@ -117,6 +121,15 @@ export interface Pools { available: number[]; cursor: number[]; ledger: LedgerEn
 /** Result of reconcile() (`reconciliation::Reconciled`). */
 export interface Reconciliation {
   key: Uint8Array; disclosed: number; roundTrips: number; corrections: number; firstBlock: number; secondBlock: number; passes: number;
+}
+/** One LDPC frame's code and rate (`reconciliation::ldpc::FramePlan`). */
+export interface LdpcFramePlan {
+  keyBits: number; codeLength: number; motherRate: number; syndromeBits: number; punctured: number; shortened: number; reveal: number;
+}
+/** Result of reconcileLdpc() (`reconciliation::ldpc::LdpcReconciled`). */
+export interface LdpcReconciliation {
+  key: Uint8Array; aliceKey: Uint8Array; disclosed: number; efficiency: number; frames: number; failedFrames: number[];
+  revealedFrames: number; messages: number; iterations: number; plan: { qber: number; keyBits: number; frames: LdpcFramePlan[] };
 }
 /** What anyone reads of a frame without a key (`msgs::FrameInfo`). */
 export interface FrameInfo { type: string; route: "fiber" | "classical"; stage: string; direction?: "aliceToBob" | "bobToAlice"; sequence?: number; }

@@ -11,8 +11,8 @@
 //! - every later pass cuts the key in two random halves: its first block's parity is the
 //!   only one sent, since the second's follows from the key's parity (block parity inference,
 //!   Pedersen and Toyran, "High performance information reconciliation for QKD with
-//!   CASCADE", QIC 15 (2015)), and 14 such passes leave a pair of errors undetected with
-//!   probability about 2^-14.
+//!   CASCADE", QIC 15 (2015)), and 20 such passes leave a pair of errors undetected with
+//!   probability about 2^-20.
 
 mod alice;
 mod bob;
@@ -38,8 +38,9 @@ pub struct CascadeParams {
 
 /// QBER below which block sizes stop growing (a clean sample still hides some errors).
 const MIN_QBER: f64 = 0.001;
-/// Passes: two with fixed blocks, then fourteen random halvings.
-const PASSES: usize = 16;
+/// Passes: two with fixed blocks, then twenty random halvings (one disclosed bit each): a pair
+/// of errors the first two passes leave survives all of them with probability 2^-20.
+const PASSES: usize = 22;
 
 impl CascadeParams {
     /// The parameters for `n` bits at estimated error rate `qber`.

@@ -1,0 +1,320 @@
+//! Building a mother code from a degree distribution.
+//!
+//! Node degrees follow the distribution exactly (largest-remainder rounding of the
+//! node-perspective fractions). Edges are placed by matching shuffled check sockets to
+//! variable nodes, highest degree first, as in the random-socket construction of Richardson &
+//! Urbanke ("Modern Coding Theory", 2008, sec. 3.3) with the girth condition of progressive
+//! edge growth (Hu, Eleftheriou & Arnold, "Regular and irregular progressive edge-growth
+//! Tanner graphs", IEEE Trans. IT 51, 2005): a socket is skipped when its check already meets
+//! a variable that shares a check with the node being connected, so no 4-cycle is formed while
+//! a free socket further on avoids one. Everything is drawn from a public seed, so Alice and
+//! Bob build the same graph.
+
+use rand::seq::SliceRandom;
+
+use super::distributions::Distribution;
+use crate::bits::BitVec;
+use crate::rng::Seed;
+
+/// How far ahead in the shuffled sockets the builder looks for one that closes no 4-cycle.
+const LOOKAHEAD: usize = 512;
+
+/// A sparse parity-check matrix, stored by check (row): `check(c)` lists the variables in
+/// check `c`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LdpcCode {
+    n: usize,
+    starts: Vec<u32>,
+    vars: Vec<u32>,
+}
+
+impl LdpcCode {
+    /// Number of checks (syndrome bits) a code of length `n` from `dist` has:
+    /// `round(n (1 - design rate))`, at least one.
+    pub fn checks_for(n: usize, dist: &Distribution) -> usize {
+        ((n as f64 * (1.0 - dist.design_rate())).round() as usize).max(1)
+    }
+
+    /// Builds the code of length `n` (at least 2) from `dist`, edges drawn from `seed`.
+    /// Variable degrees above the number of checks are capped (tiny codes only).
+    pub fn build(n: usize, dist: &Distribution, seed: &[u8; 32]) -> Self {
+        let m = Self::checks_for(n, dist);
+        let mut rng = Seed::from_bytes(*seed).rng(&format!("ldpc code {n} {}", dist.nominal_rate));
+
+        // Variable degrees: degree 2 first (their placement decides the low-weight code words,
+        // see below), then highest first: they are hardest to place without short cycles.
+        let mut var_deg: Vec<u32> = Vec::with_capacity(n);
+        let counts = apportion(&Distribution::node_fractions(dist.lambda), n);
+        for &(d, count) in counts.iter().filter(|&&(d, _)| d == 2) {
+            var_deg.extend(std::iter::repeat_n(d.min(m as u32), count));
+        }
+        for &(d, count) in counts.iter().rev().filter(|&&(d, _)| d != 2) {
+            var_deg.extend(std::iter::repeat_n(d.min(m as u32), count));
+        }
+        let edges: usize = var_deg.iter().map(|&d| d as usize).sum();
+
+        // Check degrees from rho, nudged so the sockets match the edges exactly.
+        let mut check_deg: Vec<u32> = Vec::with_capacity(m);
+        for (d, count) in apportion(&Distribution::node_fractions(dist.rho), m) {
+            check_deg.extend(std::iter::repeat_n(d, count));
+        }
+        balance(&mut check_deg, edges);
+
+        let mut sockets: Vec<u32> = Vec::with_capacity(edges);
+        for (c, &d) in check_deg.iter().enumerate() {
+            sockets.extend(std::iter::repeat_n(c as u32, d as usize));
+        }
+        sockets.shuffle(&mut rng);
+
+        let mut cap_starts = Vec::with_capacity(m + 1);
+        let mut acc = 0u32;
+        for &d in &check_deg {
+            cap_starts.push(acc);
+            acc += d;
+        }
+        cap_starts.push(acc);
+        let mut fill = vec![0u32; m];
+        let mut slots = vec![0u32; edges];
+        // Bit u of `shares`: u shares a check with v (or is v); placing v in a check holding u
+        // would close a 4-cycle (or repeat an edge). A bit set (n / 8 bytes) stays in the
+        // fastest cache, which is what makes the construction quick; it is cleared after each v.
+        let mut shares = vec![0u64; n.div_ceil(64)];
+        let mut mine: Vec<u32> = Vec::new();
+        let mut pos = 0usize;
+        // Degree-2 variables: `pair[v]` holds their two checks; `near[c] == v + 1` marks checks
+        // within `DEGREE2_DEPTH` hops of v's first check in the graph whose edges are the
+        // degree-2 variables placed so far.
+        let degree2 = var_deg.iter().take_while(|&&d| d == 2).count();
+        let mut pair = vec![[u32::MAX; 2]; degree2];
+        let mut near = vec![0u32; m];
+        let mut queue: Vec<(u32, u32)> = Vec::new();
+
+        for (v, &d) in var_deg.iter().enumerate() {
+            let mark = v as u32 + 1;
+            shares[v >> 6] |= 1 << (v & 63);
+            mine.clear();
+            for j in 0..d {
+                if pos == sockets.len() {
+                    break;
+                }
+                let end = (pos + LOOKAHEAD).min(sockets.len());
+                let found = if v < degree2 && j == 1 {
+                    mark_near(&mut near, &mut queue, mine[0], mark, &pair, &slots, &cap_starts, &fill);
+                    (pos..end).find(|&k| near[sockets[k] as usize] != mark)
+                } else {
+                    None
+                };
+                let found = found
+                    .or_else(|| {
+                        (pos..end).find(|&k| {
+                            slots[members(&cap_starts, &fill, sockets[k])]
+                                .iter()
+                                .all(|&u| shares[u as usize >> 6] & (1 << (u & 63)) == 0)
+                        })
+                    })
+                    .or_else(|| (pos..end).find(|&k| !mine.contains(&sockets[k])));
+                let Some(k) = found else { break };
+                sockets.swap(pos, k);
+                let c = sockets[pos];
+                pos += 1;
+                let at = cap_starts[c as usize] + fill[c as usize];
+                slots[at as usize] = v as u32;
+                fill[c as usize] += 1;
+                mine.push(c);
+                if v < degree2 {
+                    pair[v][j as usize] = c;
+                }
+                for &u in &slots[members(&cap_starts, &fill, c)] {
+                    shares[u as usize >> 6] |= 1 << (u & 63);
+                }
+            }
+            shares[v >> 6] = 0;
+            for &c in &mine {
+                for &u in &slots[members(&cap_starts, &fill, c)] {
+                    shares[u as usize >> 6] = 0;
+                }
+            }
+        }
+
+        // Compact: sockets left unmatched (only when a tiny code runs out of room) disappear.
+        let mut starts = Vec::with_capacity(m + 1);
+        let mut vars = Vec::with_capacity(pos);
+        for c in 0..m {
+            starts.push(vars.len() as u32);
+            let a = cap_starts[c] as usize;
+            let mut row = slots[a..a + fill[c] as usize].to_vec();
+            row.sort_unstable();
+            vars.extend_from_slice(&row);
+        }
+        starts.push(vars.len() as u32);
+        Self { n, starts, vars }
+    }
+
+    /// Code length (variable nodes).
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Whether the code has no variables.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Number of checks.
+    pub fn checks(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// Number of edges (ones in the parity-check matrix).
+    pub fn edges(&self) -> usize {
+        self.vars.len()
+    }
+
+    /// The variables in check `c`, ascending.
+    pub fn check(&self, c: usize) -> &[u32] {
+        &self.vars[self.starts[c] as usize..self.starts[c + 1] as usize]
+    }
+
+    /// The checks of every variable (the columns of the parity-check matrix), as `(starts,
+    /// checks)`: variable `v`'s checks are `checks[starts[v]..starts[v + 1]]`, ascending.
+    pub fn columns(&self) -> (Vec<u32>, Vec<u32>) {
+        let mut starts = vec![0u32; self.n + 1];
+        for &v in &self.vars {
+            starts[v as usize + 1] += 1;
+        }
+        for v in 0..self.n {
+            starts[v + 1] += starts[v];
+        }
+        let mut next = starts.clone();
+        let mut checks = vec![0u32; self.vars.len()];
+        for c in 0..self.checks() {
+            for &v in self.check(c) {
+                checks[next[v as usize] as usize] = c as u32;
+                next[v as usize] += 1;
+            }
+        }
+        (starts, checks)
+    }
+
+    /// The degree of every variable node.
+    pub fn var_degrees(&self) -> Vec<u32> {
+        let mut deg = vec![0u32; self.n];
+        for &v in &self.vars {
+            deg[v as usize] += 1;
+        }
+        deg
+    }
+
+    /// The syndrome `H x` of an `n`-bit word. Panics if `word` has another length (a local
+    /// invariant: callers build words for this code).
+    pub fn syndrome(&self, word: &BitVec) -> BitVec {
+        assert_eq!(word.len(), self.n, "syndrome of a word of another length");
+        let w = word.words();
+        let mut out = BitVec::zeros(self.checks());
+        for c in 0..self.checks() {
+            let parity = self.check(c).iter().fold(0u64, |p, &v| p ^ bit(w, v as usize));
+            if parity == 1 {
+                out.set(c, true);
+            }
+        }
+        out
+    }
+}
+
+/// Hops explored around a degree-2 variable's first check: its second check is taken outside
+/// that neighbourhood when the look-ahead finds one, so cycles made only of degree-2 variables
+/// (code words of that weight) are longer than `2 * DEGREE2_DEPTH`.
+const DEGREE2_DEPTH: u32 = 12;
+
+/// Checks visited at most per neighbourhood search (bounds construction time).
+const DEGREE2_VISITS: usize = 256;
+
+/// Marks with `mark` the checks within [`DEGREE2_DEPTH`] hops of `start` in the graph whose
+/// edges are the degree-2 variables placed so far (breadth first, at most
+/// [`DEGREE2_VISITS`] checks). This is progressive edge growth (Hu, Eleftheriou & Arnold,
+/// IEEE Trans. IT 51, 2005) restricted to the degree-2 subgraph: a cycle of degree-2 variables
+/// is a code word of its length, so short ones make the decoder converge to wrong words.
+#[allow(clippy::too_many_arguments)]
+fn mark_near(
+    near: &mut [u32],
+    queue: &mut Vec<(u32, u32)>,
+    start: u32,
+    mark: u32,
+    pair: &[[u32; 2]],
+    slots: &[u32],
+    cap_starts: &[u32],
+    fill: &[u32],
+) {
+    queue.clear();
+    queue.push((start, 0));
+    near[start as usize] = mark;
+    let mut head = 0;
+    while head < queue.len() && queue.len() < DEGREE2_VISITS {
+        let (c, depth) = queue[head];
+        head += 1;
+        if depth == DEGREE2_DEPTH {
+            continue;
+        }
+        for &u in &slots[members(cap_starts, fill, c)] {
+            let Some(&[a, b]) = pair.get(u as usize) else { continue };
+            let other = if a == c { b } else { a };
+            if other != u32::MAX && near[other as usize] != mark {
+                near[other as usize] = mark;
+                queue.push((other, depth + 1));
+            }
+        }
+    }
+}
+
+/// The slots of check `c` filled so far.
+fn members(cap_starts: &[u32], fill: &[u32], c: u32) -> core::ops::Range<usize> {
+    let a = cap_starts[c as usize] as usize;
+    a..a + fill[c as usize] as usize
+}
+
+/// Bit `i` of packed MSB-first words, as 0 or 1.
+#[inline]
+pub(crate) fn bit(words: &[u64], i: usize) -> u64 {
+    (words[i >> 6] >> (63 - (i & 63))) & 1
+}
+
+/// Splits `total` items over `(degree, fraction)` classes by largest remainder.
+fn apportion(fractions: &[(u32, f64)], total: usize) -> Vec<(u32, usize)> {
+    let sum: f64 = fractions.iter().map(|&(_, f)| f).sum();
+    let exact: Vec<f64> = fractions.iter().map(|&(_, f)| f / sum * total as f64).collect();
+    let mut counts: Vec<usize> = exact.iter().map(|&x| x.floor() as usize).collect();
+    let mut left = total - counts.iter().sum::<usize>();
+    let mut order: Vec<usize> = (0..exact.len()).collect();
+    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())));
+    for &i in order.iter().cycle() {
+        if left == 0 {
+            break;
+        }
+        counts[i] += 1;
+        left -= 1;
+    }
+    fractions.iter().zip(counts).map(|(&(d, _), k)| (d, k)).collect()
+}
+
+/// Raises the lowest or lowers the highest check degrees one at a time until they sum to
+/// `edges`, so the check profile stays as concentrated as rho.
+fn balance(deg: &mut [u32], edges: usize) {
+    let mut sum: usize = deg.iter().map(|&d| d as usize).sum();
+    deg.sort_unstable();
+    let m = deg.len();
+    let mut i = 0usize;
+    while sum < edges {
+        deg[i % m] += 1;
+        sum += 1;
+        i += 1;
+    }
+    let mut j = 0usize;
+    while sum > edges && deg.iter().any(|&d| d > 1) {
+        let k = m - 1 - j % m;
+        if deg[k] > 1 {
+            deg[k] -= 1;
+            sum -= 1;
+        }
+        j += 1;
+    }
+}

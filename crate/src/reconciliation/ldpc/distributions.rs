@@ -1,0 +1,185 @@
+//! The published degree distributions the mother codes are built from.
+//!
+//! Table I of Elkouss, Leverrier, Alléaume and Boutros, "Efficient reconciliation protocol for
+//! discrete-variable quantum key distribution", ISIT 2009 (arXiv:0901.2140): irregular LDPC
+//! ensembles optimized for the binary symmetric channel by differential evolution and
+//! discretized density evolution, one per rate from 0.50 to 0.90. Coefficients are the
+//! edge-perspective fractions `lambda_i` (`rho_i`): the share of edges that meet a variable
+//! (check) node of degree `i`, the coefficient of `x^(i-1)`.
+
+/// One ensemble: its nominal rate, its BSC threshold and its edge-perspective distributions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Distribution {
+    /// The rate the table lists (the design rate of `lambda`, `rho` is within 0.002 of it).
+    pub nominal_rate: f64,
+    /// Crossover probability below which density evolution converges (the table's threshold).
+    pub threshold: f64,
+    /// `(degree, lambda_i)` for variable nodes.
+    pub lambda: &'static [(u32, f64)],
+    /// `(degree, rho_i)` for check nodes.
+    pub rho: &'static [(u32, f64)],
+}
+
+impl Distribution {
+    /// `sum_i lambda_i / i`: one over the mean variable degree.
+    pub fn lambda_integral(&self) -> f64 {
+        integral(self.lambda)
+    }
+
+    /// `sum_i rho_i / i`: one over the mean check degree.
+    pub fn rho_integral(&self) -> f64 {
+        integral(self.rho)
+    }
+
+    /// The design rate `1 - (sum rho_i / i) / (sum lambda_i / i)` (Elkouss et al. 2009, eq. 5).
+    pub fn design_rate(&self) -> f64 {
+        1.0 - self.rho_integral() / self.lambda_integral()
+    }
+
+    /// Node-perspective fractions for `(degree, edge fraction)` pairs: `(lambda_i / i) / sum`.
+    pub fn node_fractions(edges: &[(u32, f64)]) -> Vec<(u32, f64)> {
+        let total = integral(edges);
+        edges.iter().map(|&(d, l)| (d, l / f64::from(d) / total)).collect()
+    }
+}
+
+fn integral(edges: &[(u32, f64)]) -> f64 {
+    edges.iter().map(|&(d, l)| l / f64::from(d)).sum()
+}
+
+/// Table I of Elkouss et al., ISIT 2009, lowest rate first. The rate-0.85 row prints
+/// `0.094274 x^4`; the row only sums to one (and gives rate 0.85) with `0.04274`, used here.
+pub const DISTRIBUTIONS: [Distribution; 9] = [
+    Distribution {
+        nominal_rate: 0.50,
+        threshold: 0.1071,
+        lambda: &[
+            (2, 0.14438),
+            (3, 0.19026),
+            (4, 0.01836),
+            (5, 0.00233),
+            (6, 0.04697),
+            (8, 0.053943),
+            (9, 0.05590),
+            (10, 0.01290),
+            (11, 0.00162),
+            (14, 0.06159),
+            (15, 0.13115),
+            (17, 0.01481),
+            (47, 0.00879),
+            (49, 0.00650),
+            (55, 0.00210),
+            (56, 0.00099),
+            (57, 0.11178),
+            (58, 0.06238),
+            (59, 0.05094),
+            (66, 0.02230),
+        ],
+        rho: &[(10, 0.47575), (12, 0.46847), (13, 0.02952), (14, 0.02626)],
+    },
+    Distribution {
+        nominal_rate: 0.55,
+        threshold: 0.0904,
+        lambda: &[
+            (2, 0.16880),
+            (3, 0.20994),
+            (6, 0.18095),
+            (15, 0.03846),
+            (16, 0.02635),
+            (18, 0.23454),
+            (19, 0.05815),
+            (31, 0.08280),
+        ],
+        rho: &[(10, 0.27631), (11, 0.72369)],
+    },
+    Distribution {
+        nominal_rate: 0.60,
+        threshold: 0.0766,
+        lambda: &[
+            (2, 0.11040),
+            (3, 0.20804),
+            (8, 0.14163),
+            (9, 0.14858),
+            (26, 0.14438),
+            (27, 0.08909),
+            (46, 0.00748),
+            (71, 0.15038),
+        ],
+        rho: &[(2, 0.00036), (10, 0.13063), (13, 0.31068), (18, 0.49341), (19, 0.064915)],
+    },
+    Distribution {
+        nominal_rate: 0.65,
+        threshold: 0.0633,
+        lambda: &[
+            (2, 0.10451),
+            (3, 0.15652),
+            (4, 0.08057),
+            (5, 0.00056),
+            (9, 0.12151),
+            (13, 0.10485),
+            (15, 0.10719),
+            (21, 0.00771),
+            (51, 0.31656),
+        ],
+        rho: &[(2, 0.000578), (15, 0.06089), (16, 0.47001), (21, 0.46852)],
+    },
+    Distribution {
+        nominal_rate: 0.70,
+        threshold: 0.0504,
+        lambda: &[
+            (2, 0.05343),
+            (3, 0.29406),
+            (6, 0.00896),
+            (9, 0.15571),
+            (12, 0.12189),
+            (25, 0.19872),
+            (46, 0.09572),
+            (62, 0.02741),
+            (65, 0.04056),
+            (73, 0.00354),
+        ],
+        rho: &[(20, 0.76922), (21, 0.23077)],
+    },
+    Distribution {
+        nominal_rate: 0.75,
+        threshold: 0.0392,
+        lambda: &[
+            (2, 0.10805),
+            (3, 0.09511),
+            (4, 0.01449),
+            (5, 0.13764),
+            (6, 0.10667),
+            (7, 0.05288),
+            (28, 0.01107),
+            (31, 0.47408),
+        ],
+        rho: &[(25, 0.74161), (26, 0.25839)],
+    },
+    Distribution {
+        nominal_rate: 0.80,
+        threshold: 0.0298,
+        lambda: &[(2, 0.09420), (3, 0.18088), (6, 0.11972), (7, 0.08550), (8, 0.09816), (17, 0.07194), (26, 0.34960)],
+        rho: &[(29, 0.58807), (30, 0.41193)],
+    },
+    Distribution {
+        nominal_rate: 0.85,
+        threshold: 0.0199,
+        lambda: &[
+            (2, 0.04528),
+            (3, 0.20537),
+            (4, 0.05878),
+            (5, 0.04274),
+            (6, 0.08454),
+            (7, 0.01176),
+            (9, 0.05137),
+            (21, 0.50015),
+        ],
+        rho: &[(41, 0.54204), (42, 0.45795)],
+    },
+    Distribution {
+        nominal_rate: 0.90,
+        threshold: 0.0109,
+        lambda: &[(2, 0.07689), (3, 0.28096), (5, 0.08933), (9, 0.19620), (12, 0.30631), (21, 0.05031)],
+        rho: &[(50, 0.95025), (51, 0.04975)],
+    },
+];

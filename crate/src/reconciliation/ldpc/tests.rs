@@ -1,0 +1,316 @@
+use rand::{Rng, RngExt};
+
+use super::distributions::DISTRIBUTIONS;
+use super::*;
+use crate::error::{Error, PeerMisbehaved};
+use crate::rng::Seed;
+
+const SEED: [u8; 32] = [7; 32];
+const PRIVATE: [u8; 32] = [9; 32];
+
+/// A random key and a copy with each bit flipped with probability `q`.
+fn keys(n: usize, q: f64, label: &str) -> (BitVec, BitVec) {
+    let mut rng = Seed::from_bytes([1; 32]).rng(label);
+    let mut a = BitVec::zeros(n);
+    for i in 0..n {
+        a.set(i, rng.next_u32() & 1 == 1);
+    }
+    let mut b = a.clone();
+    for i in 0..n {
+        if rng.random::<f64>() < q {
+            b.flip(i);
+        }
+    }
+    (a, b)
+}
+
+fn inconsistent(r: Result<impl core::fmt::Debug, Error>) -> &'static str {
+    match r {
+        Err(Error::Peer(PeerMisbehaved::Inconsistent(what))) => what,
+        other => panic!("expected an inconsistency error, got {other:?}"),
+    }
+}
+
+#[test]
+fn decoding_corrects_a_known_error_pattern() {
+    let n = 4000;
+    let code = LdpcCode::build(n, &DISTRIBUTIONS[0], &SEED);
+    let (x, _) = keys(n, 0.0, "word");
+    let syndrome = code.syndrome(&x);
+    let errors = [0usize, 17, 999, 2048, 3999];
+    let belief = (0.97f32 / 0.03).ln();
+    let llr: Vec<f32> = (0..n).map(|i| if x.get(i) ^ errors.contains(&i) { -belief } else { belief }).collect();
+    let out = decode(&code, &syndrome, &llr, MAX_ITERATIONS);
+    assert!(out.success);
+    assert!(out.iterations > 0);
+    assert_eq!(out.word, x);
+}
+
+#[test]
+fn constructed_codes_follow_the_published_degree_distributions() {
+    let n = 20_000;
+    for (i, dist) in DISTRIBUTIONS.iter().enumerate() {
+        let code = LdpcCode::build(n, dist, &SEED);
+        assert_eq!(code.checks(), LdpcCode::checks_for(n, dist));
+        let rate = 1.0 - code.checks() as f64 / n as f64;
+        assert!((rate - dist.nominal_rate).abs() < 0.003, "ensemble {i}: rate {rate}");
+        // Edge-perspective fractions, as Table I lists them.
+        let deg = code.var_degrees();
+        for &(d, lambda) in dist.lambda {
+            let edges = deg.iter().filter(|&&x| x == d).count() * d as usize;
+            let got = edges as f64 / code.edges() as f64;
+            assert!((got - lambda).abs() < 0.003, "ensemble {i}: lambda_{d} {got} vs {lambda}");
+        }
+        let placed: usize = deg.iter().map(|&d| d as usize).sum();
+        assert_eq!(placed, code.edges());
+        for &(d, rho) in dist.rho {
+            let edges = (0..code.checks()).filter(|&c| code.check(c).len() == d as usize).count() * d as usize;
+            let got = edges as f64 / code.edges() as f64;
+            assert!((got - rho).abs() < 0.01, "ensemble {i}: rho_{d} {got} vs {rho}");
+        }
+    }
+}
+
+#[test]
+fn constructed_codes_have_almost_no_4_cycles() {
+    let n = 20_000;
+    for dist in [&DISTRIBUTIONS[0], &DISTRIBUTIONS[8]] {
+        let code = LdpcCode::build(n, dist, &SEED);
+        let mut pairs = std::collections::HashSet::new();
+        let mut cycles = 0;
+        for c in 0..code.checks() {
+            let row = code.check(c);
+            for (k, &a) in row.iter().enumerate() {
+                for &b in &row[k + 1..] {
+                    if !pairs.insert((a, b)) {
+                        cycles += 1;
+                    }
+                }
+            }
+        }
+        assert!(cycles * 1000 < code.edges(), "{cycles} 4-cycles in {} edges", code.edges());
+    }
+}
+
+#[test]
+fn plan_splits_long_keys_into_equal_frames_and_fits_the_rate() {
+    let plan = LdpcPlan::for_qber(250_001, 0.03).expect("valid");
+    let lens: Vec<usize> = plan.frames().iter().map(|f| f.key_bits).collect();
+    assert_eq!(lens, vec![83_334, 83_334, 83_333]);
+    for f in plan.frames() {
+        assert_eq!(f.code_length, f.key_bits + f.punctured + f.shortened);
+        let efficiency = f.leak() as f64 / (f.key_bits as f64 * binary_entropy(0.03));
+        assert!((efficiency - first_efficiency(0.03)).abs() < 0.001, "{efficiency}");
+        assert!(f.reveal <= f.punctured);
+    }
+    assert!(LdpcPlan::for_qber(0, 0.02).expect("valid").frames().is_empty());
+    assert!(matches!(LdpcPlan::for_qber(10, f64::NAN), Err(Error::InvalidParameter { field: "qber", .. })));
+    assert!(matches!(LdpcPlan::for_qber(10, 0.2), Err(Error::InvalidParameter { field: "qber", .. })));
+}
+
+#[test]
+fn reconcile_at_two_percent_on_100_000_bits_agrees_within_f_1_10() {
+    let (a, b) = keys(100_000, 0.02, "two percent");
+    let r = reconcile_ldpc(&a, &b, 0.02, &SEED).expect("runs");
+    assert!(r.failed_frames.is_empty());
+    assert_eq!(r.key, a);
+    assert_eq!(r.alice_key, a);
+    assert!(r.efficiency <= 1.10, "f = {}", r.efficiency);
+    assert_eq!(r.messages, 1);
+}
+
+#[test]
+fn small_keys_reconcile_too() {
+    for n in [1, 64, 1000] {
+        let (a, b) = keys(n, 0.02, &format!("small {n}"));
+        let r = reconcile_ldpc(&a, &b, 0.02, &SEED).expect("runs");
+        assert_eq!(r.key, r.alice_key, "n = {n}");
+        assert_eq!(r.key.len() + r.failed_frames.len() * n, n);
+    }
+}
+
+#[test]
+fn frame_above_capacity_fails_and_is_dropped_on_both_sides() {
+    let (a, b) = keys(20_000, 0.08, "too noisy");
+    let r = reconcile_ldpc(&a, &b, 0.02, &SEED).expect("runs");
+    assert_eq!(r.failed_frames, vec![0]);
+    assert_eq!(r.messages, 3);
+    assert!(r.key.is_empty() && r.alice_key.is_empty());
+    let plan = LdpcPlan::for_qber(20_000, 0.02).expect("valid");
+    assert_eq!(r.disclosed, plan.leak() + plan.frames()[0].reveal as u64);
+}
+
+#[test]
+fn bob_decoding_means_his_syndrome_matches() {
+    // Bob is handed the syndrome of another key: whatever he outputs must carry it.
+    let (a, b) = keys(5_000, 0.01, "other key");
+    let (c, _) = keys(5_000, 0.0, "unrelated");
+    let plan = LdpcPlan::for_qber(5_000, 0.01).expect("valid");
+    let mut alice = LdpcAlice::new(&c, &plan, &SEED, &PRIVATE).expect("valid");
+    let mut bob = LdpcBob::new(b, &plan, &SEED).expect("valid");
+    let step = bob.receive_syndromes(&alice.syndromes()).expect("well-formed");
+    assert_eq!(step, LdpcStep::Reveal(vec![plan.frames()[0].reveal as u32]));
+    let step = bob.receive_reveal(&alice.reveal(&[plan.frames()[0].reveal as u32]).expect("valid")).expect("ok");
+    assert_eq!(step, LdpcStep::Done { failed: vec![0] });
+    assert!(bob.key().is_empty());
+    assert_ne!(c, a);
+}
+
+#[test]
+fn hostile_lengths_and_counts_are_refused() {
+    let (a, b) = keys(3_000, 0.05, "hostile");
+    let plan = LdpcPlan::for_qber(3_000, 0.05).expect("valid");
+    let frame = plan.frames()[0];
+    assert!(matches!(
+        LdpcAlice::new(&a.truncated(2_999), &plan, &SEED, &PRIVATE),
+        Err(Error::InvalidParameter { field: "key", .. })
+    ));
+    assert!(matches!(LdpcBob::new(BitVec::zeros(1), &plan, &SEED), Err(Error::InvalidParameter { field: "key", .. })));
+
+    let mut alice = LdpcAlice::new(&a, &plan, &SEED, &PRIVATE).expect("valid");
+    assert_eq!(inconsistent(alice.reveal(&[1])), "LDPC reveal request (not after the syndromes, or repeated)");
+    let syndromes = alice.syndromes();
+    assert_eq!(syndromes.len(), frame.syndrome_bits);
+    assert_eq!(inconsistent(alice.reveal(&[])), "LDPC reveal request length");
+    assert_eq!(inconsistent(alice.reveal(&[1, 1])), "LDPC reveal request length");
+    assert_eq!(inconsistent(alice.reveal(&[frame.punctured as u32 + 1])), "LDPC reveal count");
+    assert_eq!(inconsistent(alice.reveal(&[u32::MAX])), "LDPC reveal count");
+    assert_eq!(inconsistent(alice.drop_frames(&[1])), "LDPC failed frame list");
+    assert_eq!(inconsistent(alice.drop_frames(&[0, 0])), "LDPC failed frame list");
+
+    let mut bob = LdpcBob::new(b, &plan, &SEED).expect("valid");
+    assert_eq!(inconsistent(bob.receive_reveal(&BitVec::zeros(0))), "LDPC revealed bits (none requested)");
+    assert_eq!(inconsistent(bob.receive_syndromes(&syndromes.truncated(10))), "LDPC syndrome length");
+    let mut longer = syndromes.clone();
+    longer.push(false);
+    assert_eq!(inconsistent(bob.receive_syndromes(&longer)), "LDPC syndrome length");
+    // A flipped syndrome bit: decoding fails, Bob asks for punctured bits, then gets too many.
+    let mut flipped = syndromes.clone();
+    flipped.flip(3);
+    let step = bob.receive_syndromes(&flipped).expect("well-formed");
+    let LdpcStep::Reveal(request) = step else { panic!("expected a reveal request, got {step:?}") };
+    assert_eq!(inconsistent(bob.receive_syndromes(&syndromes)), "LDPC syndromes (already received)");
+    assert_eq!(inconsistent(bob.receive_reveal(&BitVec::zeros(request[0] as usize + 1))), "LDPC revealed bit count");
+    let bits = alice.reveal(&request).expect("valid");
+    assert_eq!(inconsistent(alice.reveal(&request)), "LDPC reveal request (not after the syndromes, or repeated)");
+    assert_eq!(bob.receive_reveal(&bits), Ok(LdpcStep::Done { failed: vec![0] }));
+    assert_eq!(inconsistent(bob.receive_reveal(&bits)), "LDPC revealed bits (none requested)");
+    assert_eq!(alice.disclosed(), bob.disclosed());
+    assert_eq!(alice.drop_frames(&bob.failed_frames()), Ok(bob.key()));
+}
+
+#[test]
+fn decoding_stops_at_the_iteration_cap() {
+    let n = 2_000;
+    let code = LdpcCode::build(n, &DISTRIBUTIONS[4], &SEED);
+    let mut rng = Seed::from_bytes(SEED).rng("garbage");
+    let mut syndrome = BitVec::zeros(code.checks());
+    for c in 0..code.checks() {
+        syndrome.set(c, rng.next_u32() & 1 == 1);
+    }
+    let out = decode(&code, &syndrome, &vec![0.5; n], 7);
+    assert_eq!(out.iterations, 7);
+    assert!(!out.success);
+}
+
+/// Figures, not a test: `cargo test -p qkdlab --release --lib ldpc::tests::figures -- --ignored --nocapture`.
+/// Per QBER: mean efficiency `f = disclosed / (n h(Q))`; frame error rates on the first attempt,
+/// after the blind reveal (dropped frames plus wrong words) and wrong words alone (Bob's
+/// syndrome matched but his key differs from Alice's: only verification would catch it);
+/// decoding time and iterations per 10^5-bit frame (all attempts, Bob's side only); and the
+/// time to build the mother code. Times are CPU time of the test thread.
+#[test]
+#[ignore]
+fn figures() {
+    let n = 100_000;
+    let runs: usize = std::env::var("LDPC_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    println!(
+        "| QBER | f | FER first try | FER after reveal | wrong words | decode ms/frame | iterations | ns/edge/iter | construction ms |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for &q in &[0.01, 0.02, 0.05, 0.08] {
+        let plan = LdpcPlan::for_qber(n, q).expect("valid");
+        let fp = plan.frames()[0];
+        let t = cpu_seconds();
+        let code = LdpcCode::build(fp.code_length, fp.distribution(), &[0xee; 32]);
+        let build_ms = (cpu_seconds() - t) * 1e3;
+        let (mut f, mut first_failures, mut failures, mut wrong, mut iterations, mut ms) = (0.0, 0, 0, 0, 0, 0.0);
+        for run in 0..runs {
+            let (a, b) = keys(n, q, &format!("figures {q} {run}"));
+            let mut seed = SEED;
+            seed[0] = run as u8;
+            let mut alice = LdpcAlice::new(&a, &plan, &seed, &PRIVATE).expect("valid");
+            let mut bob = LdpcBob::new(b, &plan, &seed).expect("valid");
+            let syndromes = alice.syndromes();
+            let t = cpu_seconds();
+            let mut step = bob.receive_syndromes(&syndromes).expect("runs");
+            ms += (cpu_seconds() - t) * 1e3;
+            if let LdpcStep::Reveal(request) = &step {
+                first_failures += 1;
+                let bits = alice.reveal(request).expect("valid");
+                let t = cpu_seconds();
+                step = bob.receive_reveal(&bits).expect("runs");
+                ms += (cpu_seconds() - t) * 1e3;
+            }
+            let LdpcStep::Done { failed } = step else { panic!("two reveals") };
+            let wrong_word = failed.is_empty() && bob.key() != a;
+            wrong += usize::from(wrong_word);
+            failures += failed.len() + usize::from(wrong_word);
+            f += alice.disclosed() as f64 / (n as f64 * binary_entropy(q));
+            iterations += bob.iterations();
+        }
+        let per_frame = ms / runs as f64;
+        let iters = iterations as f64 / runs as f64;
+        println!(
+            "| {:.0} % | {:.3} | {first_failures}/{runs} | {failures}/{runs} | {wrong}/{runs} | {per_frame:.1} | {iters:.1} | {:.2} | {build_ms:.0} |",
+            q * 100.0,
+            f / runs as f64,
+            per_frame * 1e6 / (iters.max(1.0) * code.edges() as f64),
+        );
+        println!("    {fp:?}, {} edges", code.edges());
+    }
+}
+
+/// CPU time of this thread in seconds (Linux `schedstat`: time on CPU, so a busy shared machine
+/// distorts it less than wall time), or wall time where that is not available.
+fn cpu_seconds() -> f64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|x| x.parse::<u64>().ok()))
+        .map(|ns| ns as f64 * 1e-9)
+        .unwrap_or_else(|| START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64())
+}
+
+/// Decoder speed alone, best of a few repetitions (the machine may be shared):
+/// `cargo test -p qkdlab --release --lib ldpc::tests::decoder_speed -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn decoder_speed() {
+    let n: usize = std::env::var("LDPC_N").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    for (q, dist) in [(0.02, 7), (0.05, 4)] {
+        let code = LdpcCode::build(n, &DISTRIBUTIONS[dist], &SEED);
+        let (x, y) = keys(n, q * 0.9, "speed");
+        let syndrome = code.syndrome(&x);
+        let belief = ((1.0 - q) / q).ln() as f32;
+        let llr: Vec<f32> = (0..n).map(|i| if y.get(i) { -belief } else { belief }).collect();
+        let mut best = f64::MAX;
+        let mut out = None;
+        for _ in 0..5 {
+            let t = cpu_seconds();
+            let o = decode(&code, &syndrome, &llr, MAX_ITERATIONS);
+            best = best.min(cpu_seconds() - t);
+            out = Some(o);
+        }
+        let out = out.expect("ran");
+        println!(
+            "rate {}: {} edges, {} iterations, success {}, {:.1} ms, {:.2} ns/edge/iteration",
+            DISTRIBUTIONS[dist].nominal_rate,
+            code.edges(),
+            out.iterations,
+            out.success,
+            best * 1e3,
+            best * 1e9 / (code.edges() as f64 * out.iterations as f64)
+        );
+    }
+}
