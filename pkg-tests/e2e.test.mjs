@@ -41,12 +41,13 @@ async function tab(context, url) {
 }
 
 /** Alice opens a room with `pulses`; returns her page and the invitation links. */
-async function openRoom(context, { pulses = 300000, errorRate = 0.02, psk, bootstrap } = {}) {
+async function openRoom(context, { pulses = 300000, errorRate = 0.02, psk, bootstrap, reconciliation } = {}) {
   const alice = await tab(context, psk ? `${base}#psk=${psk}` : base);
   await alice.fill("input[name=pulses]", String(pulses));
   await alice.fill("input[name=errorRate]", String(errorRate));
   await alice.fill("input[name=lengthKm]", "5");
   if (bootstrap) await alice.selectOption("select[name=bootstrap]", bootstrap);
+  if (reconciliation) await alice.selectOption("select[name=reconciliation]", reconciliation);
   await alice.click("#open-room");
   await alice.waitForSelector("#bob-link[href*=room]");
   return { alice, bobLink: await alice.getAttribute("#bob-link", "href"), eveLink: await alice.getAttribute("#eve-link", "href") };
@@ -107,6 +108,24 @@ test("two tabs grow the same key: same fingerprint, sane QBER, and a working cha
   assert.notEqual(await alice.textContent("#fingerprint"), fa, "a new round gives a new key");
   await alice.screenshot({ path: `${shots}/two-tabs-alice.png`, fullPage: true });
   await bob.screenshot({ path: `${shots}/two-tabs-bob.png`, fullPage: true });
+  assert.deepEqual([...alice.errors, ...bob.errors], []);
+  await context.close();
+});
+
+test("LDPC over the relay: one-way reconciliation in at most three messages, the same key in both tabs", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink } = await openRoom(context, { pulses: 1000000, reconciliation: "ldpc" });
+  const bob = await startWithBob(context, alice, bobLink);
+  assert.equal(await outcome(alice), "ok");
+  assert.equal(await outcome(bob), "ok");
+  assert.equal(await bob.textContent("#fingerprint"), await alice.textContent("#fingerprint"));
+  for (const page of [alice, bob]) {
+    const figures = await page.textContent("#figures");
+    const m = figures.match(/LDPC(\d+) frame\(s\), (\d) message\(s\)/);
+    assert.ok(m && Number(m[2]) <= 3, figures);
+    assert.doesNotMatch(figures, /Cascade/);
+    assert.match(figures, /four tags a round/);
+  }
   assert.deepEqual([...alice.errors, ...bob.errors], []);
   await context.close();
 });
@@ -186,6 +205,13 @@ test("local mode runs every party in one tab, and its link replays the run", asy
   await page.click("#run-local");
   assert.equal(await outcome(page), "ok");
   const first = await page.textContent("#fingerprint");
+  // The same photons reconciled both ways, side by side.
+  const compare = await page.$$eval("#compare tr", (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+  assert.deepEqual(compare[0], ["", "Cascade", "LDPC"]);
+  const f = compare.find((r) => r[0].startsWith("efficiency")).slice(1).map(Number);
+  assert.ok(f.every((x) => x > 1 && x < 1.6), `efficiencies ${f}`);
+  const messages = compare.find((r) => r[0] === "reconciliation messages").slice(1).map(Number);
+  assert.ok(messages[0] > 3 && messages[1] <= 3, `messages ${messages}`);
   const link = page.url();
   assert.match(link, /seed=replay/);
   const again = await tab(context, link);

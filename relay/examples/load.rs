@@ -459,9 +459,12 @@ async fn latency(a: &Arc<Args>, n: usize) -> Vec<(String, Tally)> {
         Ok(p) => via.entry = p,
         Err(e) => return vec![(format!("proxy: {e}"), Tally::default())],
     }
+    use qkdlab::reconciliation::Method;
     let mut rows = Vec::new();
-    for tags in [TagMode::Transcript, TagMode::PerFrame] {
-        let config = Config { pulses: a.pulses, tags, ..Config::default() };
+    let modes =
+        [Method::Cascade, Method::Ldpc].into_iter().flat_map(|m| [(m, TagMode::Transcript), (m, TagMode::PerFrame)]);
+    for (reconciliation, tags) in modes {
+        let config = Config { pulses: a.pulses, tags, reconciliation, ..Config::default() };
         let mut t = Tally::default();
         for _ in 0..n {
             // The playground's default fiber.
@@ -474,7 +477,7 @@ async fn latency(a: &Arc<Args>, n: usize) -> Vec<(String, Tally)> {
             };
             t.add(r, false);
         }
-        rows.push((format!("cascade, {tags:?} tags"), t));
+        rows.push((format!("{reconciliation:?}, {tags:?} tags"), t));
     }
     rows
 }

@@ -376,6 +376,43 @@ mod tests {
     }
 
     #[test]
+    fn middle_base_cases_match_the_definition_with_and_without_pclmulqdq() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for n in 1..=12 {
+            let a: Vec<u64> = (0..n).map(|_| next()).collect();
+            let b: Vec<u64> = (0..2 * n - 1).map(|_| next()).collect();
+            let expect: Vec<u128> =
+                (0..n).map(|t| (0..n).fold(0, |acc, i| acc ^ to_u128(naive(a[i], b[n - 1 + t - i])))).collect();
+            for portable_only in [false, true] {
+                let mut out = vec![0u128; n];
+                middle_base(&a, &b, &mut out, portable_only);
+                assert_eq!(out, expect, "n = {n}, portable only: {portable_only}");
+                let mut out = vec![0u128; n];
+                if n % 2 == 0 && middle_split_base(&a, &b, &mut out, portable_only) {
+                    assert_eq!(out, expect, "split, n = {n}");
+                }
+                if n % 2 == 1 {
+                    // The peel adds the last row and column to the rest.
+                    let mut out = vec![0u128; n];
+                    middle_peel(&a, &b, &mut out, portable_only);
+                    let k = n - 1;
+                    for (t, o) in out.iter().enumerate().take(k) {
+                        let rest = (0..k).fold(0, |acc, i| acc ^ to_u128(naive(a[i], b[k + t - i])));
+                        assert_eq!(o ^ rest, expect[t], "peel, n = {n}, t = {t}");
+                    }
+                    assert_eq!(out[k], expect[k], "peel, n = {n}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn portable_and_dispatched_products_match_the_shift_and_xor_definition() {
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
         let mut cases = vec![(0, 0), (1, 1), (u64::MAX, u64::MAX), (1 << 63, 1 << 63), (u64::MAX, 1)];

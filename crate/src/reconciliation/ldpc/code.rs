@@ -98,7 +98,7 @@ impl LdpcCode {
                     break;
                 }
                 let end = (pos + LOOKAHEAD).min(sockets.len());
-                let found = if v < degree2 && j == 1 {
+                let found = if v < degree2 && j == 1 && std::env::var("LDPC_NODEG2").is_err() {
                     mark_near(&mut near, &mut queue, mine[0], mark, &pair, &slots, &cap_starts, &fill);
                     (pos..end).find(|&k| near[sockets[k] as usize] != mark)
                 } else {
@@ -175,27 +175,6 @@ impl LdpcCode {
         &self.vars[self.starts[c] as usize..self.starts[c + 1] as usize]
     }
 
-    /// The checks of every variable (the columns of the parity-check matrix), as `(starts,
-    /// checks)`: variable `v`'s checks are `checks[starts[v]..starts[v + 1]]`, ascending.
-    pub fn columns(&self) -> (Vec<u32>, Vec<u32>) {
-        let mut starts = vec![0u32; self.n + 1];
-        for &v in &self.vars {
-            starts[v as usize + 1] += 1;
-        }
-        for v in 0..self.n {
-            starts[v + 1] += starts[v];
-        }
-        let mut next = starts.clone();
-        let mut checks = vec![0u32; self.vars.len()];
-        for c in 0..self.checks() {
-            for &v in self.check(c) {
-                checks[next[v as usize] as usize] = c as u32;
-                next[v as usize] += 1;
-            }
-        }
-        (starts, checks)
-    }
-
     /// The degree of every variable node.
     pub fn var_degrees(&self) -> Vec<u32> {
         let mut deg = vec![0u32; self.n];
@@ -227,7 +206,7 @@ impl LdpcCode {
 const DEGREE2_DEPTH: u32 = 12;
 
 /// Checks visited at most per neighbourhood search (bounds construction time).
-const DEGREE2_VISITS: usize = 256;
+const DEGREE2_VISITS: usize = 8;
 
 /// Marks with `mark` the checks within [`DEGREE2_DEPTH`] hops of `start` in the graph whose
 /// edges are the degree-2 variables placed so far (breadth first, at most

@@ -45,7 +45,11 @@ pub(crate) fn frames(plan: &LdpcPlan, seed: &[u8; 32]) -> Vec<Frame> {
         let code = code(fp, seed);
         let mut order: Vec<u32> = (0..fp.code_length as u32).collect();
         order.shuffle(&mut base.rng(&format!("ldpc layout {i}")));
-        let punctured_pos = untainted(&code, &mut order, fp.punctured);
+        // Random puncturing: untainted puncturing (Elkouss, Martinez-Mateo & Martin, IEEE Wireless
+        // Comm. Letters 1, 2012), lowest degree first or in random order, did no better on
+        // 10^5-bit frames at 1 and 2 % (20 frames each), where at most 1.5 % of the bits are
+        // punctured.
+        let punctured_pos = order[..fp.punctured].to_vec();
         let shortened_pos = order[fp.punctured..fp.punctured + fp.shortened].to_vec();
         let mut key_pos = order[fp.punctured + fp.shortened..].to_vec();
         key_pos.sort_unstable();
@@ -59,48 +63,6 @@ pub(crate) fn frames(plan: &LdpcPlan, seed: &[u8; 32]) -> Vec<Frame> {
         out.push(Frame { plan: *fp, code, offset, key_pos, punctured_pos, shortened_pos, shortened });
         offset += fp.key_bits;
     }
-    out
-}
-
-/// Chooses `p` variables to puncture and moves them to the front of `order` (a public random
-/// permutation of the code positions), returning them in reveal order.
-///
-/// Untainted puncturing (Elkouss, Martinez-Mateo & Martin, "Untainted puncturing for irregular
-/// low-density parity-check codes", IEEE Wireless Comm. Letters 1, 2012): a variable is
-/// punctured only if none of its checks already holds a punctured variable, so every punctured
-/// bit can be recovered in one step from a check whose other bits are all transmitted; among
-/// candidates, lowest degree first (smallest neighbourhood, as in the paper), ties in `order`.
-/// When no untainted variable is left, the rest are taken in `order`; those come first in the
-/// returned list, so the blind reveal discloses the least recoverable ones first.
-fn untainted(code: &LdpcCode, order: &mut [u32], p: usize) -> Vec<u32> {
-    if p == 0 {
-        return Vec::new();
-    }
-    let (starts, checks) = code.columns();
-    let checks_of = |v: u32| &checks[starts[v as usize] as usize..starts[v as usize + 1] as usize];
-    let mut by_degree: Vec<u32> = order.to_vec();
-    by_degree.sort_by_key(|&v| checks_of(v).len());
-    let mut tainted = vec![false; code.checks()];
-    let mut chosen = vec![false; code.len()];
-    let mut clean = Vec::with_capacity(p);
-    for &v in &by_degree {
-        if clean.len() == p {
-            break;
-        }
-        let cs = checks_of(v);
-        if !cs.is_empty() && cs.iter().all(|&c| !tainted[c as usize]) {
-            cs.iter().for_each(|&c| tainted[c as usize] = true);
-            chosen[v as usize] = true;
-            clean.push(v);
-        }
-    }
-    let mut out: Vec<u32> = order.iter().copied().filter(|&v| !chosen[v as usize]).take(p - clean.len()).collect();
-    out.iter().for_each(|&v| chosen[v as usize] = true);
-    out.extend_from_slice(&clean);
-    // `order` becomes: the punctured variables, then the others in their previous order.
-    let rest: Vec<u32> = order.iter().copied().filter(|&v| !chosen[v as usize]).collect();
-    order[..p].copy_from_slice(&out);
-    order[p..].copy_from_slice(&rest);
     out
 }
 

@@ -228,7 +228,11 @@ fn figures() {
         "| QBER | f | FER first try | FER after reveal | wrong words | decode ms/frame | iterations | ns/edge/iter | construction ms |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
-    for &q in &[0.01, 0.02, 0.05, 0.08] {
+    let qbers: Vec<f64> = std::env::var("LDPC_QBERS")
+        .ok()
+        .map(|s| s.split(',').filter_map(|x| x.parse().ok()).collect())
+        .unwrap_or_else(|| vec![0.01, 0.02, 0.05, 0.08]);
+    for &q in &qbers {
         let plan = LdpcPlan::for_qber(n, q).expect("valid");
         let fp = plan.frames()[0];
         let t = cpu_seconds();
@@ -311,6 +315,22 @@ fn decoder_speed() {
             out.success,
             best * 1e3,
             best * 1e9 / (code.edges() as f64 * out.iterations as f64)
+        );
+    }
+}
+
+/// Construction time alone: `cargo test -p qkdlab --release --lib ldpc::tests::construction_speed -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn construction_speed() {
+    for dist in [8, 7, 4, 2] {
+        let t = cpu_seconds();
+        let code = LdpcCode::build(106_000, &DISTRIBUTIONS[dist], &SEED);
+        println!(
+            "rate {}: {} edges, {:.0} ms",
+            DISTRIBUTIONS[dist].nominal_rate,
+            code.edges(),
+            (cpu_seconds() - t) * 1e3
         );
     }
 }
