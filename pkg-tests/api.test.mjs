@@ -114,8 +114,8 @@ test("bad arguments are refused with their code and field", () => {
 });
 
 /** Runs Alice, Bob and the fiber over an in-process queue; `tamper` may edit classical frames. */
-function frameByFrame(tamper = (f) => f) {
-  const alice = new Alice({ pulses: 200_000, link: "test room", auth: { mode: "psk", psk: psk() } });
+function frameByFrame(tamper = (f) => f, extra = {}) {
+  const alice = new Alice({ pulses: 200_000, link: "test room", auth: { mode: "psk", psk: psk() }, ...extra });
   const bob = new Bob({ link: "test room", auth: { mode: "psk", psk: psk() } });
   const fiber = new Fiber({ seed: "frames", channel: { lengthKm: 5, errorRate: 0.02 } });
   const queue = alice.start(bob.readyFrame).map((f) => [frameRoute(f) === "fiber" ? "fiber" : "bob", f]);
@@ -166,13 +166,28 @@ test("an adversary flipping one bit of a classical frame gets the authentication
     const g = f.slice();
     g[12] ^= 0x04;
     return g;
-  });
+  }, { tags: "per-frame" });
   assert.ok(error instanceof Error);
   assert.equal(error.code, "auth_bad_tag");
   assert.equal(alice.finished || bob.finished, false);
   assert.equal(alice.takeKey(), undefined);
   assert.equal(bob.takeKey(), undefined);
   assert.ok([alice.failure?.code, bob.failure?.code].includes("auth_bad_tag"));
+});
+
+test("under transcript tags, a bit flipped in an untagged frame fails the next tag: no key on either side", () => {
+  // Frame 2 is Bob's SampleReply; one of his sample bits flipped on the way.
+  const { alice, bob, error } = frameByFrame((f, i) => {
+    if (i !== 2) return f;
+    const g = f.slice();
+    g[g.length - 2] ^= 0x80;
+    return g;
+  });
+  assert.ok(error instanceof Error);
+  assert.equal(error.code, "auth_bad_tag");
+  assert.equal(alice.failure?.code, "auth_bad_tag", "Alice checks Bob's transcript at Reconciled");
+  assert.equal(alice.takeKey(), undefined);
+  assert.equal(bob.takeKey(), undefined);
 });
 
 test("Session runs in chunks with progress and gives the same report as simulate", async () => {

@@ -76,13 +76,25 @@ test("Alice and Bob with PKI credentials run frame by frame; a wrong pinned key 
 });
 
 test("Wegman-Carter rounds spend a pad per frame and report epsilon", () => {
-  const r = runLink(base({ pulses: 2_000_000, rounds: 2, afterBootstrap: "wegman-carter", poolTargetBits: 20000, padBudgetBits: 20000 }));
+  const r = runLink(base({ pulses: 2_000_000, rounds: 2, afterBootstrap: "wegman-carter", poolTargetBits: 20000, padBudgetBits: 20000, tags: "per-frame" }));
   const second = r.rounds[1];
   assert.equal(second.mode, "pool-wegman-carter");
   assert.equal(second.ok, true, JSON.stringify(second.error));
+  assert.equal(second.auth.padBitsUsed, 64 * (second.auth.framesSent + second.auth.framesReceived));
   // Alice's view: each frame she accepted costs the bound of the longest acceptable frame.
   const perFrame = (Math.ceil((2 ** 26 + 1024 + 32) / 8) + 1) / 2 ** 64;
   assert.ok(Math.abs(second.auth.epsilon - perFrame * second.auth.framesReceived) < 1e-22, String(second.auth.epsilon));
+});
+
+test("Wegman-Carter over the transcript: four tags a round, 256 pad bits, epsilon charged on the longest transcript", () => {
+  const r = runLink(base({ pulses: 2_000_000, rounds: 2, afterBootstrap: "wegman-carter", poolTargetBits: 20000 }));
+  const second = r.rounds[1];
+  assert.equal(second.ok, true, JSON.stringify(second.error));
+  assert.ok(second.auth.framesSent + second.auth.framesReceived > 20);
+  assert.deepEqual([second.auth.tagsSent, second.auth.tagsReceived], [2, 2]);
+  assert.equal(second.auth.padBitsUsed, 256);
+  const perTag = (Math.ceil(2 ** 30 / 8) + 1) / 2 ** 64;
+  assert.ok(Math.abs(second.auth.epsilon - 2 * perTag) < 1e-22, String(second.auth.epsilon));
 });
 
 test("an empty pool stops the link with a clear error", () => {
