@@ -59,7 +59,6 @@ fn ldpc_rounds_agree_in_at_most_three_messages_and_count_what_they_sent() {
                 assert_eq!(r.key_alice, r.key_bob);
             } else {
                 // A frame Bob cannot decode is dropped from both keys, never released wrong.
-                eprintln!("q={q} run {run}: {:?} {:?}", r.error, r.summary);
                 assert!(s.ldpc_dropped_frames > 0, "q={q} run {run}: {:?}", r.error);
                 assert_eq!((r.key_alice.is_some(), r.key_bob.is_some()), (false, false));
             }

@@ -2,13 +2,21 @@
 //!
 //! Node degrees follow the distribution exactly (largest-remainder rounding of the
 //! node-perspective fractions). Edges are placed by matching shuffled check sockets to
-//! variable nodes, highest degree first, as in the random-socket construction of Richardson &
+//! variable nodes, degree 2 first and then highest degree first, as in the random-socket
+//! construction of Richardson &
 //! Urbanke ("Modern Coding Theory", 2008, sec. 3.3) with the girth condition of progressive
 //! edge growth (Hu, Eleftheriou & Arnold, "Regular and irregular progressive edge-growth
 //! Tanner graphs", IEEE Trans. IT 51, 2005): a socket is skipped when its check already meets
 //! a variable that shares a check with the node being connected, so no 4-cycle is formed while
-//! a free socket further on avoids one. Everything is drawn from a public seed, so Alice and
-//! Bob build the same graph.
+//! a free socket further on avoids one. Degree-2 variables get a stronger condition: a cycle
+//! made only of them is a code word of that weight (which is why they govern the low-weight
+//! end of the weight distribution: Di, Richardson & Urbanke, "Weight distribution of
+//! low-density parity-check codes", IEEE Trans. IT 52, 2006), and the decoder can converge to
+//! such a wrong word with the syndrome matching, so each one's second check is taken outside
+//! a breadth-first neighbourhood of its first in the graph of degree-2 variables placed so far
+//! (checks within [`DEGREE2_DEPTH`] hops, and their neighbours, are excluded: a bounded form
+//! of progressive edge growth). The 4-cycle test uses a bit set over the variables, which stays
+//! in the fastest cache. Everything is drawn from a public seed, so Alice and Bob build the same graph.
 
 use rand::seq::SliceRandom;
 
@@ -98,9 +106,19 @@ impl LdpcCode {
                     break;
                 }
                 let end = (pos + LOOKAHEAD).min(sockets.len());
-                let found = if v < degree2 && j == 1 && std::env::var("LDPC_NODEG2").is_err() {
+                let found = if v < degree2 && j == 1 {
                     mark_near(&mut near, &mut queue, mine[0], mark, &pair, &slots, &cap_starts, &fill);
-                    (pos..end).find(|&k| near[sockets[k] as usize] != mark)
+                    (pos..end).find(|&k| {
+                        let c = sockets[k];
+                        // Neither the check nor any of its degree-2 neighbours is near: the
+                        // two checks are at least DEGREE2_DEPTH + 2 hops apart.
+                        near[c as usize] != mark
+                            && slots[members(&cap_starts, &fill, c)].iter().all(|&u| {
+                                let [a, b] = pair[u as usize];
+                                let other = if a == c { b } else { a };
+                                other == u32::MAX || near[other as usize] != mark
+                            })
+                    })
                 } else {
                     None
                 };
@@ -200,19 +218,19 @@ impl LdpcCode {
     }
 }
 
-/// Hops explored around a degree-2 variable's first check: its second check is taken outside
-/// that neighbourhood when the look-ahead finds one, so cycles made only of degree-2 variables
-/// (code words of that weight) are longer than `2 * DEGREE2_DEPTH`.
-const DEGREE2_DEPTH: u32 = 12;
+/// Radius of the neighbourhood marked around a degree-2 variable's first check: its second
+/// check is taken (when the look-ahead finds one) outside it and with no neighbour inside it,
+/// so the two are at least `DEGREE2_DEPTH + 2` hops apart and every cycle made only of
+/// degree-2 variables, a code word of its length, has at least `DEGREE2_DEPTH + 3` of them.
+const DEGREE2_DEPTH: u32 = 3;
 
-/// Checks visited at most per neighbourhood search (bounds construction time).
-const DEGREE2_VISITS: usize = 8;
+/// Checks marked at most per neighbourhood (bounds construction time; rarely reached).
+const DEGREE2_VISITS: usize = 1024;
 
 /// Marks with `mark` the checks within [`DEGREE2_DEPTH`] hops of `start` in the graph whose
 /// edges are the degree-2 variables placed so far (breadth first, at most
 /// [`DEGREE2_VISITS`] checks). This is progressive edge growth (Hu, Eleftheriou & Arnold,
-/// IEEE Trans. IT 51, 2005) restricted to the degree-2 subgraph: a cycle of degree-2 variables
-/// is a code word of its length, so short ones make the decoder converge to wrong words.
+/// IEEE Trans. IT 51, 2005) restricted to the degree-2 subgraph and to a fixed girth target.
 #[allow(clippy::too_many_arguments)]
 fn mark_near(
     near: &mut [u32],

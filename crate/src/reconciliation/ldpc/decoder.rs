@@ -6,18 +6,25 @@
 //! variables has magnitude `phi(sum_j phi(|t_j|) - phi(|t_i|))` and the sign of the product of
 //! the other inputs, flipped when the check's syndrome bit is one (syndrome decoding as in
 //! Liveris, Xiong & Georghiades, "Compression of binary sources with side information at the
-//! decoder using LDPC codes", IEEE Comm. Letters 6, 2002). `phi` is a table lookup.
+//! decoder using LDPC codes", IEEE Comm. Letters 6, 2002).
+//!
+//! Fixed point: beliefs and messages are `i16` in units of 1/16 (log-likelihood ratios up to
+//! 2047), `phi` values `u32` in units of 1/4096, and `phi` in either direction is a small
+//! table (160 and 4,260 entries) indexed by the integer itself. Quantized sum-product of this
+//! kind (about 6 to 8 bits per message) is the usual hardware decoder and loses little against
+//! floating point (Zhang, Wang & Parhi, "On finite precision implementation of low density
+//! parity check codes decoder", ISCAS 2001); the largest check-to-variable message is about 8.
 //!
 //! Schedule: checks are processed one at a time, each using the newest variable beliefs (the
 //! layered schedule of Hocevar, "A reduced complexity decoder architecture via layered decoding
 //! of LDPC codes", SiPS 2004), which converges in about half the iterations of flooding.
 //!
-//! Layout, for speed (about 2 ns per edge and iteration natively, plain scalar code that also
-//! suits wasm32): known variables (shortened or revealed) are folded into the syndrome once, so
-//! the hot loop only sees unknown ones; the edges are stored by check as two flat arrays (the
-//! variable index and the last check-to-variable message) walked sequentially, and the beliefs
-//! are one dense `f32` array gathered and scattered through the variable index. Signs are
-//! combined with bit operations rather than branches.
+//! Layout, for speed (plain scalar code that also suits wasm32): known variables (shortened or
+//! revealed) are folded into the syndrome once, so the hot loop only sees unknown ones; the
+//! edges are stored by check as one flat array of 32-bit words (the variable index and the
+//! last check-to-variable message) walked sequentially, and the beliefs are one dense array,
+//! gathered and scattered through the variable index with a power-of-two mask (no bounds
+//! check). Signs are combined with bit operations rather than branches.
 //!
 //! Stopping: while processing a check the decoder also XORs the hard decisions of its
 //! variables (as they stand just before the check's update). Only when a whole pass finds every
@@ -30,12 +37,35 @@ use std::sync::OnceLock;
 use super::code::LdpcCode;
 use crate::bits::BitVec;
 
-/// The `phi` table is indexed by the top bits of an `f32` (exponent and 6 mantissa bits), so
-/// its steps are logarithmic: 64 per octave (1 % relative), from 2^-24 (below which `phi` is
-/// capped at about 17) to 2^5 (above which `phi` is below 1e-13, taken as 0).
-const PHI_SHIFT: u32 = 17;
-const PHI_FIRST: u32 = (127 - 24) << (23 - PHI_SHIFT);
-const PHI_LEN: usize = (29 << (23 - PHI_SHIFT)) + 1;
+/// Fixed-point scale of beliefs and messages: 16 units per unit of log-likelihood ratio.
+const LLR_SCALE: f32 = 16.0;
+
+/// Fixed-point scale of `phi` values: 4096 units per unit.
+const PHI_SCALE: f64 = 4096.0;
+
+/// Entries of the forward table: `phi(k / 16)` is below half a unit from `k = 156` on.
+const FORWARD_LEN: usize = 160;
+
+/// The inverse table is indexed by a `phi` sum shifted right by this much (steps of 1/1024).
+const INVERSE_SHIFT: u32 = 2;
+
+/// Entries of the inverse table: from `4260 << 2` units (`phi` sum above 4.16) on, the
+/// message is below half a unit.
+const INVERSE_LEN: usize = 4260;
+
+/// Bits of an edge word that hold the variable (codes up to 2^23 bits, far above any frame);
+/// the rest hold the message.
+const VAR_BITS: u32 = 23;
+/// The variable part of an edge word.
+const VAR_MASK: u32 = (1 << VAR_BITS) - 1;
+
+/// Largest channel belief in fixed point (a log-likelihood ratio of 512, beyond any use).
+const CHANNEL_MAX: f32 = 8191.0;
+
+/// Largest variable degree decoded. A belief is exactly its channel value plus the current
+/// messages of its checks (integer arithmetic, no rounding), so it stays within
+/// `8191 + 184 * 133 < 2^15` and the hot loop needs no saturation.
+pub const MAX_VAR_DEGREE: u32 = 184;
 
 /// A decoding attempt is abandoned when this many iterations in a row found no fewer violated
 /// checks than the best pass so far: converging decoders improve steadily, and a frame that
@@ -56,19 +86,21 @@ pub struct Decoded {
 /// Decodes: finds the word closest (by belief propagation) to the channel beliefs `llr` whose
 /// syndrome is `syndrome`. `llr[v]` is `ln P(x_v = 0) / P(x_v = 1)`; an infinite value marks a
 /// bit known for certain (shortened or revealed), `0` a punctured bit. Panics if the lengths do
-/// not match the code (a local invariant: the parties check peer data before calling).
+/// not match the code (a local invariant: the parties check peer data before calling) or if a
+/// variable has more than [`MAX_VAR_DEGREE`] checks (the published ensembles stop at 73).
 pub fn decode(code: &LdpcCode, syndrome: &BitVec, llr: &[f32], max_iterations: u32) -> Decoded {
     assert_eq!(llr.len(), code.len(), "one belief per variable");
     assert_eq!(syndrome.len(), code.checks(), "one syndrome bit per check");
+    assert!(code.len() <= 1 << VAR_BITS, "code too long for the edge layout");
     let mut g = Reduced::new(code, syndrome, llr);
-    let table = phi_table();
+    let tables = tables();
     let mut iterations = 0;
     let max_degree = g.starts.windows(2).map(|w| (w[1] - w[0]) as usize).max().unwrap_or(0);
-    let mut scratch = vec![(0f32, 0f32); max_degree];
+    let mut scratch = vec![(0i32, 0u32); max_degree];
     let mut done = g.satisfied();
     let (mut best, mut best_at) = (usize::MAX, 0);
     while !done && iterations < max_iterations && iterations - best_at < STALL {
-        let unsatisfied = g.iterate(table, &mut scratch);
+        let unsatisfied = g.iterate(tables, &mut scratch);
         iterations += 1;
         if unsatisfied < best {
             (best, best_at) = (unsatisfied, iterations);
@@ -83,21 +115,19 @@ pub fn decode(code: &LdpcCode, syndrome: &BitVec, llr: &[f32], max_iterations: u
 /// The graph on the unknown variables only: known bits are folded into the syndrome, checks
 /// left without unknown variables are dropped (the final syndrome comparison still sees them).
 struct Reduced {
-    /// Per check, where its edges start in `cols` and `msg` (and one past the last).
+    /// Per check, where its edges start in `edges` (and one past the last).
     starts: Vec<u32>,
-    /// Per edge, in check order: the unknown variable.
-    cols: Vec<u32>,
-    /// Per check: the target parity of its unknown variables, as a sign bit (`1 << 31`).
-    flip: Vec<u32>,
-    /// Per unknown variable: its current total belief.
-    belief: Vec<f32>,
-    /// Per edge: the last check-to-variable message.
-    msg: Vec<f32>,
+    /// Per edge, in check order: the unknown variable in the low [`VAR_BITS`] bits and the last
+    /// check-to-variable message (fixed point, at most 133 in magnitude) in the 9 high bits, so
+    /// one sequential stream carries both.
+    edges: Vec<u32>,
+    /// Per check: the target parity of its unknown variables, as a sign bit (`-1` or `0`).
+    flip: Vec<i32>,
+    /// Per unknown variable: its current total belief (fixed point), padded to a power of two.
+    belief: Vec<i16>,
     /// Unknown variable index -> code variable.
     unknown: Vec<u32>,
 }
-
-const SIGN: u32 = 1 << 31;
 
 impl Reduced {
     fn new(code: &LdpcCode, syndrome: &BitVec, llr: &[f32]) -> Self {
@@ -108,74 +138,86 @@ impl Reduced {
             if l.is_finite() {
                 index[v] = unknown.len() as u32;
                 unknown.push(v as u32);
-                belief.push(l);
+                // Saturating conversion; never 0 for a nonzero belief, so its sign survives.
+                let q = (l * LLR_SCALE).round().clamp(-CHANNEL_MAX, CHANNEL_MAX) as i16;
+                belief.push(if q == 0 && l != 0.0 { if l < 0.0 { -1 } else { 1 } } else { q });
             }
         }
         let mut starts = Vec::with_capacity(code.checks() + 1);
-        let mut cols = Vec::with_capacity(code.edges());
+        let mut edges = Vec::with_capacity(code.edges());
         let mut flip = Vec::with_capacity(code.checks());
+        let mut degree = vec![0u32; unknown.len()];
         starts.push(0);
         for c in 0..code.checks() {
             let mut parity = syndrome.get(c);
-            let before = cols.len();
+            let before = edges.len();
             for &v in code.check(c) {
                 match index[v as usize] {
                     u32::MAX => parity ^= llr[v as usize] < 0.0,
-                    i => cols.push(i),
+                    i => {
+                        edges.push(i);
+                        degree[i as usize] += 1;
+                    }
                 }
             }
-            if cols.len() > before {
-                flip.push(if parity { SIGN } else { 0 });
-                starts.push(cols.len() as u32);
+            if edges.len() > before {
+                flip.push(-i32::from(parity));
+                starts.push(edges.len() as u32);
             }
         }
-        let msg = vec![0f32; cols.len()];
         // A power-of-two length lets the hot loop index with a mask, which the compiler knows
         // to be in bounds; the padding is never read.
-        belief.resize(belief.len().next_power_of_two(), 0.0);
-        Self { starts, cols, flip, belief, msg, unknown }
+        belief.resize(belief.len().next_power_of_two(), 0);
+        assert!(
+            degree.iter().all(|&d| d <= MAX_VAR_DEGREE),
+            "variable degree above {MAX_VAR_DEGREE}: fixed-point beliefs could overflow"
+        );
+        Self { starts, edges, flip, belief, unknown }
     }
 
     /// Whether the hard decisions satisfy every (kept) check.
     fn satisfied(&self) -> bool {
         self.starts.windows(2).zip(&self.flip).all(|(w, &f)| {
-            let cols = &self.cols[w[0] as usize..w[1] as usize];
-            cols.iter().fold(f, |p, &v| p ^ self.belief[v as usize].to_bits()) & SIGN == 0
+            let edges = &self.edges[w[0] as usize..w[1] as usize];
+            edges.iter().fold(f, |p, &e| p ^ i32::from(self.belief[(e & VAR_MASK) as usize])) >= 0
         })
     }
 
     /// One layered pass over all checks; returns how many checks the hard decisions violated
     /// when each was processed. `scratch` holds, per edge of the current check, the
     /// variable-to-check message and its `phi`.
-    fn iterate(&mut self, table: &[f32; PHI_LEN], scratch: &mut [(f32, f32)]) -> usize {
+    fn iterate(&mut self, tables: &Tables, scratch: &mut [(i32, u32)]) -> usize {
         let mut unsatisfied = 0;
         let mask = self.belief.len() - 1;
         let belief = &mut self.belief[..=mask];
+        let forward = &tables.forward;
+        let inverse = &tables.inverse;
         for (w, &flip) in self.starts.windows(2).zip(&self.flip) {
             let (a, b) = (w[0] as usize, w[1] as usize);
-            let cols = &self.cols[a..b];
-            let msg = &mut self.msg[a..b];
-            let scratch = &mut scratch[..cols.len()];
+            let edges = &mut self.edges[a..b];
+            let scratch = &mut scratch[..edges.len()];
             let mut sign = flip;
             let mut hard = flip;
-            let mut sum = 0f32;
-            for ((&v, &old), s) in cols.iter().zip(msg.iter()).zip(scratch.iter_mut()) {
-                let total = belief[v as usize & mask];
-                hard ^= total.to_bits();
-                let t = total - old;
-                sign ^= t.to_bits();
-                let ph = phi(table, t);
+            let mut sum = 0u32;
+            for (&e, s) in edges.iter().zip(scratch.iter_mut()) {
+                let total = i32::from(belief[e as usize & mask]);
+                hard ^= total;
+                let t = total - ((e as i32) >> VAR_BITS);
+                sign ^= t;
+                let ph = u32::from(forward[(t.unsigned_abs() as usize).min(FORWARD_LEN - 1)]);
                 *s = (t, ph);
                 sum += ph;
             }
-            unsatisfied += (hard >> 31) as usize;
-            let sign = sign & SIGN;
-            for ((&v, m), &(t, ph)) in cols.iter().zip(msg.iter_mut()).zip(scratch.iter()) {
-                let magnitude = phi(table, sum - ph);
+            unsatisfied += usize::from(hard < 0);
+            for (e, &(t, ph)) in edges.iter_mut().zip(scratch.iter()) {
+                let magnitude = i32::from(inverse[(((sum - ph) >> INVERSE_SHIFT) as usize).min(INVERSE_LEN - 1)]);
                 // The product of the other signs: the full product times this input's sign.
-                let out = f32::from_bits(magnitude.to_bits() | ((sign ^ t.to_bits()) & SIGN));
-                *m = out;
-                belief[v as usize & mask] = t + out;
+                let negative = (sign ^ t) >> 31;
+                let out = (magnitude ^ negative) - negative;
+                let v = *e & VAR_MASK;
+                *e = ((out << VAR_BITS) as u32) | v;
+                // In range: see MAX_VAR_DEGREE.
+                belief[v as usize & mask] = (t + out) as i16;
             }
         }
         unsatisfied
@@ -190,7 +232,7 @@ impl Reduced {
             }
         }
         for (&v, &b) in self.unknown.iter().zip(&self.belief) {
-            if b < 0.0 {
+            if b < 0 {
                 word.set(v as usize, true);
             }
         }
@@ -198,26 +240,54 @@ impl Reduced {
     }
 }
 
-/// `phi(|x|)` by table. `|x|` also folds a tiny negative rounding residue of a difference of
-/// sums back to where it belongs, near 0.
-#[inline(always)]
-fn phi(table: &[f32; PHI_LEN], x: f32) -> f32 {
-    let k = (((x.to_bits() & !SIGN) >> PHI_SHIFT).saturating_sub(PHI_FIRST) as usize).min(PHI_LEN - 1);
-    table[k]
+/// The two `phi` tables.
+struct Tables {
+    /// `forward[k]`: `phi(k / 16)` in units of 1/4096 (`k = 0` uses 1/32, the middle of the
+    /// first step, where `phi` is infinite at the origin).
+    forward: [u16; FORWARD_LEN],
+    /// `inverse[j]`: `phi` at the middle of the `phi`-sum step `j` (width `4 / 4096`), in units
+    /// of 1/16.
+    inverse: [u16; INVERSE_LEN],
 }
 
-/// `phi` at the geometric middle of each step; the last entry (arguments from 32 on, and NaN)
-/// is 0.
-fn phi_table() -> &'static [f32; PHI_LEN] {
-    static TABLE: OnceLock<[f32; PHI_LEN]> = OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut t = [0f32; PHI_LEN];
-        for (k, e) in t.iter_mut().enumerate().take(PHI_LEN - 1) {
-            let lo = f32::from_bits((k as u32 + PHI_FIRST) << PHI_SHIFT) as f64;
-            let hi = f32::from_bits((k as u32 + 1 + PHI_FIRST) << PHI_SHIFT) as f64;
-            let x = (lo * hi).sqrt();
-            *e = (-(x / 2.0).tanh().ln()) as f32;
+fn phi(x: f64) -> f64 {
+    -(x / 2.0).tanh().ln()
+}
+
+fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| {
+        let mut forward = [0u16; FORWARD_LEN];
+        for (k, e) in forward.iter_mut().enumerate() {
+            let x = if k == 0 { 0.5 } else { k as f64 } / f64::from(LLR_SCALE);
+            *e = (phi(x) * PHI_SCALE).round().min(f64::from(u16::MAX)) as u16;
         }
-        t
+        let mut inverse = [0u16; INVERSE_LEN];
+        let step = f64::from(1u32 << INVERSE_SHIFT) / PHI_SCALE;
+        for (j, e) in inverse.iter_mut().enumerate() {
+            let y = (j as f64 + 0.5) * step;
+            *e = (phi(y) * f64::from(LLR_SCALE)).round().min(f64::from(u16::MAX)) as u16;
+        }
+        inverse[INVERSE_LEN - 1] = 0;
+        Tables { forward, inverse }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phi_tables_invert_each_other() {
+        let t = tables();
+        assert!(t.forward.windows(2).all(|w| w[0] >= w[1]));
+        assert!(t.inverse.windows(2).all(|w| w[0] >= w[1]));
+        // phi is its own inverse: a message of a check of degree 2 reproduces its input, within
+        // the quantization (1/16, and a few percent where phi is steep).
+        for k in 4..120usize {
+            let back = i32::from(t.inverse[(usize::from(t.forward[k]) >> INVERSE_SHIFT).min(INVERSE_LEN - 1)]);
+            let k = k as i32;
+            assert!((back - k).abs() <= 1 + k / 16, "phi(phi({k})) = {back}");
+        }
+    }
 }

@@ -3,12 +3,14 @@
 //! - Mother codes are built here, deterministically from a public seed, from the BSC-optimized
 //!   ensembles of Elkouss, Leverrier, Alléaume and Boutros, "Efficient reconciliation protocol
 //!   for discrete-variable quantum key distribution", ISIT 2009, Table I ([`distributions`]);
-//!   edges avoid 4-cycles ([`LdpcCode`]).
+//!   edges avoid 4-cycles, and degree-2 variables avoid short cycles among themselves, which
+//!   would be low-weight code words ([`LdpcCode`]).
 //! - Each frame's rate is tuned to the estimated error rate by puncturing and shortening
 //!   (Elkouss, Martinez-Mateo, Lancho & Martin, "Rate compatible protocol for information
 //!   reconciliation: an application to QKD", ITW 2010; Elkouss, Martinez-Mateo & Martin,
 //!   "Information reconciliation for QKD", QIC 11, 2011) ([`LdpcPlan`]).
-//! - Bob decodes by sum-product belief propagation ([`decode`]); a frame that fails gets one
+//! - Bob decodes by layered sum-product belief propagation in 16-bit fixed point ([`decode`]),
+//!   stopping early on success or when progress stalls; a frame that fails gets one
 //!   blind round (Martinez-Mateo, Elkouss & Martin, "Blind reconciliation", QIC 12, 2012):
 //!   Alice reveals some punctured bits and Bob tries again.
 //!
@@ -30,7 +32,7 @@ mod plan;
 pub use alice::LdpcAlice;
 pub use bob::{LdpcBob, LdpcStep, MAX_ITERATIONS};
 pub use code::LdpcCode;
-pub use decoder::{Decoded, decode};
+pub use decoder::{Decoded, MAX_VAR_DEGREE, STALL, decode};
 pub use plan::{BLIND_RESERVE, FRAME_BITS, FramePlan, LdpcPlan, MAX_QBER, binary_entropy, first_efficiency};
 
 use crate::bits::BitVec;

@@ -92,6 +92,66 @@ fn constructed_codes_have_almost_no_4_cycles() {
     }
 }
 
+/// Shortest cycle through each degree-2 variable in the graph whose vertices are the checks and
+/// whose edges are the degree-2 variables: such a cycle is a code word of its length.
+fn shortest_degree2_cycle(code: &LdpcCode) -> usize {
+    let deg = code.var_degrees();
+    let mut ends: Vec<Vec<u32>> = vec![Vec::new(); code.len()];
+    for c in 0..code.checks() {
+        for &v in code.check(c) {
+            if deg[v as usize] == 2 {
+                ends[v as usize].push(c as u32);
+            }
+        }
+    }
+    let mut adjacent: Vec<Vec<(u32, u32)>> = vec![Vec::new(); code.checks()];
+    for (v, e) in ends.iter().enumerate() {
+        if let [a, b] = e[..] {
+            adjacent[a as usize].push((b, v as u32));
+            adjacent[b as usize].push((a, v as u32));
+        }
+    }
+    let mut shortest = usize::MAX;
+    let mut dist = vec![usize::MAX; code.checks()];
+    for (v, e) in ends.iter().enumerate() {
+        let [a, b] = e[..] else { continue };
+        // Breadth first from a without v, up to the best cycle found so far.
+        let mut seen = vec![a];
+        dist[a as usize] = 0;
+        let mut head = 0;
+        while head < seen.len() {
+            let c = seen[head];
+            head += 1;
+            let d = dist[c as usize];
+            if d + 1 >= shortest.min(8) {
+                break;
+            }
+            for &(next, via) in &adjacent[c as usize] {
+                if via != v as u32 && dist[next as usize] == usize::MAX {
+                    dist[next as usize] = d + 1;
+                    seen.push(next);
+                }
+            }
+        }
+        if dist[b as usize] != usize::MAX {
+            shortest = shortest.min(dist[b as usize] + 1);
+        }
+        seen.iter().for_each(|&c| dist[c as usize] = usize::MAX);
+    }
+    shortest
+}
+
+#[test]
+fn degree_2_variables_form_no_short_cycles() {
+    // Rate 0.9 has about twice as many degree-2 variables as checks: cycles among them cannot
+    // be avoided, but the construction keeps them (and so these low-weight code words) longer
+    // than 5. A random placement would have about nu^k / 2k cycles of length k, nu = 2 x
+    // (degree-2 variables) / checks = 3.9 here: hundreds of length 6 or less.
+    let code = LdpcCode::build(20_000, &DISTRIBUTIONS[8], &SEED);
+    let shortest = shortest_degree2_cycle(&code);
+    assert!(shortest > 5, "a code word of weight {shortest} made of degree-2 variables");
+}
+
 #[test]
 fn plan_splits_long_keys_into_equal_frames_and_fits_the_rate() {
     let plan = LdpcPlan::for_qber(250_001, 0.03).expect("valid");
@@ -217,8 +277,10 @@ fn decoding_stops_at_the_iteration_cap() {
 /// Per QBER: mean efficiency `f = disclosed / (n h(Q))`; frame error rates on the first attempt,
 /// after the blind reveal (dropped frames plus wrong words) and wrong words alone (Bob's
 /// syndrome matched but his key differs from Alice's: only verification would catch it);
-/// decoding time and iterations per 10^5-bit frame (all attempts, Bob's side only); and the
-/// time to build the mother code. Times are CPU time of the test thread.
+/// decoding time and iterations per 10^5-bit frame (all attempts, Bob's side only), and the
+/// time per edge of the mother code and iteration; and the time to build the mother code.
+/// Times are CPU time of the test thread. `LDPC_RUNS` (default 20) and `LDPC_QBERS` (comma
+/// separated) override the defaults.
 #[test]
 #[ignore]
 fn figures() {
@@ -286,7 +348,7 @@ fn cpu_seconds() -> f64 {
         .unwrap_or_else(|| START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64())
 }
 
-/// Decoder speed alone, best of a few repetitions (the machine may be shared):
+/// Decoder speed alone, best of a few repetitions in CPU time (`LDPC_N` sets the code length):
 /// `cargo test -p qkdlab --release --lib ldpc::tests::decoder_speed -- --ignored --nocapture`.
 #[test]
 #[ignore]
@@ -324,13 +386,13 @@ fn decoder_speed() {
 #[ignore]
 fn construction_speed() {
     for dist in [8, 7, 4, 2] {
-        let t = cpu_seconds();
-        let code = LdpcCode::build(106_000, &DISTRIBUTIONS[dist], &SEED);
-        println!(
-            "rate {}: {} edges, {:.0} ms",
-            DISTRIBUTIONS[dist].nominal_rate,
-            code.edges(),
-            (cpu_seconds() - t) * 1e3
-        );
+        let mut best = f64::MAX;
+        let mut edges = 0;
+        for run in 0..3u8 {
+            let t = cpu_seconds();
+            edges = LdpcCode::build(106_000, &DISTRIBUTIONS[dist], &[run; 32]).edges();
+            best = best.min(cpu_seconds() - t);
+        }
+        println!("rate {}: {edges} edges, best of 3: {:.0} ms", DISTRIBUTIONS[dist].nominal_rate, best * 1e3);
     }
 }
