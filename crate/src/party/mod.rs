@@ -125,6 +125,21 @@ impl Summary {
     }
 }
 
+/// The error rate an LDPC plan is made for: the sample's estimate raised by `LDPC_MARGIN`
+/// standard deviations of a binomial estimate from `sample_bits` bits, so that a sample that
+/// happened to undercount errors does not pick a code too weak for the key (the blind reveal
+/// absorbs only a few per cent). Both sides compute it from the same public numbers.
+pub fn ldpc_plan_qber(qber: f64, sample_bits: usize) -> f64 {
+    let sigma = (qber.max(1e-3) * (1.0 - qber) / sample_bits.max(1) as f64).sqrt();
+    (qber + LDPC_MARGIN * sigma).min(crate::reconciliation::ldpc::MAX_QBER)
+}
+
+/// Standard deviations added to the estimated QBER before an LDPC plan is made. Measured on
+/// 30 sessions of 10^6 pulses over 5 km (a sample of about 6,000 bits): rounds with a key at
+/// QBER 1 / 2 / 5 % were 20 / 18 / 28 of 30 with no margin (f 1.21 / 1.13 / 1.09), 28 / 28 / 30
+/// with 1.5 (f 1.36 / 1.22 / 1.14), 29 / 29 / 30 with 2 (f 1.41 / 1.25 / 1.16).
+const LDPC_MARGIN: f64 = 1.5;
+
 /// The key a party releases after both sides verified it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct FinalKey {
