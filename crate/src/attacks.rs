@@ -80,7 +80,8 @@ impl Adversary for Recorder {
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LaterBreak {
-    /// Frames whose tags verified under the leaked credential.
+    /// Frames the leaked credential authenticates: each by its own tag (per-frame tags), or
+    /// by the transcript tags that cover it (a complete round ends with Commit's tag over all).
     pub frames_verified: usize,
     /// Eve's guess of the final key (empty if the round made no key).
     #[serde(serialize_with = "crate::bits::serialize_bytes")]

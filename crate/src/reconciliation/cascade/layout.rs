@@ -96,6 +96,11 @@ impl Layout {
         }
     }
 
+    /// Top-level blocks over all passes.
+    pub(super) fn block_total(&self) -> usize {
+        (0..self.passes()).map(|p| self.block_count(p)).sum()
+    }
+
     /// Parities sent at the start: every top-level block of the first pass, and all but the
     /// last block of every later pass (its parity follows from the key's, which the first
     /// pass gives: block parity inference).

@@ -45,10 +45,10 @@ const PASSES: usize = 22;
 impl CascadeParams {
     /// The parameters for `n` bits at estimated error rate `qber`.
     ///
-    /// `k2 / k1` by first block, measured (n = 10^5, 20 runs per point; f = disclosed / n h(Q),
-    /// mean round trips): at Q = 1 % (`k1 = 64`) 6 gives f 1.049 in 174 round trips (7: 1.042
-    /// in 195); at 2 % (`k1 = 32`) 7 gives 1.050 in 191; at 5 % (`k1 = 16`) 4 gives 1.060 in 143
-    /// (7: 1.053 but 347); at 8 % (`k1 = 8`) 8 gives 1.066 in 190.
+    /// `k2 / k1` by first block, measured (n = 10^5; f = disclosed / n h(Q), mean round trips):
+    /// at Q = 1 % (`k1 = 64`, 60 runs) 4 gives f 1.051 in 104 round trips (6: 1.050 in 161); at
+    /// 2 % (`k1 = 32`, 20 runs) 7 gives 1.050 in 191 (4: 1.057 in 102); at 5 % (`k1 = 16`) 4
+    /// gives 1.060 in 143 (7: 1.053 but 347); at 8 % (`k1 = 8`) 8 gives 1.066 in 190.
     pub fn for_qber(qber: f64, n: usize) -> Self {
         let q = qber.max(MIN_QBER);
         let k = (0.6 / q).log2().ceil().clamp(0.0, 30.0) as u32;
@@ -58,7 +58,7 @@ impl CascadeParams {
             ..=8 => 8,
             16 => 4,
             32 => 7,
-            _ => 6,
+            _ => 4,
         };
         Self { first_block, second_block: (ratio * first_block).min(cap), passes: PASSES }
     }
