@@ -526,20 +526,10 @@ impl Channel {
     /// leak) follows both directions of a round with one end per side. Nothing is checked
     /// but the frame's structure; the next tag this end checks covers it.
     pub fn witness(&mut self, frame: &[u8]) -> Result<(), Error> {
-        let mut r = Reader::new(frame);
-        let version = r.u8()?;
-        if version != VERSION {
-            return Err(DecodeError::UnknownVersion(version).into());
-        }
-        let ty = r.u8()?;
-        let kind = crate::msgs::lookup(ty).filter(|t| t.sealed).ok_or(DecodeError::UnknownType(ty))?.kind;
-        let tag_len = if self.mode.tags(kind) { self.send.tag_len() } else { 0 };
-        let (_dir, _seq, len) = (r.u8()?, r.u32()?, r.u32()? as usize);
-        r.take(len)?;
-        r.take(tag_len)?;
-        r.finish()?;
+        let send_tag = self.send.tag_len();
+        let f = Framed::parse(frame, |kind| if self.mode.tags(kind) { send_tag } else { 0 })?;
         if self.mode == TagMode::Transcript {
-            self.transcript.absorb(self.send_dir, &frame[..frame.len() - tag_len])?;
+            self.transcript.absorb(self.send_dir, f.body)?;
         }
         self.send_seq += 1;
         Ok(())
@@ -549,25 +539,9 @@ impl Channel {
     /// the transcript, an untagged frame is taken into the transcript unchecked (the next tag
     /// covers it) and a tagged one changes nothing unless its tag verifies.
     pub fn open(&mut self, frame: &[u8]) -> Result<Msg, Error> {
-        if frame.len() > MAX_FRAME_LEN {
-            return Err(DecodeError::TooLarge.into());
-        }
-        let mut r = Reader::new(frame);
-        let version = r.u8()?;
-        if version != VERSION {
-            return Err(DecodeError::UnknownVersion(version).into());
-        }
-        let ty = r.u8()?;
-        let kind = crate::msgs::lookup(ty).filter(|t| t.sealed).ok_or(DecodeError::UnknownType(ty))?.kind;
-        let tagged = self.mode.tags(kind);
-        let tag_len = if tagged { self.recv.tag_len() } else { 0 };
-        let dir = r.u8()?;
-        let seq = r.u32()?;
-        let len = r.u32()? as usize;
-        let _payload = r.take(len)?;
-        let tag = r.take(tag_len)?;
-        r.finish()?;
-        let body = &frame[..frame.len() - tag_len];
+        let recv_tag = self.recv.tag_len();
+        let f = Framed::parse(frame, |kind| if self.mode.tags(kind) { recv_tag } else { 0 })?;
+        let (tagged, body, tag, dir, seq) = (self.mode.tags(f.kind), f.body, f.tag, f.dir, f.seq);
 
         let mut transcript = self.transcript.clone();
         if self.mode == TagMode::Transcript {
@@ -582,7 +556,7 @@ impl Channel {
         if seq != self.recv_seq {
             return Err(AuthError::Sequence { expected: self.recv_seq, got: seq }.into());
         }
-        let msg = Msg::decode_payload(ty, &frame[HEADER_LEN..HEADER_LEN + len])?;
+        let msg = Msg::decode_payload(f.ty, f.payload)?;
         self.transcript = transcript;
         self.recv_seq += 1;
         self.stats.frames_received += 1;
@@ -632,6 +606,40 @@ impl Channel {
         }
         self.stats.tags_received += 1;
         Ok(())
+    }
+}
+
+/// A classical frame split into its parts, its structure checked (version, a sealed type,
+/// lengths, nothing trailing); `tag_len` says how long the tag of a frame of that kind is.
+struct Framed<'a> {
+    ty: u8,
+    kind: crate::msgs::Kind,
+    dir: u8,
+    seq: u32,
+    payload: &'a [u8],
+    /// Everything before the tag.
+    body: &'a [u8],
+    tag: &'a [u8],
+}
+
+impl<'a> Framed<'a> {
+    fn parse(frame: &'a [u8], tag_len: impl Fn(crate::msgs::Kind) -> usize) -> Result<Self, Error> {
+        if frame.len() > MAX_FRAME_LEN {
+            return Err(DecodeError::TooLarge.into());
+        }
+        let mut r = Reader::new(frame);
+        let version = r.u8()?;
+        if version != VERSION {
+            return Err(DecodeError::UnknownVersion(version).into());
+        }
+        let ty = r.u8()?;
+        let kind = crate::msgs::lookup(ty).filter(|t| t.sealed).ok_or(DecodeError::UnknownType(ty))?.kind;
+        let tag_len = tag_len(kind);
+        let (dir, seq, len) = (r.u8()?, r.u32()?, r.u32()? as usize);
+        let payload = r.take(len)?;
+        let tag = r.take(tag_len)?;
+        r.finish()?;
+        Ok(Self { ty, kind, dir, seq, payload, body: &frame[..frame.len() - tag_len], tag })
     }
 }
 

@@ -396,19 +396,8 @@ mod tests {
 
     #[test]
     fn fft_middle_words_equal_those_of_the_full_product() {
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        let mut words = |n: usize| -> Vec<u64> {
-            (0..n)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    x
-                })
-                .collect()
-        };
         for (la, lb) in [(1, 2), (3, 9), (511, 1024), (4096, 4097), (4097, 8300), (9000, 13100), (300, 9000)] {
-            let (a, b) = (words(la), words(lb));
+            let (a, b) = (crate::gf2::test_words(la, la as u64), crate::gf2::test_words(lb, 7 * lb as u64));
             assert_eq!(middle_product(&a, &b), poly_mul(&a, &b)[la..lb], "{la} x {lb}");
         }
     }

@@ -119,15 +119,7 @@ mod tests {
     use crate::gf2::poly_mul;
 
     fn words(n: usize, seed: u64) -> Vec<u64> {
-        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x
-            })
-            .collect()
+        crate::gf2::test_words(n, seed.wrapping_mul(0x9e37_79b9_7f4a_7c15))
     }
 
     fn mul128(a: u64, b: u64) -> u128 {

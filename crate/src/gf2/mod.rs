@@ -91,6 +91,20 @@ pub fn gf64_mul(a: u64, b: u64) -> u64 {
     lo ^ l2 ^ l3
 }
 
+/// `n` pseudo-random words from `seed` (xorshift), for the module's tests.
+#[cfg(test)]
+pub(crate) fn test_words(n: usize, seed: u64) -> Vec<u64> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,17 +124,7 @@ mod tests {
         out
     }
 
-    fn words(n: usize, seed: u64) -> Vec<u64> {
-        let mut x = seed | 1;
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x
-            })
-            .collect()
-    }
+    use super::test_words as words;
 
     #[test]
     fn karatsuba_and_unbalanced_products_equal_the_bitwise_product() {
