@@ -47,7 +47,7 @@ fn parse(args: Vec<String>) -> Result<SessionConfig, String> {
             "--error-rate" => channel.error_rate = num()?,
             "--efficiency" => channel.detector_efficiency = num()?,
             "--dark" => channel.dark_count_prob = num()?,
-            "--eve" => eve = Some(InterceptResend { fraction: num()?, basis: Default::default() }),
+            "--eve" => eve = Some(InterceptResend { fraction: num()?, basis: Default::default() }.into()),
             "--seed" => seed = Seed::from_text(&value),
             other => return Err(format!("unknown flag {other}")),
         }

@@ -41,7 +41,11 @@ pub enum Error {
     NoSecretKey {
         /// The bound's value before flooring at zero.
         length: i64,
+        /// Why, when the bound says more than "too little data" (weak pulses: decoy verdicts).
+        why: Option<String>,
     },
+    /// Bob's watchdog saw bright light at his detectors (a blinding attack): no key.
+    DetectorAlarm,
     /// The keys still differ after reconciliation: the verification hashes did not match.
     VerificationFailed,
     /// A message arrived after the party finished or failed.
@@ -160,6 +164,7 @@ impl Error {
             Self::QberTooHigh { .. } => "qber_too_high",
             Self::NotEnoughBits { .. } => "not_enough_bits",
             Self::NoSecretKey { .. } => "no_secret_key",
+            Self::DetectorAlarm => "detector_alarm",
             Self::VerificationFailed => "verification_failed",
             Self::Finished => "finished",
             Self::Timeout { .. } => "timeout",
@@ -209,9 +214,16 @@ impl fmt::Display for Error {
             Self::NotEnoughBits { stage, have, need } => {
                 write!(f, "{stage}: {have} bits available, at least {need} needed (send more pulses)")
             }
-            Self::NoSecretKey { length } => write!(
+            Self::NoSecretKey { length, why: None } => write!(
                 f,
                 "the finite-key bound leaves no secret key ({length} bits): send more pulses or lower the error rate"
+            ),
+            Self::NoSecretKey { length, why: Some(why) } => {
+                write!(f, "the finite-key bound leaves no secret key ({length} bits): {why}")
+            }
+            Self::DetectorAlarm => write!(
+                f,
+                "Bob's watchdog saw bright light at his detectors: a detector-blinding attack, no key"
             ),
             Self::VerificationFailed => write!(f, "keys differ after reconciliation: verification hashes do not match"),
             Self::Finished => write!(f, "the party has already finished"),

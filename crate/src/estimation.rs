@@ -3,8 +3,10 @@
 
 use rand::seq::index;
 
+use crate::amplification::ClassCounts;
 use crate::bits::BitVec;
 use crate::error::Error;
+use crate::msgs::Classes;
 use crate::rng::QkdRng;
 
 /// Default QBER above which a round aborts (BB84's asymptotic limit is about 11 %: above it,
@@ -49,4 +51,39 @@ pub fn without_sample(sifted: &BitVec, sample: &BitVec) -> BitVec {
     }
     keep.clear_tail();
     sifted.select(&keep)
+}
+
+/// Public counts of a weak-coherent round per intensity class, from the announced classes (one
+/// per click), the basis matches (one per click), the test-basis mask (one per sifted bit) and
+/// the error mask of the test bits (one per test bit). Both parties compute it from the same
+/// frames.
+pub fn class_counts(classes: &Classes, matches: &BitVec, test: &BitVec, errors: &BitVec) -> Result<ClassCounts, Error> {
+    let clicks = matches.len();
+    if classes.decoy.len() != clicks || classes.vacuum.len() != clicks || test.len() != matches.count_ones() {
+        return Err(Error::inconsistent("intensity classes"));
+    }
+    if errors.len() != test.count_ones() {
+        return Err(Error::inconsistent("test-basis sample length"));
+    }
+    let mut c = ClassCounts { pulses: classes.pulses, ..ClassCounts::default() };
+    let (mut sifted, mut tested) = (0, 0);
+    for j in 0..clicks {
+        let k = classes.of(j);
+        c.clicks[k] += 1;
+        if !matches.get(j) {
+            continue;
+        }
+        if test.get(sifted) {
+            c.test_sifted[k] += 1;
+            c.test_errors[k] += u64::from(errors.get(tested));
+            tested += 1;
+        } else {
+            c.key_sifted[k] += 1;
+        }
+        sifted += 1;
+    }
+    if c.clicks.iter().zip(&c.pulses).any(|(n, p)| n > p) {
+        return Err(Error::inconsistent("clicks per intensity class above the pulses sent"));
+    }
+    Ok(c)
 }

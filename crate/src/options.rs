@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::keystore::KeyStoreConfig;
 use crate::link::{LinkConfig, LinkSettings, PoolMac};
 use crate::party::{Config, MAX_PULSES};
-use crate::quantum::{Basis, ChannelModel, ChannelSpec, EveBasis, InterceptResend};
+use crate::quantum::{Attack, Basis, ChannelModel, ChannelSpec, EveBasis, InterceptResend, SourceConfig, WeakCoherent};
 use crate::rng::Seed;
 use crate::session::{SINGLE_LINK, SessionConfig};
 
@@ -52,20 +52,87 @@ pub struct Options {
     /// The channel model.
     #[serde(default)]
     pub channel: ChannelSpec,
-    /// An intercept-resend eavesdropper.
+    /// Alice's source.
+    pub source: Option<SourceOptions>,
+    /// An eavesdropper on the fiber.
     pub eve: Option<EveOptions>,
     /// The classical channel's credential.
     pub auth: Option<AuthOptions>,
 }
 
-/// An intercept-resend eavesdropper.
+/// An eavesdropper on the fiber.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EveOptions {
-    /// Fraction of pulses Eve measures.
-    pub intercept_fraction: f64,
-    /// "random" (default), "rectilinear" or "diagonal".
+    /// "intercept-resend" (default), "pns" (photon-number splitting) or "blinding".
+    pub attack: Option<String>,
+    /// Fraction of pulses Eve measures (intercept-resend; required there).
+    pub intercept_fraction: Option<f64>,
+    /// "random" (default), "rectilinear" or "diagonal" (intercept-resend).
     pub basis: Option<String>,
+}
+
+/// Alice's source; every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SourceOptions {
+    /// "single-photon" (default) or "weak-coherent".
+    pub kind: Option<String>,
+    /// Signal mean photon number (weak-coherent).
+    pub signal: Option<f64>,
+    /// Weak decoy mean photon number.
+    pub decoy: Option<f64>,
+    /// Vacuum decoy mean photon number (0 for a true vacuum).
+    pub vacuum: Option<f64>,
+    /// Probability of the signal intensity.
+    pub p_signal: Option<f64>,
+    /// Probability of the weak decoy.
+    pub p_decoy: Option<f64>,
+    /// Probability of the vacuum decoy.
+    pub p_vacuum: Option<f64>,
+    /// `false`: signal pulses only (no decoy states).
+    pub decoys: Option<bool>,
+    /// Probability of the key (rectilinear) basis, for both parties.
+    pub p_key_basis: Option<f64>,
+}
+
+impl SourceOptions {
+    /// The source, defaults filled in and validated.
+    pub fn config(&self) -> Result<SourceConfig, Error> {
+        let weak = match self.kind.as_deref() {
+            None | Some("single-photon") => false,
+            Some("weak-coherent") => true,
+            Some(other) => {
+                return Err(Error::invalid("source.kind", format!("must be single-photon or weak-coherent, got {other:?}")));
+            }
+        };
+        if !weak {
+            if self.signal.is_some() || self.decoy.is_some() || self.p_signal.is_some() || self.p_key_basis.is_some() {
+                return Err(Error::invalid("source.kind", "intensities and probabilities need kind: \"weak-coherent\""));
+            }
+            return Ok(SourceConfig::SinglePhoton);
+        }
+        let d = WeakCoherent::default();
+        let default_p = if self.decoys == Some(false) { [1.0, 0.0, 0.0] } else { d.probabilities };
+        let w = WeakCoherent {
+            intensities: [
+                self.signal.unwrap_or(d.intensities[0]),
+                self.decoy.unwrap_or(d.intensities[1]),
+                self.vacuum.unwrap_or(d.intensities[2]),
+            ],
+            probabilities: [
+                self.p_signal.unwrap_or(default_p[0]),
+                self.p_decoy.unwrap_or(default_p[1]),
+                self.p_vacuum.unwrap_or(default_p[2]),
+            ],
+            key_basis_probability: self.p_key_basis.unwrap_or(d.key_basis_probability),
+        };
+        if self.decoys == Some(false) && w.has_decoys() {
+            return Err(Error::invalid("source.decoys", "is false but pDecoy > 0"));
+        }
+        w.validate()?;
+        Ok(SourceConfig::WeakCoherent(w))
+    }
 }
 
 /// How the classical channel is authenticated; `mode` names the fields it needs.
@@ -148,6 +215,7 @@ impl Options {
             eps_cor: self.eps_cor.unwrap_or(d.eps_cor),
             tags: self.tags.unwrap_or(d.tags),
             reconciliation: self.reconciliation.unwrap_or(d.reconciliation),
+            source: self.source.as_ref().map_or(Ok(d.source), SourceOptions::config)?,
         };
         c.validate()?;
         Ok(c)
@@ -159,8 +227,24 @@ impl Options {
     }
 
     /// The eavesdropper on the fiber, if any.
-    pub fn eve(&self) -> Result<Option<InterceptResend>, Error> {
+    pub fn eve(&self) -> Result<Option<Attack>, Error> {
         let Some(e) = &self.eve else { return Ok(None) };
+        match e.attack.as_deref() {
+            None | Some("intercept-resend") => {}
+            Some(other @ ("pns" | "blinding")) => {
+                if e.intercept_fraction.is_some() || e.basis.is_some() {
+                    return Err(Error::invalid("eve.interceptFraction", format!("belongs to intercept-resend, not {other}")));
+                }
+                return Ok(Some(if other == "pns" { Attack::PhotonNumberSplitting } else { Attack::Blinding }));
+            }
+            Some(other) => {
+                let why = format!("must be intercept-resend, pns or blinding, got {other:?}");
+                return Err(Error::invalid("eve.attack", why));
+            }
+        }
+        let fraction = e
+            .intercept_fraction
+            .ok_or_else(|| Error::invalid("eve.interceptFraction", "is required for intercept-resend"))?;
         let basis = match e.basis.as_deref() {
             None | Some("random") => EveBasis::Random,
             Some("rectilinear") => EveBasis::Fixed(Basis::Rectilinear),
@@ -170,9 +254,9 @@ impl Options {
                 return Err(Error::invalid("eve.basis", why));
             }
         };
-        let eve = InterceptResend { fraction: e.intercept_fraction, basis };
+        let eve = InterceptResend { fraction, basis };
         eve.validate()?;
-        Ok(Some(eve))
+        Ok(Some(eve.into()))
     }
 
     fn auth(&self) -> Result<&AuthOptions, Error> {

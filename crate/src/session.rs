@@ -4,11 +4,12 @@
 use std::collections::VecDeque;
 
 use crate::auth::{Credential, Direction, KeyPool};
+use crate::eavesdropper::{EveReport, Notebook};
 use crate::bits::BitVec;
 use crate::error::Error;
 use crate::msgs::{self, Ready, Route};
 use crate::party::{Alice, Bob, Config, RoundContext, Summary};
-use crate::quantum::{ChannelModel, Fiber, InterceptResend};
+use crate::quantum::{Attack, ChannelModel, Fiber};
 use crate::rng::Seed;
 
 /// Everything one session needs.
@@ -18,8 +19,8 @@ pub struct SessionConfig {
     pub protocol: Config,
     /// The physical channel.
     pub channel: ChannelModel,
-    /// An intercept-resend eavesdropper on the fiber, if any.
-    pub eve: Option<InterceptResend>,
+    /// An eavesdropper on the fiber, if any.
+    pub eve: Option<Attack>,
     /// The classical channel's credential.
     pub credential: Credential,
     /// The seed every random choice derives from.
@@ -134,6 +135,9 @@ pub struct Report {
     pub summary: Summary,
     /// Pulses Eve intercepted.
     pub intercepted: u64,
+    /// What Eve knows at the end, when she was on the fiber.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eve: Option<EveReport>,
     /// Bits Bob corrected in Cascade.
     pub corrections: usize,
     /// Bits disclosed per stage.
@@ -235,6 +239,7 @@ pub struct Driver {
     round_trips: usize,
     started: bool,
     nonce_b: [u8; msgs::NONCE_LEN],
+    notebook: Notebook,
 }
 
 /// The link id of a lone session (the in-memory driver, `simulate`).
@@ -261,7 +266,8 @@ impl Driver {
             )?,
             bob: Bob::new(bob, SINGLE_LINK, nonce_b, bob_rng),
             nonce_b,
-            fiber: Fiber::new(config.channel.clone(), config.eve.clone(), &config.seed)?,
+            fiber: Fiber::new(config.channel.clone(), config.eve.clone(), &config.seed)?.with_eve_records(),
+            notebook: Notebook::default(),
             config: config.clone(),
             queue: VecDeque::new(),
             times: [0.0; 6],
@@ -302,6 +308,11 @@ impl Driver {
         let mut to_alice = false;
         for (to, frame) in turn {
             let stage = stage_of(&frame);
+            if to != To::Fiber && self.config.eve.is_some() {
+                if let Ok(msg) = crate::auth::peek(&frame) {
+                    self.notebook.overhear(&msg);
+                }
+            }
             let t = clock.now_ms();
             let result = match to {
                 To::Fiber => self.fiber.handle(&frame),
@@ -353,10 +364,21 @@ impl Driver {
             reconciliation: summary.reconciliation_disclosed,
             verification: summary.verification_bits,
         };
+        let eve = config.eve.as_ref().map(|attack| {
+            self.notebook.report(
+                attack.name(),
+                self.fiber.stats().intercepted,
+                self.fiber.eve_records(),
+                config.protocol.batch_size as usize,
+                config.protocol.pulses as usize,
+                if ok { key_alice.as_ref() } else { None },
+            )
+        });
         Report {
             ok,
             error: error.map(|(error, party)| Failure { error, party }),
             intercepted: self.fiber.stats().intercepted,
+            eve,
             corrections: bob.corrections(),
             leaked_bits: disclosed.reconciliation + disclosed.verification,
             disclosed,

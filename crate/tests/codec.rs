@@ -5,8 +5,8 @@ use qkdlab::Config;
 use qkdlab::auth::{Channel, Credential, Direction, TagMode};
 use qkdlab::bits::BitVec;
 use qkdlab::error::{DecodeError, Error};
-use qkdlab::msgs::{FiberMsg, Kind, Msg, Opening, ParityQuery, Ready, RoundAuth};
-use qkdlab::quantum::{Detections, Emission, PulseBatch};
+use qkdlab::msgs::{Classes, FiberMsg, Kind, Msg, Opening, ParityQuery, Ready, RoundAuth};
+use qkdlab::quantum::{Detections, Emission, PulseBatch, SourceConfig, WeakCoherent};
 use qkdlab::reconciliation::Method;
 
 fn bits(n: usize, step: usize) -> BitVec {
@@ -26,6 +26,7 @@ fn every_message() -> Vec<Msg> {
                 eps_cor: 1e-15,
                 tags: TagMode::Transcript,
                 reconciliation: Method::Cascade,
+                source: SourceConfig::SinglePhoton,
             },
         ),
         Msg::Hello(
@@ -39,6 +40,7 @@ fn every_message() -> Vec<Msg> {
                 eps_cor: 0.5,
                 tags: TagMode::PerFrame,
                 reconciliation: Method::Ldpc,
+                source: SourceConfig::WeakCoherent(WeakCoherent::default()),
             },
         ),
         Msg::Hello(
@@ -57,10 +59,17 @@ fn every_message() -> Vec<Msg> {
                 eps_cor: 0.5,
                 tags: TagMode::PerFrame,
                 reconciliation: Method::Ldpc,
+                source: SourceConfig::SinglePhoton,
             },
         ),
         Msg::Sift { clicks: bits(130, 3), bases: bits(44, 2) },
-        Msg::SiftReply { matches: bits(44, 5), sample: bits(9, 4), sample_bits: bits(3, 2) },
+        Msg::SiftReply { matches: bits(44, 5), sample: bits(9, 4), sample_bits: bits(3, 2), classes: None },
+        Msg::SiftReply {
+            matches: bits(44, 5),
+            sample: bits(9, 4),
+            sample_bits: bits(3, 2),
+            classes: Some(Classes { decoy: bits(44, 3), vacuum: bits(44, 7), pulses: [100, 20, u64::MAX] }),
+        },
         Msg::SampleReply { sample_bits: bits(3, 1) },
         Msg::CascadeStart { seed: [0x5a; 32], parities: bits(77, 7) },
         Msg::ParityQuery(vec![
@@ -100,8 +109,15 @@ fn fiber_messages() -> Vec<FiberMsg> {
             bases: bits(100, 2),
             emission: Emission::SinglePhoton,
         }),
+        FiberMsg::Photons(PulseBatch {
+            index: 4,
+            bits: bits(70, 3),
+            bases: bits(70, 2),
+            emission: Emission::WeakCoherent { intensities: [0.5, 0.1, 0.0], decoy: bits(70, 4), vacuum: bits(70, 5) },
+        }),
         FiberMsg::Measure { index: 3, bases: bits(100, 5) },
-        FiberMsg::Detections(Detections { index: 3, clicks: bits(100, 7), outcomes: bits(100, 14) }),
+        FiberMsg::Detections(Detections { index: 3, clicks: bits(100, 7), outcomes: bits(100, 14), alarm: false }),
+        FiberMsg::Detections(Detections { index: 3, clicks: bits(100, 7), outcomes: bits(100, 14), alarm: true }),
     ]
 }
 

@@ -31,7 +31,7 @@ fn link_config(mac: PoolMac, rounds: usize) -> LinkConfig {
 #[test]
 fn both_sides_record_the_same_summary_when_an_eavesdropper_aborts_the_round() {
     let mut c = link_config(PoolMac::Hmac, 1);
-    c.round.eve = Some(qkdlab::InterceptResend { fraction: 1.0, basis: Default::default() });
+    c.round.eve = Some(qkdlab::InterceptResend { fraction: 1.0, basis: Default::default() }.into());
     let r = link::run_passive(&c, &NoClock).expect("valid config");
     let x = &r.rounds[0];
     assert!(matches!(x.error, Some(Error::QberTooHigh { .. })), "{:?}", x.error);

@@ -1,8 +1,10 @@
 //! Privacy amplification: Toeplitz hashing of the reconciled key down to the length the
 //! finite-key bound allows.
 
+mod decoy;
 mod finite_key;
 
+pub use decoy::{ClassCounts, DecoyKey, SourceTerms, decoy_key_length};
 pub use finite_key::{FiniteKey, binary_entropy, checked_finite_key_length, finite_key_length, statistical_deviation};
 
 use crate::bits::BitVec;

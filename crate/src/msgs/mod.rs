@@ -23,7 +23,7 @@ use crate::auth::TagMode;
 use crate::bits::BitVec;
 use crate::error::DecodeError;
 use crate::party::Config;
-use crate::quantum::{Detections, Emission, PulseBatch};
+use crate::quantum::{Detections, Emission, PulseBatch, SourceConfig, WeakCoherent};
 use crate::reconciliation::Method;
 
 /// The one wire version this implementation speaks.
@@ -49,7 +49,7 @@ pub fn kind(frame: &[u8]) -> Result<Kind, DecodeError> {
 }
 
 /// A frame on the optical side.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum FiberMsg {
     /// Alice to fiber: the prepared states of one batch.
     Photons(PulseBatch),
@@ -80,16 +80,23 @@ impl FiberMsg {
         w.u8(VERSION);
         match self {
             Self::Photons(b) => {
-                w.u8(Kind::Photons.byte()).u32(b.index).u8(match b.emission {
-                    Emission::SinglePhoton => 0,
-                });
+                w.u8(Kind::Photons.byte()).u32(b.index);
+                match &b.emission {
+                    Emission::SinglePhoton => {
+                        w.u8(0);
+                    }
+                    Emission::WeakCoherent { intensities, decoy, vacuum } => {
+                        w.u8(1).f64(intensities[0]).f64(intensities[1]).f64(intensities[2]);
+                        w.bits(decoy).bits(vacuum);
+                    }
+                }
                 w.bits(&b.bits).bits(&b.bases);
             }
             Self::Measure { index, bases } => {
                 w.u8(Kind::Measure.byte()).u32(*index).bits(bases);
             }
             Self::Detections(d) => {
-                w.u8(Kind::Detections.byte()).u32(d.index).bits(&d.clicks).bits(&d.outcomes);
+                w.u8(Kind::Detections.byte()).u32(d.index).bits(&d.clicks).bits(&d.outcomes).u8(u8::from(d.alarm));
             }
         }
         w.0
@@ -107,12 +114,24 @@ impl FiberMsg {
                 let index = r.u32()?;
                 let emission = match r.u8()? {
                     0 => Emission::SinglePhoton,
+                    1 => {
+                        let intensities = [r.f64()?, r.f64()?, r.f64()?];
+                        if !intensities.iter().all(|m| m.is_finite() && (0.0..=10.0).contains(m)) {
+                            return Err(DecodeError::BadValue);
+                        }
+                        Emission::WeakCoherent { intensities, decoy: r.bits()?, vacuum: r.bits()? }
+                    }
                     _ => return Err(DecodeError::BadValue),
                 };
                 let bits = r.bits()?;
                 let bases = r.bits()?;
                 if bits.len() != bases.len() {
                     return Err(DecodeError::BadLength);
+                }
+                if let Emission::WeakCoherent { decoy, vacuum, .. } = &emission {
+                    if decoy.len() != bits.len() || vacuum.len() != bits.len() {
+                        return Err(DecodeError::BadLength);
+                    }
                 }
                 Self::Photons(PulseBatch { index, bits, bases, emission })
             }
@@ -124,7 +143,12 @@ impl FiberMsg {
                 if clicks.len() != outcomes.len() {
                     return Err(DecodeError::BadLength);
                 }
-                Self::Detections(Detections { index, clicks, outcomes })
+                let alarm = match r.u8()? {
+                    0 => false,
+                    1 => true,
+                    _ => return Err(DecodeError::BadValue),
+                };
+                Self::Detections(Detections { index, clicks, outcomes, alarm })
             }
         };
         r.finish()?;
@@ -241,6 +265,9 @@ pub enum Msg {
         sample: BitVec,
         /// Alice's bits at the sample.
         sample_bits: BitVec,
+        /// For a weak-coherent source: the intensity class of every click, announced now that
+        /// the pulses are detected (decoy states: Hwang 2003; Lo, Ma, Chen 2005).
+        classes: Option<Classes>,
     },
     /// Bob to Alice: his bits at the sample.
     SampleReply {
@@ -291,6 +318,30 @@ pub enum Msg {
     Done,
     /// Alice to Bob: Alice released the key (it went to her pools and stores); Bob may too.
     Commit,
+}
+
+/// Alice's announcement of the intensity classes after detection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Classes {
+    /// One bit per click: the pulse was a weak decoy.
+    pub decoy: BitVec,
+    /// One bit per click: the pulse was a vacuum decoy.
+    pub vacuum: BitVec,
+    /// Pulses Alice sent of each class (signal, decoy, vacuum).
+    pub pulses: [u64; 3],
+}
+
+impl Classes {
+    /// The class of click `j` (0 signal, 1 decoy, 2 vacuum).
+    pub fn of(&self, j: usize) -> usize {
+        if self.decoy.get(j) {
+            1
+        } else if self.vacuum.get(j) {
+            2
+        } else {
+            0
+        }
+    }
 }
 
 /// Most queries a single [`Msg::ParityQuery`] may carry (and most entries of any list).
@@ -361,12 +412,32 @@ impl Msg {
                     Method::Cascade => 0,
                     Method::Ldpc => 1,
                 });
+                match p.source {
+                    SourceConfig::SinglePhoton => {
+                        w.u8(0);
+                    }
+                    SourceConfig::WeakCoherent(s) => {
+                        w.u8(1);
+                        for v in s.intensities.iter().chain(&s.probabilities) {
+                            w.f64(*v);
+                        }
+                        w.f64(s.key_basis_probability);
+                    }
+                }
             }
             Self::Sift { clicks, bases } => {
                 w.bits(clicks).bits(bases);
             }
-            Self::SiftReply { matches, sample, sample_bits } => {
+            Self::SiftReply { matches, sample, sample_bits, classes } => {
                 w.bits(matches).bits(sample).bits(sample_bits);
+                match classes {
+                    None => {
+                        w.u8(0);
+                    }
+                    Some(c) => {
+                        w.u8(1).bits(&c.decoy).bits(&c.vacuum).u64(c.pulses[0]).u64(c.pulses[1]).u64(c.pulses[2]);
+                    }
+                }
             }
             Self::SampleReply { sample_bits } => {
                 w.bits(sample_bits);
@@ -444,10 +515,32 @@ impl Msg {
                         1 => Method::Ldpc,
                         _ => return Err(DecodeError::BadValue),
                     },
+                    source: match r.u8()? {
+                        0 => SourceConfig::SinglePhoton,
+                        1 => SourceConfig::WeakCoherent(WeakCoherent {
+                            intensities: [r.f64()?, r.f64()?, r.f64()?],
+                            probabilities: [r.f64()?, r.f64()?, r.f64()?],
+                            key_basis_probability: r.f64()?,
+                        }),
+                        _ => return Err(DecodeError::BadValue),
+                    },
                 },
             ),
             Kind::Sift => Self::Sift { clicks: r.bits()?, bases: r.bits()? },
-            Kind::SiftReply => Self::SiftReply { matches: r.bits()?, sample: r.bits()?, sample_bits: r.bits()? },
+            Kind::SiftReply => Self::SiftReply {
+                matches: r.bits()?,
+                sample: r.bits()?,
+                sample_bits: r.bits()?,
+                classes: match r.u8()? {
+                    0 => None,
+                    1 => Some(Classes {
+                        decoy: r.bits()?,
+                        vacuum: r.bits()?,
+                        pulses: [r.u64()?, r.u64()?, r.u64()?],
+                    }),
+                    _ => return Err(DecodeError::BadValue),
+                },
+            },
             Kind::SampleReply => Self::SampleReply { sample_bits: r.bits()? },
             Kind::CascadeStart => Self::CascadeStart { seed: r.array()?, parities: r.bits()? },
             Kind::ParityQuery => {

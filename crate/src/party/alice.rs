@@ -9,9 +9,9 @@ use crate::amplification::toeplitz_hash;
 use crate::auth::{Channel, Credential, Direction, session_id};
 use crate::bits::BitVec;
 use crate::error::Error;
-use crate::estimation::{choose_sample, error_rate, sample_size, without_sample};
-use crate::msgs::{self, FiberMsg, Kind, Msg, Opening, Ready, Route};
-use crate::quantum::Source;
+use crate::estimation::{MIN_SIFTED_BITS, choose_sample, class_counts, error_rate, sample_size, without_sample};
+use crate::msgs::{self, Classes, FiberMsg, Kind, Msg, Opening, Ready, Route};
+use crate::quantum::{Emission, Source, SourceConfig};
 use crate::reconciliation::ldpc::{LdpcAlice, LdpcPlan};
 use crate::reconciliation::{CascadeAlice, CascadeParams, Layout, Method};
 use crate::rng::QkdRng;
@@ -23,11 +23,27 @@ use crate::verification;
 #[allow(clippy::enum_variant_names)]
 pub enum AliceState {
     ExpectReady,
-    ExpectSift { bits: BitVec, bases: BitVec },
-    ExpectSampleReply { key: BitVec, sample_bits: BitVec },
+    ExpectSift { bits: BitVec, bases: BitVec, classes: Option<PulseClasses> },
+    ExpectSampleReply { key: BitVec, sample_bits: BitVec, weak: Option<WeakSample> },
     ExpectParityQueryOrReconciled { key: BitVec, cascade: CascadeAlice },
     ExpectLdpcRequestOrReconciled { key: BitVec, ldpc: Box<LdpcAlice> },
     ExpectDone { key: FinalKey },
+}
+
+/// The intensity class of every pulse of a weak-coherent round (Alice's secret until the
+/// clicks are known).
+pub struct PulseClasses {
+    decoy: BitVec,
+    vacuum: BitVec,
+    pulses: [u64; 3],
+}
+
+/// What a weak-coherent round's estimation needs after the sift: the announced classes, the
+/// matches and the test-basis mask.
+pub struct WeakSample {
+    classes: Classes,
+    matches: BitVec,
+    test: BitVec,
 }
 
 /// Alice's fixed data: the parameters she announces and the round's place on its link.
@@ -94,11 +110,11 @@ impl Role for AliceRole {
             return Err(Error::unexpected(Self::name(&state), Kind::Ready));
         }
         match (state, cx.channel().open(frame)?) {
-            (AliceState::ExpectSift { bits, bases }, Msg::Sift { clicks, bases: bob_bases }) => {
-                on_sift(cx, &bits, &bases, &clicks, &bob_bases)
+            (AliceState::ExpectSift { bits, bases, classes }, Msg::Sift { clicks, bases: bob_bases }) => {
+                on_sift(cx, &bits, &bases, classes, &clicks, &bob_bases)
             }
-            (AliceState::ExpectSampleReply { key, sample_bits }, Msg::SampleReply { sample_bits: bob }) => {
-                on_sample_reply(cx, key, &sample_bits, &bob)
+            (AliceState::ExpectSampleReply { key, sample_bits, weak }, Msg::SampleReply { sample_bits: bob }) => {
+                on_sample_reply(cx, key, &sample_bits, &bob, weak)
             }
             (AliceState::ExpectParityQueryOrReconciled { key, mut cascade }, Msg::ParityQuery(qs)) => {
                 let parities = cascade.answer(&qs)?;
@@ -143,50 +159,94 @@ fn on_ready(cx: &mut Cx<AliceRole>, ready: &Ready) -> Result<Next<AliceState>, E
     let config = cx.role.config.clone();
     let mut out = Vec::with_capacity(config.batches() as usize + 1);
     out.push(cx.seal(&Msg::Hello(opening, config.clone()))?);
-    let source = Source::default();
+    let source = Source::new(config.source);
     let mut words_bits = Vec::new();
     let mut words_bases = Vec::new();
+    let (mut words_decoy, mut words_vacuum) = (Vec::new(), Vec::new());
     for index in 0..config.batches() {
         let batch = source.prepare(index, config.batch_len(index), &mut cx.rng);
         words_bits.extend_from_slice(batch.bits.words());
         words_bases.extend_from_slice(batch.bases.words());
+        if let Emission::WeakCoherent { decoy, vacuum, .. } = &batch.emission {
+            words_decoy.extend_from_slice(decoy.words());
+            words_vacuum.extend_from_slice(vacuum.words());
+        }
         out.push(FiberMsg::Photons(batch).encode());
     }
     // Batches are whole words long (batch_size % 64 == 0), so their words concatenate.
     let n = config.pulses as usize;
     let bits = BitVec::from_words(words_bits, n);
     let bases = BitVec::from_words(words_bases, n);
-    Ok(Next::Go(AliceState::ExpectSift { bits, bases }, out))
+    let classes = matches!(config.source, SourceConfig::WeakCoherent(_)).then(|| {
+        let decoy = BitVec::from_words(words_decoy, n);
+        let vacuum = BitVec::from_words(words_vacuum, n);
+        let (d, v) = (decoy.count_ones() as u64, vacuum.count_ones() as u64);
+        PulseClasses { decoy, vacuum, pulses: [config.pulses - d - v, d, v] }
+    });
+    Ok(Next::Go(AliceState::ExpectSift { bits, bases, classes }, out))
 }
 
 fn on_sift(
     cx: &mut Cx<AliceRole>,
     bits: &BitVec,
     bases: &BitVec,
+    classes: Option<PulseClasses>,
     clicks: &BitVec,
     bob_bases: &BitVec,
 ) -> Result<Next<AliceState>, Error> {
     if clicks.len() != bits.len() {
         return Err(Error::inconsistent("click mask length"));
     }
-    let matches = basis_matches(&bases.select(clicks), bob_bases)?;
+    let bases_at_clicks = bases.select(clicks);
+    let matches = basis_matches(&bases_at_clicks, bob_bases)?;
     let key = sifted(bits, clicks, &matches)?;
     cx.summary.clicks = clicks.count_ones() as u64;
     cx.summary.sifted_bits = key.len();
+    if let Some(pc) = classes {
+        // Weak pulses: every test-basis (diagonal) bit is disclosed; the key-basis bits are
+        // the key. The classes of the clicks are announced now.
+        let classes = Classes { decoy: pc.decoy.select(clicks), vacuum: pc.vacuum.select(clicks), pulses: pc.pulses };
+        let test = bases_at_clicks.select(&matches);
+        let n_test = test.count_ones();
+        let sample_bits = key.select(&test);
+        let reply = Msg::SiftReply { matches: matches.clone(), sample: test.clone(), sample_bits: sample_bits.clone(), classes: Some(classes.clone()) };
+        let out = vec![cx.seal(&reply)?];
+        if let Some(e) = too_few_weak(key.len(), n_test) {
+            return Ok(Next::Abort(e, out));
+        }
+        cx.summary.sample_bits = n_test;
+        let key = without_sample(&key, &test);
+        let weak = Some(WeakSample { classes, matches, test });
+        return Ok(Next::Go(AliceState::ExpectSampleReply { key, sample_bits, weak }, out));
+    }
     let k = match sample_size(key.len(), cx.role.config.sample_fraction) {
         Ok(k) => k,
         Err(e) => {
             // Tell Bob the matches so he reaches the same conclusion.
-            let reply = Msg::SiftReply { matches, sample: BitVec::zeros(key.len()), sample_bits: BitVec::zeros(0) };
+            let reply = Msg::SiftReply {
+                matches,
+                sample: BitVec::zeros(key.len()),
+                sample_bits: BitVec::zeros(0),
+                classes: None,
+            };
             return Ok(Next::Abort(e, vec![cx.seal(&reply)?]));
         }
     };
     let sample = choose_sample(key.len(), k, &mut cx.rng);
     let sample_bits = key.select(&sample);
     cx.summary.sample_bits = k;
-    let reply = Msg::SiftReply { matches, sample: sample.clone(), sample_bits: sample_bits.clone() };
+    let reply = Msg::SiftReply { matches, sample: sample.clone(), sample_bits: sample_bits.clone(), classes: None };
     let out = vec![cx.seal(&reply)?];
-    Ok(Next::Go(AliceState::ExpectSampleReply { key: without_sample(&key, &sample), sample_bits }, out))
+    let key = without_sample(&key, &sample);
+    Ok(Next::Go(AliceState::ExpectSampleReply { key, sample_bits, weak: None }, out))
+}
+
+/// A weak-coherent round's abort for too few sifted or test-basis bits (both sides check it).
+pub(super) fn too_few_weak(sifted: usize, tested: usize) -> Option<Error> {
+    if sifted < MIN_SIFTED_BITS {
+        return Some(Error::NotEnoughBits { stage: "sifting", have: sifted, need: MIN_SIFTED_BITS });
+    }
+    (tested == 0 || tested == sifted).then_some(Error::NotEnoughBits { stage: "estimation", have: tested.min(sifted - tested), need: 1 })
 }
 
 fn on_sample_reply(
@@ -194,9 +254,15 @@ fn on_sample_reply(
     key: BitVec,
     mine: &BitVec,
     bob: &BitVec,
+    weak: Option<WeakSample>,
 ) -> Result<Next<AliceState>, Error> {
     let qber = error_rate(mine, bob)?;
     cx.summary.qber = qber;
+    if let Some(w) = weak {
+        let mut errors = mine.clone();
+        errors ^= bob;
+        cx.summary.class_counts = Some(class_counts(&w.classes, &w.matches, &w.test, &errors)?);
+    }
     let threshold = cx.role.config.qber_threshold;
     if qber > threshold {
         return Ok(Next::Abort(Error::QberTooHigh { qber, threshold }, Vec::new()));
@@ -240,8 +306,7 @@ fn on_reconciled(
         return Ok(Next::Abort(Error::VerificationFailed, vec![cx.seal(&no_seed)?]));
     }
     if fk.length == 0 {
-        let e = Error::NoSecretKey { length: fk.bound.floor() as i64 };
-        return Ok(Next::Abort(e, vec![cx.seal(&no_seed)?]));
+        return Ok(Next::Abort(fk.no_key(), vec![cx.seal(&no_seed)?]));
     }
     let seed = crate::quantum::random_bits(key.len() + fk.length - 1, &mut cx.rng);
     let bits = toeplitz_hash(&seed, key, fk.length)?;

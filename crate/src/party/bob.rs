@@ -9,9 +9,9 @@ use crate::amplification::toeplitz_hash;
 use crate::auth::{Channel, Credential, Direction, session_id};
 use crate::bits::BitVec;
 use crate::error::Error;
-use crate::estimation::{error_rate, sample_size, without_sample};
-use crate::msgs::{self, FiberMsg, Kind, Msg, Opening, Route};
-use crate::quantum::{Detections, random_bits};
+use crate::estimation::{class_counts, error_rate, sample_size, without_sample};
+use crate::msgs::{self, Classes, FiberMsg, Kind, Msg, Opening, Route};
+use crate::quantum::{Detections, SourceConfig, random_bases};
 use crate::reconciliation::ldpc::{LdpcBob, LdpcPlan, LdpcStep};
 use crate::reconciliation::{CascadeBob, CascadeParams, CascadeStep, Layout, Method};
 use crate::rng::QkdRng;
@@ -35,6 +35,7 @@ pub enum BobState {
         config: Config,
         clicked_bits: BitVec,
         clicks: BitVec,
+        bases_at_clicks: BitVec,
     },
     ExpectReconciliationStart {
         config: Config,
@@ -171,9 +172,19 @@ impl Role for BobRole {
                 on_hello(cx, config)
             }
             (
-                BobState::ExpectSiftReply { config, clicked_bits, clicks },
-                Msg::SiftReply { matches, sample, sample_bits },
-            ) => on_sift_reply(cx, config, &clicked_bits, &clicks, &matches, &sample, &sample_bits),
+                BobState::ExpectSiftReply { config, clicked_bits, clicks, bases_at_clicks },
+                Msg::SiftReply { matches, sample, sample_bits, classes },
+            ) => {
+                if let SourceConfig::WeakCoherent(_) = config.source {
+                    let classes = classes.ok_or(Error::inconsistent("intensity classes (missing)"))?;
+                    let sift = Sifted { outcomes: &clicked_bits, clicks: &clicks, bases_at_clicks: &bases_at_clicks };
+                    return on_weak_sift_reply(cx, config, &sift, &matches, &sample, &sample_bits, &classes);
+                }
+                if classes.is_some() {
+                    return Err(Error::inconsistent("intensity classes (single-photon round)"));
+                }
+                on_sift_reply(cx, config, &clicked_bits, &clicks, &matches, &sample, &sample_bits)
+            }
             (BobState::ExpectReconciliationStart { config, key }, Msg::CascadeStart { seed, parities })
                 if config.reconciliation == Method::Cascade =>
             {
@@ -206,8 +217,8 @@ impl Role for BobRole {
                 let step = cascade.receive(&p)?;
                 after_cascade_step(cx, config, cascade, step)
             }
-            (BobState::ExpectConfirm { config, key, tag }, Msg::Confirm { tag: alice_tag, toeplitz_seed }) => {
-                on_confirm(cx, &config, &key, tag, alice_tag, &toeplitz_seed)
+            (BobState::ExpectConfirm { key, tag, .. }, Msg::Confirm { tag: alice_tag, toeplitz_seed }) => {
+                on_confirm(cx, &key, tag, alice_tag, &toeplitz_seed)
             }
             (state, msg) => Err(Error::unexpected(Self::name(&state), msg.kind())),
         }
@@ -216,7 +227,7 @@ impl Role for BobRole {
 
 fn on_hello(cx: &mut Cx<BobRole>, config: Config) -> Result<Next<BobState>, Error> {
     let n = config.pulses as usize;
-    let bases = random_bits(n, &mut cx.rng);
+    let bases = random_bases(n, config.source.key_basis_probability(), &mut cx.rng);
     cx.summary.pulses = config.pulses;
     let mut out = Vec::with_capacity(config.batches() as usize);
     let per_batch = config.batch_size as usize / 64;
@@ -247,6 +258,9 @@ fn on_detections(cx: &mut Cx<BobRole>, state: BobState, d: Detections) -> Result
     if i >= seen.len() || seen[i] || d.clicks.len() != config.batch_len(d.index) {
         return Err(Error::inconsistent("detection batch"));
     }
+    if d.alarm {
+        return Ok(Next::Abort(Error::DetectorAlarm, Vec::new()));
+    }
     seen[i] = true;
     let first = i * (config.batch_size as usize / 64);
     clicks[first..first + d.clicks.words().len()].copy_from_slice(d.clicks.words());
@@ -259,8 +273,52 @@ fn on_detections(cx: &mut Cx<BobRole>, state: BobState, d: Detections) -> Result
     let clicks = BitVec::from_words(clicks, n);
     let outcomes = BitVec::from_words(outcomes, n);
     cx.summary.clicks = clicks.count_ones() as u64;
-    let out = vec![cx.seal(&Msg::Sift { clicks: clicks.clone(), bases: bases.select(&clicks) })?];
-    Ok(Next::Go(BobState::ExpectSiftReply { config, clicked_bits: outcomes, clicks }, out))
+    let bases_at_clicks = bases.select(&clicks);
+    let out = vec![cx.seal(&Msg::Sift { clicks: clicks.clone(), bases: bases_at_clicks.clone() })?];
+    Ok(Next::Go(BobState::ExpectSiftReply { config, clicked_bits: outcomes, clicks, bases_at_clicks }, out))
+}
+
+/// Bob's record of his detections, as the sift reply is checked against it.
+struct Sifted<'a> {
+    outcomes: &'a BitVec,
+    clicks: &'a BitVec,
+    bases_at_clicks: &'a BitVec,
+}
+
+/// A weak-coherent round's sift reply: the test-basis bits must be exactly the sifted bits
+/// of the diagonal basis, and the classes one per click.
+fn on_weak_sift_reply(
+    cx: &mut Cx<BobRole>,
+    config: Config,
+    sift: &Sifted<'_>,
+    matches: &BitVec,
+    test: &BitVec,
+    alice_test: &BitVec,
+    classes: &Classes,
+) -> Result<Next<BobState>, Error> {
+    let key = sifted(sift.outcomes, sift.clicks, matches)?;
+    cx.summary.sifted_bits = key.len();
+    if *test != sift.bases_at_clicks.select(matches) || alice_test.len() != test.count_ones() {
+        return Err(Error::inconsistent("test-basis sample"));
+    }
+    if classes.pulses.iter().sum::<u64>() != config.pulses {
+        return Err(Error::inconsistent("pulses per intensity class"));
+    }
+    if let Some(e) = super::alice::too_few_weak(key.len(), test.count_ones()) {
+        return Ok(Next::Abort(e, Vec::new()));
+    }
+    cx.summary.sample_bits = test.count_ones();
+    let mine = key.select(test);
+    let qber = error_rate(alice_test, &mine)?;
+    cx.summary.qber = qber;
+    let mut errors = mine.clone();
+    errors ^= alice_test;
+    cx.summary.class_counts = Some(class_counts(classes, matches, test, &errors)?);
+    let reply = vec![cx.seal(&Msg::SampleReply { sample_bits: mine })?];
+    if qber > config.qber_threshold {
+        return Ok(Next::Abort(Error::QberTooHigh { qber, threshold: config.qber_threshold }, reply));
+    }
+    Ok(Next::Go(BobState::ExpectReconciliationStart { config, key: without_sample(&key, test) }, reply))
 }
 
 fn on_sift_reply(
@@ -342,7 +400,6 @@ fn verify(cx: &mut Cx<BobRole>, config: Config, key: BitVec, dropped: Vec<u32>) 
 
 fn on_confirm(
     cx: &mut Cx<BobRole>,
-    config: &Config,
     key: &BitVec,
     tag: [u64; 2],
     alice_tag: [u64; 2],
@@ -351,12 +408,12 @@ fn on_confirm(
     if tag != alice_tag {
         return Ok(Next::Abort(Error::VerificationFailed, Vec::new()));
     }
-    let fk = cx.summary.finite_key.clone().unwrap_or_else(|| config.finite_key(key.len(), 0, 0.0, 0));
+    let fk = cx.summary.key_length().ok_or(Error::inconsistent("Confirm before the key was verified"))?;
     if fk.length == 0 {
         if !seed.is_empty() {
             return Err(Error::inconsistent("privacy amplification seed (no key is possible)"));
         }
-        return Ok(Next::Abort(Error::NoSecretKey { length: fk.bound.floor() as i64 }, Vec::new()));
+        return Ok(Next::Abort(fk.no_key(), Vec::new()));
     }
     if seed.len() != key.len() + fk.length - 1 {
         return Err(Error::inconsistent("privacy amplification seed length"));

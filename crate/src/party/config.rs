@@ -4,6 +4,7 @@ use crate::amplification::FiniteKey;
 use crate::auth::TagMode;
 use crate::error::Error;
 use crate::estimation::{DEFAULT_QBER_THRESHOLD, DEFAULT_SAMPLE_FRACTION};
+use crate::quantum::SourceConfig;
 use crate::reconciliation::Method;
 
 /// Most pulses in one round (the fiber keeps every state of a round in memory).
@@ -32,6 +33,8 @@ pub struct Config {
     pub tags: TagMode,
     /// How the keys are reconciled.
     pub reconciliation: Method,
+    /// Alice's source: ideal single photons, or weak laser pulses (with or without decoys).
+    pub source: SourceConfig,
 }
 
 impl Default for Config {
@@ -45,6 +48,7 @@ impl Default for Config {
             eps_cor: 1e-15,
             tags: TagMode::Transcript,
             reconciliation: Method::Cascade,
+            source: SourceConfig::SinglePhoton,
         }
     }
 }
@@ -72,7 +76,7 @@ impl Config {
         open_unit("qberThreshold", self.qber_threshold, 0.5)?;
         open_unit("epsSec", self.eps_sec, 0.5)?;
         open_unit("epsCor", self.eps_cor, 0.5)?;
-        Ok(())
+        self.source.validate()
     }
 
     /// Number of photon batches.

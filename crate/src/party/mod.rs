@@ -21,8 +21,9 @@ pub use bob::{Bob, BobRole};
 pub use config::{Config, MAX_PULSES};
 pub use shell::{Party, Role};
 
-use crate::amplification::FiniteKey;
+use crate::amplification::{ClassCounts, DecoyKey, FiniteKey, SourceTerms, decoy_key_length};
 use crate::bits::BitVec;
+use crate::quantum::SourceConfig;
 
 /// Every state name either party reports, with the stage it waits in (`None`: finished).
 pub const STATE_STAGES: [(&str, Option<crate::msgs::Stage>); 16] = {
@@ -106,22 +107,71 @@ pub struct Summary {
     pub verification_bits: u64,
     /// Probability that different keys pass verification.
     pub verification_collision: f64,
-    /// The finite-key terms, once computed.
+    /// The finite-key terms of a single-photon round, once computed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finite_key: Option<FiniteKey>,
+    /// A weak-coherent round's public counts per intensity class (signal, decoy, vacuum).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class_counts: Option<ClassCounts>,
+    /// A weak-coherent round's key-length terms, once computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoy_key: Option<DecoyKey>,
+}
+
+/// The key length a round's bound allows, whichever bound applies.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct KeyLength {
+    /// Secret bits.
+    pub length: usize,
+    /// The bound before flooring.
+    pub bound: f64,
+    /// Why there is none, when the bound knows.
+    pub why: Option<String>,
+}
+
+impl KeyLength {
+    /// The protocol abort for a zero length.
+    pub fn no_key(&self) -> crate::error::Error {
+        crate::error::Error::NoSecretKey { length: self.bound.floor() as i64, why: self.why.clone() }
+    }
 }
 
 impl Summary {
     /// Records verification and the finite-key terms once the keys are reconciled, from the
     /// bits reconciliation disclosed (all of them, dropped LDPC frames' included):
     /// both sides call it on the same public data.
-    fn verified(&mut self, config: &Config, key_bits: usize) -> FiniteKey {
+    ///
+    /// A single-photon round uses the single-photon bound; a weak-coherent round the decoy
+    /// (or, without decoys, the multi-photon) bound: never the single-photon one.
+    fn verified(&mut self, config: &Config, key_bits: usize) -> KeyLength {
         let leak = self.reconciliation_disclosed + crate::verification::TAG_BITS;
-        let fk = config.finite_key(key_bits, self.sample_bits, self.qber, leak);
         self.verification_bits = crate::verification::TAG_BITS;
         self.verification_collision = crate::verification::collision_probability(key_bits);
-        self.finite_key = Some(fk.clone());
-        fk
+        match (config.source, &self.class_counts) {
+            (SourceConfig::WeakCoherent(w), Some(counts)) => {
+                let src = SourceTerms {
+                    intensities: w.intensities,
+                    probabilities: w.probabilities,
+                    key_basis_probability: w.key_basis_probability,
+                };
+                // LDPC frames dropped after sifting count as disclosed: the bound is on the whole
+                // key-basis string, and a part of it has at most that much less entropy.
+                let sifted: u64 = counts.key_sifted.iter().sum();
+                let dropped = sifted.saturating_sub(key_bits as u64);
+                let dk = decoy_key_length(counts, &src, leak + dropped, config.eps_sec, config.eps_cor);
+                self.decoy_key = Some(dk);
+            }
+            _ => self.finite_key = Some(config.finite_key(key_bits, self.sample_bits, self.qber, leak)),
+        }
+        self.key_length().expect("just computed")
+    }
+
+    /// The key length the round's bound gave, once verified.
+    pub(crate) fn key_length(&self) -> Option<KeyLength> {
+        if let Some(d) = &self.decoy_key {
+            return Some(KeyLength { length: d.length, bound: d.bound, why: d.verdict.clone() });
+        }
+        self.finite_key.as_ref().map(|f| KeyLength { length: f.length, bound: f.bound, why: None })
     }
 }
 

@@ -18,8 +18,12 @@ pub struct ChannelModel {
     pub error_rate: f64,
     /// Probability that a photon reaching Bob is detected.
     pub detector_efficiency: f64,
-    /// Probability of a dark count in one detection gate.
+    /// Probability of a dark count in one detection gate (either of Bob's two detectors: the
+    /// vacuum yield `Y0`).
     pub dark_count_prob: f64,
+    /// Bob's watchdog: a monitor of the optical power at his input that sees detector-blinding
+    /// light (the countermeasure to [`super::blinding`]).
+    pub watchdog: bool,
 }
 
 impl Default for ChannelModel {
@@ -31,6 +35,7 @@ impl Default for ChannelModel {
             error_rate: 0.01,
             detector_efficiency: 0.2,
             dark_count_prob: 1e-6,
+            watchdog: false,
         }
     }
 }
@@ -52,6 +57,8 @@ pub struct ChannelSpec {
     pub detector_efficiency: Option<f64>,
     /// Dark-count probability per gate.
     pub dark_count_prob: Option<f64>,
+    /// Bob's bright-light watchdog.
+    pub watchdog: Option<bool>,
 }
 
 impl ChannelSpec {
@@ -65,6 +72,7 @@ impl ChannelSpec {
             error_rate: self.error_rate.unwrap_or(d.error_rate),
             detector_efficiency: self.detector_efficiency.unwrap_or(d.detector_efficiency),
             dark_count_prob: self.dark_count_prob.unwrap_or(d.dark_count_prob),
+            watchdog: self.watchdog.unwrap_or(d.watchdog),
         };
         m.validate()?;
         Ok(m)
@@ -106,6 +114,17 @@ impl ChannelModel {
     /// detector efficiency.
     pub fn detection_probability(&self) -> f64 {
         10f64.powf(-self.loss_db() / 10.0) * self.detector_efficiency
+    }
+
+    /// Transmittance of the fiber alone: 10^(-length attenuation / 10).
+    pub fn transmittance(&self) -> f64 {
+        10f64.powf(-self.length_km * self.attenuation_db_per_km / 10.0)
+    }
+
+    /// Efficiency of Bob's side (insertion loss and detectors): what a photon delivered at his
+    /// door by a lossless line still has to pass.
+    pub fn bob_efficiency(&self) -> f64 {
+        10f64.powf(-self.insertion_loss_db / 10.0) * self.detector_efficiency
     }
 }
 

@@ -1,10 +1,10 @@
-//! Intercept-resend eavesdropping: Eve measures a chosen fraction of the photons in a basis of
-//! her choice and sends on a fresh photon prepared in her result.
+//! Eve on the fiber: the attacks she can run ([`Attack`]) and what she learns ([`EveRecord`]).
+//! Intercept-resend lives here: Eve measures a chosen fraction of the pulses in a basis of her
+//! choice and sends on a fresh state prepared in her result (the same number of photons).
 
 use rand::Rng;
 
 use super::{Basis, PulseBatch, bernoulli::fill_bernoulli};
-use crate::bits::BitVec;
 use crate::error::Error;
 use crate::rng::QkdRng;
 
@@ -27,15 +27,77 @@ pub struct InterceptResend {
     pub basis: EveBasis,
 }
 
-/// What Eve learned from one batch: the pulses she measured, her bases and her results.
-#[derive(Clone, Default)]
+/// An attack on the fiber.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Attack {
+    /// Measure and re-send a fraction of the pulses (causes errors in the other basis).
+    InterceptResend(InterceptResend),
+    /// Photon-number splitting: keep one photon of each multi-photon pulse ([`super::pns`]).
+    PhotonNumberSplitting,
+    /// Blind Bob's detectors and send faked states ([`super::blinding`]).
+    Blinding,
+}
+
+impl From<InterceptResend> for Attack {
+    fn from(a: InterceptResend) -> Self {
+        Self::InterceptResend(a)
+    }
+}
+
+impl Attack {
+    /// The attack's name in options and reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::InterceptResend(_) => "intercept-resend",
+            Self::PhotonNumberSplitting => "pns",
+            Self::Blinding => "blinding",
+        }
+    }
+
+    /// Refuses out-of-range parameters.
+    pub fn validate(&self) -> Result<(), Error> {
+        match self {
+            Self::InterceptResend(a) => a.validate(),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What Eve knows for certain about one batch once the bases are public: the pulses whose bit
+/// she holds (measured in Alice's basis, or a stored photon she measures after the basis
+/// announcement), and those bits. A simulation's record: no party ever sees it.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct EveRecord {
-    /// Pulses she intercepted.
-    pub intercepted: BitVec,
-    /// Her basis per pulse.
-    pub bases: BitVec,
-    /// Her result per intercepted pulse.
-    pub bits: BitVec,
+    /// Pulses whose bit Eve knows.
+    pub knows: Vec<u64>,
+    /// Her bit at those pulses (zero elsewhere).
+    pub bits: Vec<u64>,
+    /// Pulses she measured or split (a count, for the statistics).
+    pub touched: u64,
+}
+
+impl EveRecord {
+    /// Nothing known about `len` pulses.
+    pub fn new(len: usize) -> Self {
+        Self { knows: vec![0; len.div_ceil(64)], bits: vec![0; len.div_ceil(64)], touched: 0 }
+    }
+
+    /// Eve knows pulse `i` is `bit`.
+    pub fn learn(&mut self, i: usize, bit: bool) {
+        let b = 1u64 << (63 - (i & 63));
+        self.knows[i >> 6] |= b;
+        if bit {
+            self.bits[i >> 6] |= b;
+        }
+        self.touched += 1;
+    }
+
+    /// Eve knows the pulses of `mask` in word `w`, with bits `bits`.
+    pub fn learn_word(&mut self, w: usize, mask: u64, bits: u64) {
+        self.knows[w] |= mask;
+        self.bits[w] = (self.bits[w] & !mask) | (bits & mask);
+        self.touched += u64::from(mask.count_ones());
+    }
 }
 
 impl InterceptResend {
@@ -48,15 +110,16 @@ impl InterceptResend {
         }
     }
 
-    /// Measures the chosen pulses (collapsing them) and replaces each with a photon prepared in
-    /// Eve's basis and result. Measuring in the wrong basis gives a uniformly random bit.
+    /// Measures the chosen pulses (collapsing them) and replaces each with a state prepared in
+    /// Eve's basis and result. Measuring in the wrong basis gives a uniformly random bit. She
+    /// knows for certain the bits she measured in Alice's basis.
     pub fn intercept(&self, batch: &mut PulseBatch, rng: &mut QkdRng) -> EveRecord {
         let len = batch.len();
         let nw = len.div_ceil(64);
         let mut mask = vec![0u64; nw];
         fill_bernoulli(&mut mask, len, self.fraction, rng);
-        let mut bases = vec![0u64; nw];
-        let mut bits = vec![0u64; nw];
+        let mut record = EveRecord::new(len);
+        record.touched = mask.iter().map(|m| u64::from(m.count_ones())).sum();
         for w in 0..nw {
             let m = mask[w];
             if m == 0 {
@@ -68,8 +131,8 @@ impl InterceptResend {
             };
             let same = !(eb ^ batch.bases.words()[w]);
             let result = (batch.bits.words()[w] & same) | (rng.next_u64() & !same);
-            bases[w] = eb & m;
-            bits[w] = result & m;
+            record.knows[w] = m & same;
+            record.bits[w] = result & m & same;
             let pb = &mut batch.bases.words_mut()[w];
             *pb = (*pb & !m) | (eb & m);
             let pbit = &mut batch.bits.words_mut()[w];
@@ -77,10 +140,6 @@ impl InterceptResend {
         }
         batch.bases.clear_tail();
         batch.bits.clear_tail();
-        EveRecord {
-            intercepted: BitVec::from_words(mask, len),
-            bases: BitVec::from_words(bases, len),
-            bits: BitVec::from_words(bits, len),
-        }
+        record
     }
 }

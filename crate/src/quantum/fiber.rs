@@ -6,7 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{ChannelModel, InterceptResend, PulseBatch, detect};
+use super::blinding::{self, FakedStates};
+use super::photons::{Photons, surviving};
+use super::{Attack, ChannelModel, EveRecord, PulseBatch, detect, pns};
 use crate::bits::BitVec;
 use crate::error::Error;
 use crate::msgs::FiberMsg;
@@ -20,19 +22,36 @@ pub const MAX_PENDING_BATCHES: usize = 4096;
 pub struct FiberStats {
     /// Pulses Alice sent.
     pub pulses: u64,
-    /// Pulses Eve measured and re-sent.
+    /// Pulses Eve measured, split or re-sent.
     pub intercepted: u64,
+    /// Pulses whose bit Eve knows for certain once the bases are public.
+    pub eve_known: u64,
     /// Detector clicks at Bob.
     pub clicks: u64,
 }
 
-/// The simulated optical channel, with an optional intercept-resend eavesdropper.
+/// A batch on its way: the prepared states, and what reaches Bob's detectors.
+struct InFlight {
+    batch: PulseBatch,
+    path: Path,
+}
+
+/// What reaches Bob's detectors.
+enum Path {
+    /// Photons (through the fiber or Eve's line, after the detectors' efficiency).
+    Photons(Photons),
+    /// Eve's bright faked states on blinded detectors.
+    Blinded(FakedStates),
+}
+
+/// The simulated optical channel, with an optional eavesdropper.
 pub struct Fiber {
     model: ChannelModel,
-    eve: Option<InterceptResend>,
+    eve: Option<Attack>,
     rng: QkdRng,
     eve_rng: QkdRng,
-    photons: BTreeMap<u32, PulseBatch>,
+    photons: BTreeMap<u32, InFlight>,
+    records: Option<BTreeMap<u32, EveRecord>>,
     settings: BTreeMap<u32, BitVec>,
     measured: BTreeSet<u32>,
     stats: FiberStats,
@@ -44,7 +63,7 @@ pub struct Fiber {
 impl Fiber {
     /// A fiber following `model`, with Eve on it if `eve` is given; its randomness (loss, noise,
     /// Eve's choices) comes from `seed`.
-    pub fn new(model: ChannelModel, eve: Option<InterceptResend>, seed: &Seed) -> Result<Self, Error> {
+    pub fn new(model: ChannelModel, eve: Option<Attack>, seed: &Seed) -> Result<Self, Error> {
         model.validate()?;
         if let Some(e) = &eve {
             e.validate()?;
@@ -55,6 +74,7 @@ impl Fiber {
             rng: seed.rng("fiber"),
             eve_rng: seed.rng("eve"),
             photons: BTreeMap::new(),
+            records: None,
             settings: BTreeMap::new(),
             measured: BTreeSet::new(),
             stats: FiberStats::default(),
@@ -69,8 +89,19 @@ impl Fiber {
         self
     }
 
+    /// Keeps Eve's record of every batch (what she knows), for a simulation's report.
+    pub fn with_eve_records(mut self) -> Self {
+        self.records = Some(BTreeMap::new());
+        self
+    }
+
+    /// Eve's records so far, by batch (empty unless [`Fiber::with_eve_records`]).
+    pub fn eve_records(&self) -> impl Iterator<Item = (&u32, &EveRecord)> {
+        self.records.iter().flatten()
+    }
+
     /// Puts Eve on the fiber (or takes her off) for the photons that arrive from now on.
-    pub fn set_eve(&mut self, eve: Option<InterceptResend>) -> Result<(), Error> {
+    pub fn set_eve(&mut self, eve: Option<Attack>) -> Result<(), Error> {
         if let Some(e) = &eve {
             e.validate()?;
         }
@@ -82,6 +113,9 @@ impl Fiber {
     /// again (each batch of the new round is new photons, still measured at most once).
     pub fn reset(&mut self) {
         self.photons.clear();
+        if let Some(r) = &mut self.records {
+            r.clear();
+        }
         self.settings.clear();
         self.measured.clear();
         self.pending_pulses = 0;
@@ -129,12 +163,31 @@ impl Fiber {
             }
         }
         self.stats.pulses += batch.len() as u64;
-        if let Some(eve) = &self.eve {
-            let record = eve.intercept(&mut batch, &mut self.eve_rng);
-            self.stats.intercepted += record.intercepted.count_ones() as u64;
-        }
+        let eta = self.model.detection_probability();
+        let (path, record) = match &self.eve {
+            None => (Path::Photons(surviving(&batch, eta, &mut self.rng)), None),
+            Some(Attack::InterceptResend(a)) => {
+                let record = a.intercept(&mut batch, &mut self.eve_rng);
+                (Path::Photons(surviving(&batch, eta, &mut self.rng)), Some(record))
+            }
+            Some(Attack::PhotonNumberSplitting) => {
+                let (arrived, record) = pns::split(&batch, &self.model, &mut self.eve_rng);
+                (Path::Photons(arrived), Some(record))
+            }
+            Some(Attack::Blinding) => {
+                let (faked, record) = blinding::intercept(&batch, &self.model, &mut self.eve_rng);
+                (Path::Blinded(faked), Some(record))
+            }
+        };
         let index = batch.index;
-        self.photons.insert(index, batch);
+        if let Some(record) = record {
+            self.stats.intercepted += record.touched;
+            self.stats.eve_known += record.knows.iter().map(|w| u64::from(w.count_ones())).sum::<u64>();
+            if let Some(r) = &mut self.records {
+                r.insert(index, record);
+            }
+        }
+        self.photons.insert(index, InFlight { batch, path });
         Ok(self.try_detect(index))
     }
 
@@ -142,7 +195,7 @@ impl Fiber {
     pub fn measure(&mut self, index: u32, bases: BitVec) -> Result<Option<Vec<u8>>, Error> {
         self.check_new(index, self.settings.contains_key(&index), bases.len(), self.photons.contains_key(&index))?;
         if let Some(b) = self.photons.get(&index) {
-            if b.len() != bases.len() {
+            if b.batch.len() != bases.len() {
                 return Err(Error::inconsistent("batch length between photons and measurement"));
             }
         }
@@ -172,11 +225,14 @@ impl Fiber {
         if !(self.photons.contains_key(&index) && self.settings.contains_key(&index)) {
             return None;
         }
-        let batch = self.photons.remove(&index)?;
+        let InFlight { batch, path } = self.photons.remove(&index)?;
         let bases = self.settings.remove(&index)?;
         self.pending_pulses -= batch.len();
         self.measured.insert(index);
-        let d = detect(&batch, &bases, &self.model, &mut self.rng);
+        let d = match &path {
+            Path::Photons(arrived) => detect(&batch, arrived, &bases, &self.model, &mut self.rng),
+            Path::Blinded(faked) => blinding::detect(index, batch.len(), faked, &bases, &self.model),
+        };
         self.stats.clicks += d.clicks.count_ones() as u64;
         Some(FiberMsg::Detections(d).encode())
     }

@@ -1,23 +1,28 @@
-//! The quantum layer: a source that prepares BB84 states, a fiber that carries them (with loss,
-//! misalignment and an optional intercept-resend eavesdropper), and the detectors at Bob's end.
+//! The quantum layer: a source that prepares BB84 states (ideal single photons, or weak laser
+//! pulses with decoy intensities), a fiber that carries them (with loss, misalignment and an
+//! optional eavesdropper: intercept-resend, photon-number splitting, detector blinding), and
+//! Bob's two detectors.
 //!
 //! Everything works 64 pulses (one `u64` word) at a time. The [`Fiber`] is sans-IO like the
 //! parties: it takes photon batches from Alice and measurement settings from Bob (as frames)
 //! and answers with detections. A photon is measured at most once.
 
 mod bernoulli;
+pub mod blinding;
 mod channel;
 mod detector;
 mod eve;
 mod fiber;
+pub mod photons;
+pub mod pns;
 mod source;
 
 pub use bernoulli::fill_bernoulli;
 pub use channel::{ChannelModel, ChannelSpec};
-pub use detector::{Detections, detect};
-pub use eve::{EveBasis, EveRecord, InterceptResend};
+pub use detector::{Detections, detect, per_detector_dark};
+pub use eve::{Attack, EveBasis, EveRecord, InterceptResend};
 pub use fiber::{Fiber, FiberStats, MAX_PENDING_BATCHES};
-pub use source::{Emission, PulseBatch, Source, random_bits};
+pub use source::{CLASSES, Emission, PulseBatch, Source, SourceConfig, WeakCoherent, random_bases, random_bits};
 
 /// A measurement basis. Encoded as one bit: 0 is rectilinear (Z), 1 is diagonal (X).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

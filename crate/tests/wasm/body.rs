@@ -6,7 +6,7 @@ use qkdlab::amplification::toeplitz_hash_naive;
 use qkdlab::quantum::random_bits;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-fn config(eve: Option<InterceptResend>) -> SessionConfig {
+fn config(eve: Option<qkdlab::Attack>) -> SessionConfig {
     SessionConfig {
         protocol: Config { pulses: 60_000, batch_size: 8_192, sample_fraction: 0.3, ..Config::default() },
         channel: ChannelModel { length_km: 0.0, insertion_loss_db: 0.0, detector_efficiency: 0.5, error_rate: 0.02, ..ChannelModel::default() },
@@ -28,7 +28,7 @@ fn a_session_in_wasm_gives_equal_keys_and_replays_from_its_seed() {
 #[wasm_bindgen_test]
 fn intercept_resend_in_wasm_aborts_on_qber() {
     let eve = InterceptResend { fraction: 1.0, basis: Default::default() };
-    let r = session::run(&config(Some(eve)), &mut Passive, &NoClock).expect("valid");
+    let r = session::run(&config(Some(eve.into())), &mut Passive, &NoClock).expect("valid");
     assert!(!r.ok);
     assert_eq!(r.error.map(|f| f.error.code()), Some("qber_too_high"));
     assert!(r.summary.qber > 0.2, "{}", r.summary.qber);
