@@ -221,10 +221,9 @@ impl fmt::Display for Error {
             Self::NoSecretKey { length, why: Some(why) } => {
                 write!(f, "the finite-key bound leaves no secret key ({length} bits): {why}")
             }
-            Self::DetectorAlarm => write!(
-                f,
-                "Bob's watchdog saw bright light at his detectors: a detector-blinding attack, no key"
-            ),
+            Self::DetectorAlarm => {
+                write!(f, "Bob's watchdog saw bright light at his detectors: a detector-blinding attack, no key")
+            }
             Self::VerificationFailed => write!(f, "keys differ after reconciliation: verification hashes do not match"),
             Self::Finished => write!(f, "the party has already finished"),
             Self::Timeout { waiting_for } => {

@@ -100,7 +100,10 @@ impl KeyRateParams {
         if let Mu::Fixed(mu) = self.mu {
             check("mu", mu, 1e-9, 10.0)?;
             if self.model == Model::DecoyVacuumWeak && mu <= self.nu {
-                return Err(Error::invalid("mu", format!("must exceed nu ({}) for the vacuum + weak decoy bound", self.nu)));
+                return Err(Error::invalid(
+                    "mu",
+                    format!("must exceed nu ({}) for the vacuum + weak decoy bound", self.nu),
+                ));
             }
         }
         Ok(())
@@ -213,7 +216,11 @@ fn optimal(p: &KeyRateParams) -> KeyRate {
     }
     let mu = ((a + b) / 2.0).exp();
     let r = rate_at(p, mu);
-    if r >= best { KeyRate { bits_per_pulse: r, mu: Some(mu) } } else { KeyRate { bits_per_pulse: best, mu: Some(at(best_i)) } }
+    if r >= best {
+        KeyRate { bits_per_pulse: r, mu: Some(mu) }
+    } else {
+        KeyRate { bits_per_pulse: best, mu: Some(at(best_i)) }
+    }
 }
 
 /// The largest length (km, rounded down to 1 m) with a positive rate, up to 1000 km; `0` if

@@ -103,12 +103,18 @@ impl SourceOptions {
             None | Some("single-photon") => false,
             Some("weak-coherent") => true,
             Some(other) => {
-                return Err(Error::invalid("source.kind", format!("must be single-photon or weak-coherent, got {other:?}")));
+                return Err(Error::invalid(
+                    "source.kind",
+                    format!("must be single-photon or weak-coherent, got {other:?}"),
+                ));
             }
         };
         if !weak {
             if self.signal.is_some() || self.decoy.is_some() || self.p_signal.is_some() || self.p_key_basis.is_some() {
-                return Err(Error::invalid("source.kind", "intensities and probabilities need kind: \"weak-coherent\""));
+                return Err(Error::invalid(
+                    "source.kind",
+                    "intensities and probabilities need kind: \"weak-coherent\"",
+                ));
             }
             return Ok(SourceConfig::SinglePhoton);
         }
@@ -178,6 +184,68 @@ pub struct KeyStoreOptions {
     pub max_key_per_request: Option<f64>,
 }
 
+/// Options of `keyRate` / `maxDistance` (the analytic model, [`crate::keyrate`]).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct KeyRateOptions {
+    /// "single-photon", "gllp", "decoy-infinite" or "decoy-vacuum-weak".
+    pub model: crate::keyrate::Model,
+    /// Fiber length in km (default 0).
+    pub length_km: Option<f64>,
+    /// Attenuation in dB/km (default 0.2).
+    pub attenuation_db_per_km: Option<f64>,
+    /// Bob's total efficiency, optics and detector (default 0.2).
+    pub detector_efficiency: Option<f64>,
+    /// Dark counts per gate, `Y0` (default 1e-6).
+    pub dark_count_prob: Option<f64>,
+    /// Misalignment error (default 0.01).
+    pub error_rate: Option<f64>,
+    /// Error-correction inefficiency (default 1.16).
+    pub f: Option<f64>,
+    /// Signal intensity: a number or "optimal" (default).
+    pub mu: Option<MuOption>,
+    /// Weak decoy intensity (default 0.1).
+    pub nu: Option<f64>,
+}
+
+/// A signal intensity: a number, or the word "optimal".
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum MuOption {
+    /// A fixed mean photon number.
+    Fixed(f64),
+    /// "optimal".
+    Word(String),
+}
+
+impl KeyRateOptions {
+    /// The model's parameters, defaults filled in and validated.
+    pub fn params(&self) -> Result<crate::keyrate::KeyRateParams, Error> {
+        use crate::keyrate::{KeyRateParams, Mu};
+        let mu = match &self.mu {
+            None => Mu::Optimal,
+            Some(MuOption::Fixed(v)) => Mu::Fixed(*v),
+            Some(MuOption::Word(w)) if w == "optimal" => Mu::Optimal,
+            Some(MuOption::Word(w)) => {
+                return Err(Error::invalid("mu", format!("must be a number or \"optimal\", got {w:?}")));
+            }
+        };
+        let p = KeyRateParams {
+            model: self.model,
+            length_km: self.length_km.unwrap_or(0.0),
+            attenuation_db_per_km: self.attenuation_db_per_km.unwrap_or(0.2),
+            detector_efficiency: self.detector_efficiency.unwrap_or(0.2),
+            dark_count_prob: self.dark_count_prob.unwrap_or(1e-6),
+            error_rate: self.error_rate.unwrap_or(0.01),
+            f: self.f.unwrap_or(1.16),
+            mu,
+            nu: self.nu.unwrap_or(0.1),
+        };
+        p.validate()?;
+        Ok(p)
+    }
+}
+
 /// Every default, in the options' shape: what a form shows before the user changes it.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Defaults {
@@ -233,7 +301,10 @@ impl Options {
             None | Some("intercept-resend") => {}
             Some(other @ ("pns" | "blinding")) => {
                 if e.intercept_fraction.is_some() || e.basis.is_some() {
-                    return Err(Error::invalid("eve.interceptFraction", format!("belongs to intercept-resend, not {other}")));
+                    return Err(Error::invalid(
+                        "eve.interceptFraction",
+                        format!("belongs to intercept-resend, not {other}"),
+                    ));
                 }
                 return Ok(Some(if other == "pns" { Attack::PhotonNumberSplitting } else { Attack::Blinding }));
             }

@@ -4,8 +4,8 @@
 use std::collections::VecDeque;
 
 use crate::auth::{Credential, Direction, KeyPool};
-use crate::eavesdropper::{EveReport, Notebook};
 use crate::bits::BitVec;
+use crate::eavesdropper::{EveReport, Notebook};
 use crate::error::Error;
 use crate::msgs::{self, Ready, Route};
 use crate::party::{Alice, Bob, Config, RoundContext, Summary};
@@ -277,6 +277,14 @@ impl Driver {
         })
     }
 
+    fn party_failed(&self, to: To) -> bool {
+        match to {
+            To::Alice => self.alice.failure().is_some(),
+            To::Bob => self.bob.failure().is_some(),
+            To::Fiber => false,
+        }
+    }
+
     /// The state each party is in, as `(alice, bob)`.
     pub fn states(&self) -> (&'static str, &'static str) {
         (self.alice.state(), self.bob.state())
@@ -325,6 +333,9 @@ impl Driver {
             self.times[stage] += clock.now_ms() - t;
             match result {
                 Ok(out) => dispatch(&mut self.queue, to, out, adversary),
+                // Frames still in flight to a party that already stopped on its own (Bob's
+                // watchdog, a QBER abort): its own failure is the story, not these.
+                Err(Error::Finished) if self.party_failed(to) => {}
                 Err(e) => {
                     self.error = Some((e, name(to)));
                     break;

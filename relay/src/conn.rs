@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt};
-use qkdlab::quantum::{ChannelSpec, InterceptResend};
+use qkdlab::quantum::{Attack, ChannelSpec, InterceptResend};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -36,6 +36,8 @@ struct Join {
     room: Option<String>,
     #[serde(default)]
     channel: ChannelSpec,
+    /// "intercept-resend" (default), "pns" or "blinding".
+    attack: Option<String>,
     intercept_fraction: Option<f64>,
     basis: Option<String>,
     /// `false`/`"off"`, `true`/`"on"` (frames pass through Eve), or `"full"` (Eve cuts the link).
@@ -230,9 +232,14 @@ fn join(state: &AppState, conn: u64, text: &str, tx: &Outbox) -> Result<(String,
             id
         }
         (Role::Eve, Some(id)) => {
-            let attack = InterceptResend {
-                fraction: j.intercept_fraction.unwrap_or(0.0),
-                basis: eve_basis(j.basis.as_deref())?,
+            let attack = match j.attack.as_deref() {
+                None | Some("intercept-resend") => Attack::from(InterceptResend {
+                    fraction: j.intercept_fraction.unwrap_or(0.0),
+                    basis: eve_basis(j.basis.as_deref())?,
+                }),
+                Some("pns") => Attack::PhotonNumberSplitting,
+                Some("blinding") => Attack::Blinding,
+                Some(other) => return Err(format!("unknown attack {other:?} (intercept-resend, pns or blinding)")),
             };
             let mitm = match &j.mitm {
                 serde_json::Value::Null | serde_json::Value::Bool(false) => Mitm::Off,

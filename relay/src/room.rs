@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use qkdlab::auth::Direction;
 use qkdlab::msgs::{self, Kind, Route};
 use qkdlab::quantum::MAX_PENDING_BATCHES;
-use qkdlab::quantum::{EveBasis, InterceptResend};
+use qkdlab::quantum::{Attack, EveBasis};
 use qkdlab::rng::Seed;
 use qkdlab::{ChannelModel, Fiber};
 
@@ -163,7 +163,7 @@ impl Rooms {
         role: Role,
         conn: u64,
         tx: Outbox,
-        eve: Option<(InterceptResend, Mitm)>,
+        eve: Option<(Attack, Mitm)>,
     ) -> Result<(), Refusal> {
         let room = self.room(id).ok_or("no such room (the link is wrong or Alice left)")?;
         let mut room = guard(&room);

@@ -128,7 +128,9 @@ fn decoy_yields(n: [u64; 3], src: &SourceTerms, eps: f64) -> (f64, f64) {
     let tau = |j: i32| -> f64 { (0..3).map(|k| p[k] * (-src.intensities[k]).exp() * src.intensities[k].powi(j)).sum() };
     let (tau0, tau1) = (tau(0), tau(1));
     let s0 = (tau0 * (mu2 * scaled(2, -1.0) - mu3 * scaled(1, 1.0)) / (mu2 - mu3)).max(0.0);
-    let s1 = tau1 * mu1 * (scaled(1, -1.0) - scaled(2, 1.0) - (mu2 * mu2 - mu3 * mu3) / (mu1 * mu1) * (scaled(0, 1.0) - s0 / tau0))
+    let s1 = tau1
+        * mu1
+        * (scaled(1, -1.0) - scaled(2, 1.0) - (mu2 * mu2 - mu3 * mu3) / (mu1 * mu1) * (scaled(0, 1.0) - s0 / tau0))
         / (mu1 * (mu2 - mu3) - mu2 * mu2 + mu3 * mu3);
     (s0, s1)
 }
@@ -190,7 +192,7 @@ pub fn decoy_key_length(counts: &ClassCounts, src: &SourceTerms, leak_ec: u64, e
     let bound = s0 + secret - leak_bound as f64 - epsilon_bits;
     let length = if bound >= 1.0 { bound.floor() as usize } else { 0 };
     let naive = finite_key_length(n_key as usize, n_test as usize, ratio_of(m_test, n_test), leak_ec, eps_sec, eps_cor);
-    let verdict = (length == 0).then(|| verdict(decoys, s1, s1_test, phase_error, counts));
+    let verdict = (length == 0).then(|| verdict(src, s1, s1_test, phase_error, counts));
     DecoyKey {
         method: if decoys { "decoy" } else { "no-decoy" },
         counts: counts.clone(),
@@ -220,20 +222,28 @@ fn ratio_of(a: u64, b: u64) -> f64 {
 }
 
 /// A sentence on why a weak-coherent round has no key.
-fn verdict(decoys: bool, s1: f64, s1_test: f64, phase_error: f64, counts: &ClassCounts) -> String {
+fn verdict(src: &SourceTerms, s1: f64, s1_test: f64, phase_error: f64, counts: &ClassCounts) -> String {
     let g = counts.gains();
-    if s1 <= 0.0 || s1_test <= 0.0 {
-        if decoys {
-            format!(
-                "the decoy statistics leave no single-photon detections (s1 <= 0): gains signal {:.3e}, decoy {:.3e}, vacuum {:.3e} \
-                 are not what a lossy fiber gives (a photon-number-splitting attack looks like this), or too few pulses were sent",
-                g[0], g[1], g[2]
-            )
+    let decoys = src.probabilities[1] > 0.0;
+    let single_photons_gone = s1 <= 0.0 || s1_test <= 0.0;
+    if decoys && (single_photons_gone || phase_error >= 0.5) {
+        let ratio = if g[0] > 0.0 { g[1] / g[0] } else { 0.0 };
+        let honest = src.intensities[1] / src.intensities[0];
+        let term = if single_photons_gone {
+            "leave no single-photon detections (s1 <= 0)"
         } else {
-            "without decoys, multi-photon pulses could account for every detection: Eve may know the whole key \
-             (photon-number splitting); use decoy states, a lower intensity or a shorter fiber"
-                .into()
-        }
+            "bound the single-photon error rate at 50 %"
+        };
+        format!(
+            "the decoy statistics {term}: decoy/signal gain ratio {ratio:.3} where a lossy fiber gives about {honest:.3} \
+             (gains: signal {:.3e}, decoy {:.3e}, vacuum {:.3e}); a photon-number-splitting attack looks like this, \
+             or too few pulses were sent",
+            g[0], g[1], g[2]
+        )
+    } else if single_photons_gone {
+        "without decoys, multi-photon pulses could account for every detection: Eve may know the whole key \
+         (photon-number splitting); use decoy states, a lower intensity or a shorter fiber"
+            .into()
     } else if phase_error >= 0.5 {
         "the single-photon phase error bound reached 50 %: nothing is secret".into()
     } else {
@@ -270,7 +280,9 @@ mod tests {
         let c = honest(1e10, 0.05);
         let k = decoy_key_length(&c, &SRC, 0, 1e-10, 1e-15);
         // True single-photon detections in the key basis: sum_k N p_k mu_k e^-mu_k eta / 4.
-        let truth: f64 = (0..3).map(|k| 1e10 * SRC.probabilities[k] * SRC.intensities[k] * (-SRC.intensities[k]).exp() * 0.05 / 4.0).sum();
+        let truth: f64 = (0..3)
+            .map(|k| 1e10 * SRC.probabilities[k] * SRC.intensities[k] * (-SRC.intensities[k]).exp() * 0.05 / 4.0)
+            .sum();
         assert!(k.s1 < truth && k.s1 > 0.8 * truth, "s1 {} truth {truth}", k.s1);
         assert!(k.phase_error > 0.01 && k.phase_error < 0.03, "{}", k.phase_error);
         assert!(k.length > 0 && k.verdict.is_none());

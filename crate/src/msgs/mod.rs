@@ -533,11 +533,7 @@ impl Msg {
                 sample_bits: r.bits()?,
                 classes: match r.u8()? {
                     0 => None,
-                    1 => Some(Classes {
-                        decoy: r.bits()?,
-                        vacuum: r.bits()?,
-                        pulses: [r.u64()?, r.u64()?, r.u64()?],
-                    }),
+                    1 => Some(Classes { decoy: r.bits()?, vacuum: r.bits()?, pulses: [r.u64()?, r.u64()?, r.u64()?] }),
                     _ => return Err(DecodeError::BadValue),
                 },
             },

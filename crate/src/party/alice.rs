@@ -209,7 +209,12 @@ fn on_sift(
         let test = bases_at_clicks.select(&matches);
         let n_test = test.count_ones();
         let sample_bits = key.select(&test);
-        let reply = Msg::SiftReply { matches: matches.clone(), sample: test.clone(), sample_bits: sample_bits.clone(), classes: Some(classes.clone()) };
+        let reply = Msg::SiftReply {
+            matches: matches.clone(),
+            sample: test.clone(),
+            sample_bits: sample_bits.clone(),
+            classes: Some(classes.clone()),
+        };
         let out = vec![cx.seal(&reply)?];
         if let Some(e) = too_few_weak(key.len(), n_test) {
             return Ok(Next::Abort(e, out));
@@ -246,7 +251,11 @@ pub(super) fn too_few_weak(sifted: usize, tested: usize) -> Option<Error> {
     if sifted < MIN_SIFTED_BITS {
         return Some(Error::NotEnoughBits { stage: "sifting", have: sifted, need: MIN_SIFTED_BITS });
     }
-    (tested == 0 || tested == sifted).then_some(Error::NotEnoughBits { stage: "estimation", have: tested.min(sifted - tested), need: 1 })
+    (tested == 0 || tested == sifted).then_some(Error::NotEnoughBits {
+        stage: "estimation",
+        have: tested.min(sifted - tested),
+        need: 1,
+    })
 }
 
 fn on_sample_reply(

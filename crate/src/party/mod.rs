@@ -147,8 +147,12 @@ impl Summary {
         let leak = self.reconciliation_disclosed + crate::verification::TAG_BITS;
         self.verification_bits = crate::verification::TAG_BITS;
         self.verification_collision = crate::verification::collision_probability(key_bits);
-        match (config.source, &self.class_counts) {
-            (SourceConfig::WeakCoherent(w), Some(counts)) => {
+        match config.source {
+            SourceConfig::WeakCoherent(w) => {
+                let Some(counts) = &self.class_counts else {
+                    // Unreachable in a well-formed round; never fall back to the single-photon bound.
+                    return KeyLength { length: 0, bound: 0.0, why: Some("no per-intensity counts".into()) };
+                };
                 let src = SourceTerms {
                     intensities: w.intensities,
                     probabilities: w.probabilities,
@@ -161,7 +165,9 @@ impl Summary {
                 let dk = decoy_key_length(counts, &src, leak + dropped, config.eps_sec, config.eps_cor);
                 self.decoy_key = Some(dk);
             }
-            _ => self.finite_key = Some(config.finite_key(key_bits, self.sample_bits, self.qber, leak)),
+            SourceConfig::SinglePhoton => {
+                self.finite_key = Some(config.finite_key(key_bits, self.sample_bits, self.qber, leak));
+            }
         }
         self.key_length().expect("just computed")
     }

@@ -115,13 +115,11 @@ impl InterceptResend {
     /// knows for certain the bits she measured in Alice's basis.
     pub fn intercept(&self, batch: &mut PulseBatch, rng: &mut QkdRng) -> EveRecord {
         let len = batch.len();
-        let nw = len.div_ceil(64);
-        let mut mask = vec![0u64; nw];
+        let mut mask = vec![0u64; len.div_ceil(64)];
         fill_bernoulli(&mut mask, len, self.fraction, rng);
         let mut record = EveRecord::new(len);
         record.touched = mask.iter().map(|m| u64::from(m.count_ones())).sum();
-        for w in 0..nw {
-            let m = mask[w];
+        for (w, &m) in mask.iter().enumerate() {
             if m == 0 {
                 continue;
             }

@@ -119,7 +119,8 @@ mod tests {
     #[test]
     fn photon_numbers_leaving_a_laser_are_poisson_per_class() {
         let mut rng = Seed::from_text("photons").rng("t");
-        let w = WeakCoherent { intensities: [0.5, 0.1, 0.0], probabilities: [0.6, 0.3, 0.1], key_basis_probability: 0.5 };
+        let w =
+            WeakCoherent { intensities: [0.5, 0.1, 0.0], probabilities: [0.6, 0.3, 0.1], key_basis_probability: 0.5 };
         let batch = Source::new(SourceConfig::WeakCoherent(w)).prepare(0, 400_000, &mut rng);
         let ph = surviving(&batch, 1.0, &mut rng);
         let (mut n, mut sum, mut sq, mut vac_photons) = (0f64, 0f64, 0f64, 0u32);
@@ -149,7 +150,8 @@ mod tests {
         let mut rng = Seed::from_text("ztp").rng("t");
         let lambda: f64 = 0.8;
         let draws = 100_000;
-        let mean = (0..draws).map(|_| f64::from(zero_truncated_poisson(lambda, &mut rng))).sum::<f64>() / f64::from(draws);
+        let mean =
+            (0..draws).map(|_| f64::from(zero_truncated_poisson(lambda, &mut rng))).sum::<f64>() / f64::from(draws);
         let expect = lambda / (1.0 - (-lambda).exp());
         assert!((mean - expect).abs() < 0.01, "{mean} vs {expect}");
     }

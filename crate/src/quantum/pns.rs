@@ -31,11 +31,7 @@ pub fn forwarding(mu: Option<f64>, model: &ChannelModel) -> (f64, f64) {
             (target, mu * e, p_multi - weighted)
         }
     };
-    if multi >= target {
-        (target / multi, 0.0)
-    } else {
-        (1.0, ((target - multi) / (p1 * eta_bob)).clamp(0.0, 1.0))
-    }
+    if multi >= target { (target / multi, 0.0) } else { (1.0, ((target - multi) / (p1 * eta_bob)).clamp(0.0, 1.0)) }
 }
 
 /// Runs the attack on one batch: the photons that reach Bob's detectors, and what Eve knows.

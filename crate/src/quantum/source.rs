@@ -86,16 +86,25 @@ impl WeakCoherent {
             }
         }
         if (p1 + p2 + p3 - 1.0).abs() > 1e-9 || p1 <= 0.0 {
-            return Err(Error::invalid("source.pSignal", format!("the probabilities must sum to 1 with pSignal > 0, got {p1} + {p2} + {p3}")));
+            return Err(Error::invalid(
+                "source.pSignal",
+                format!("the probabilities must sum to 1 with pSignal > 0, got {p1} + {p2} + {p3}"),
+            ));
         }
         if mu1 <= 0.0 {
             return Err(Error::invalid("source.signal", "must be > 0"));
         }
         if (p2 > 0.0) != (p3 > 0.0) {
-            return Err(Error::invalid("source.pVacuum", "the decoy bound needs both the weak decoy and the vacuum (or neither)"));
+            return Err(Error::invalid(
+                "source.pVacuum",
+                "the decoy bound needs both the weak decoy and the vacuum (or neither)",
+            ));
         }
         if p2 > 0.0 && !(mu2 > mu3 && mu1 > mu2 + mu3) {
-            return Err(Error::invalid("source.decoy", format!("needs signal > decoy + vacuum and decoy > vacuum, got {mu1}, {mu2}, {mu3}")));
+            return Err(Error::invalid(
+                "source.decoy",
+                format!("needs signal > decoy + vacuum and decoy > vacuum, got {mu1}, {mu2}, {mu3}"),
+            ));
         }
         let q = self.key_basis_probability;
         if !(q.is_finite() && (0.01..=0.99).contains(&q)) {

@@ -220,6 +220,23 @@ pub fn finite_key_length(
         .map_err(js_error)
 }
 
+/// The asymptotic key rate of BB84 (bits per pulse) for a model and a channel, with the signal
+/// intensity fixed or optimised (`crate::keyrate`).
+#[wasm_bindgen(js_name = keyRate, unchecked_return_type = "KeyRate")]
+pub fn key_rate(#[wasm_bindgen(unchecked_param_type = "KeyRateOptions")] opts: JsValue) -> Result<JsValue, JsValue> {
+    let o: crate::options::KeyRateOptions = from_js(opts, "key-rate options")?;
+    let p = o.params().map_err(js_error)?;
+    crate::keyrate::key_rate(&p).map(|r| to_js(&r)).map_err(js_error)
+}
+
+/// The largest fiber length (km) with a positive key rate for the model and channel.
+#[wasm_bindgen(js_name = maxDistance)]
+pub fn max_distance(#[wasm_bindgen(unchecked_param_type = "KeyRateOptions")] opts: JsValue) -> Result<f64, JsValue> {
+    let o: crate::options::KeyRateOptions = from_js(opts, "key-rate options")?;
+    let p = o.params().map_err(js_error)?;
+    crate::keyrate::max_distance(&p).map_err(js_error)
+}
+
 /// Cascade on two bit strings of `bits` bits: corrects `noisy` towards `reference` and reports
 /// what it disclosed. `seed` (text) fixes the shuffles.
 #[wasm_bindgen(unchecked_return_type = "Reconciliation")]

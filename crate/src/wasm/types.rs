@@ -12,13 +12,44 @@ export interface ChannelOptions {
   /** Connector and receiver loss in dB (default 1). */ insertionLossDb?: number;
   /** Misalignment error rate in [0, 0.5] (default 0.01). */ errorRate?: number;
   /** Detector efficiency in [0, 1] (default 0.2). */ detectorEfficiency?: number;
-  /** Dark-count probability per gate (default 1e-6). */ darkCountProb?: number;
+  /** Dark-count probability per gate, either detector (Y0; default 1e-6). */ darkCountProb?: number;
+  /** Bob's bright-light watchdog, the countermeasure to detector blinding (default false). */ watchdog?: boolean;
 }
-/** An intercept-resend eavesdropper on the fiber (`options::EveOptions`). */
-export interface EveOptions {
-  /** Fraction of pulses Eve measures, in [0, 1]. */ interceptFraction: number;
-  /** Her basis: "random" (default), "rectilinear" or "diagonal". */ basis?: "random" | "rectilinear" | "diagonal";
+/** An eavesdropper on the fiber (`options::EveOptions`): intercept-resend (the default), photon-number
+ * splitting ("pns": she keeps one photon of every multi-photon pulse) or detector blinding. */
+export type EveOptions =
+  | {
+      attack?: "intercept-resend";
+      /** Fraction of pulses Eve measures, in [0, 1]. */ interceptFraction: number;
+      /** Her basis: "random" (default), "rectilinear" or "diagonal". */ basis?: "random" | "rectilinear" | "diagonal";
+    }
+  | { attack: "pns" | "blinding" };
+/** Alice's source (`options::SourceOptions`): ideal single photons (default) or weak laser pulses
+ * with a signal, a weak decoy and a vacuum intensity. */
+export interface SourceOptions {
+  /** "single-photon" (default) or "weak-coherent". */ kind?: "single-photon" | "weak-coherent";
+  /** Signal mean photon number (default 0.5). */ signal?: number;
+  /** Weak decoy mean photon number (default 0.1). */ decoy?: number;
+  /** Vacuum decoy mean photon number (default 0). */ vacuum?: number;
+  /** Probabilities of the three intensities (default 0.7 / 0.2 / 0.1; they sum to 1). */ pSignal?: number; pDecoy?: number; pVacuum?: number;
+  /** false: signal pulses only, no decoys (the key is then bounded as if Eve held every multi-photon pulse). */ decoys?: boolean;
+  /** Probability of the key (rectilinear) basis for both parties (default 0.5). */ pKeyBasis?: number;
 }
+/** The analytic key-rate model's options (`options::KeyRateOptions`). */
+export interface KeyRateOptions {
+  /** The bound: ideal single photons, weak pulses without decoys (GLLP), infinitely many decoys, or vacuum + one weak decoy. */
+  model: "single-photon" | "gllp" | "decoy-infinite" | "decoy-vacuum-weak";
+  /** Fiber length in km (default 0). */ lengthKm?: number;
+  /** Attenuation in dB/km (default 0.2). */ attenuationDbPerKm?: number;
+  /** Bob's total efficiency, optics and detector (default 0.2). */ detectorEfficiency?: number;
+  /** Dark counts per gate, Y0 (default 1e-6). */ darkCountProb?: number;
+  /** Misalignment error e_d (default 0.01). */ errorRate?: number;
+  /** Error-correction inefficiency (default 1.16). */ f?: number;
+  /** Signal mean photon number, or "optimal" (default). */ mu?: number | "optimal";
+  /** Weak decoy intensity for "decoy-vacuum-weak" (default 0.1). */ nu?: number;
+}
+/** An asymptotic key rate (`keyrate::KeyRate`): bits per pulse and the intensity used (absent for the single-photon source or where no intensity gives a key). */
+export interface KeyRate { bitsPerPulse: number; mu?: number; }
 /** How the classical channel is authenticated; `mode` is the same word reports use. "psk": a
  * 32-byte pre-shared key (HMAC-SHA256); "pki": Ed25519 (a party's secret key and the peer's
  * pinned public key; simulate draws both from its seed); "pool-hmac": two 32-byte keys from a
@@ -39,6 +70,7 @@ export interface ProtocolOptions {
   /** Which classical frames carry a tag (default "transcript": four a round, each over the
    * whole transcript; "per-frame": every frame, for teaching). */ tags?: TagMode;
   /** How the keys are reconciled (default "cascade"). */ reconciliation?: ReconciliationMethod;
+  /** Alice's source (default single photons). */ source?: SourceOptions;
 }
 /** How the keys are reconciled: Cascade (interactive) or LDPC syndromes (one-way). */
 export type ReconciliationMethod = "cascade" | "ldpc";
@@ -78,6 +110,21 @@ export interface FiniteKeyTerms {
   n: number; k: number; qber: number; qTol: number; mu: number; phaseErrorBits: number; leakEc: number; leakBound: number; branches: number;
   epsilonBits: number; bound: number; length: number; epsSec: number; epsCor: number;
 }
+/** Public counts per intensity class [signal, decoy, vacuum] (`amplification::ClassCounts`). */
+export interface ClassCounts { pulses: number[]; clicks: number[]; keySifted: number[]; testSifted: number[]; testErrors: number[]; }
+/** Every term of a weak-pulse key length (`amplification::DecoyKey`; Lim, Curty, Walenta, Xu, Zbinden, PRA 89, 022307 (2014)). */
+export interface DecoyKeyTerms {
+  method: "decoy" | "no-decoy"; counts: ClassCounts; gains: number[]; errorRates: number[];
+  s0: number; s1: number; s1Test: number; v1Test: number; phaseError: number; gamma: number;
+  leakEc: number; leakBound: number; branches: number; epsilonBits: number; bound: number; length: number;
+  /** What the single-photon bound would wrongly claim for these bits (never used). */ naiveLength: number;
+  /** Why there is no key. */ verdict?: string; epsSec: number; epsCor: number;
+}
+/** What Eve knows at the end of a simulated session (`eavesdropper::EveReport`). */
+export interface EveReport {
+  attack: "intercept-resend" | "pns" | "blinding"; touchedPulses: number; knownSiftedBits: number; siftedBits: number;
+  knownKeyBits: number; keyBits: number; /** Her guess of the final key equals Alice's. */ finalKeyKnown?: boolean;
+}
 /** A typed failure (`error::Error`): `code` is stable, `message` readable. */
 export interface ErrorInfo { code: string; message: string; }
 /** A session's failure (`session::Failure`), with the party that stopped first. */
@@ -89,12 +136,13 @@ export interface PartySummary {
   reconciliation: ReconciliationMethod; reconciliationDisclosed: number; ldpcFrames: number; ldpcDroppedFrames: number; ldpcMessages: number;
   cascadeFirstBlock: number; cascadeSecondBlock: number; cascadePasses: number;
   cascadeRoundTrips: number; verificationBits: number; verificationCollision: number; finiteKey?: FiniteKeyTerms;
+  classCounts?: ClassCounts; decoyKey?: DecoyKeyTerms;
 }
 /** Authentication costs of a session, both sides (`session::AuthReport`). */
 export interface AuthReport { mode: AuthMode; tagMode: TagMode; frames: number; tags: number; tagBits: number; keyBitsUsed: number; padBitsUsed: number; epsilon: number; }
 /** What a session did (`session::Report`). Keys are present only when both sides verified the same key. */
 export interface Report {
-  ok: boolean; error?: ReportError; summary: PartySummary; intercepted: number; corrections: number;
+  ok: boolean; error?: ReportError; summary: PartySummary; intercepted: number; eve?: EveReport; corrections: number;
   disclosed: { estimation: number; reconciliation: number; verification: number }; leakedBits: number;
   roundTrips: number; finalKeyBits: number; keyAlice?: Uint8Array; keyBob?: Uint8Array;
   auth: AuthReport; stages: { name: string; ms: number }[];

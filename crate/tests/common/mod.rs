@@ -24,7 +24,10 @@ pub fn small(error_rate: f64, seed: &str) -> SessionConfig {
 
 /// The same, with Eve intercepting a fraction of the photons in random bases.
 pub fn with_eve(error_rate: f64, fraction: f64, seed: &str) -> SessionConfig {
-    SessionConfig { eve: Some(InterceptResend { fraction, basis: Default::default() }.into()), ..small(error_rate, seed) }
+    SessionConfig {
+        eve: Some(InterceptResend { fraction, basis: Default::default() }.into()),
+        ..small(error_rate, seed)
+    }
 }
 
 /// Runs with no adversary and a zero clock.
