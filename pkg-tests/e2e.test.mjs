@@ -437,3 +437,56 @@ test("forged control messages from a room member carry no authority: no abort, n
   assert.equal(await bob.textContent("#fingerprint"), await alice.textContent("#fingerprint"));
   await context.close();
 });
+
+test("the key-rate chart: four models for the form's channel; a local PNS run without decoys shows Eve's knowledge and no key", async () => {
+  const context = await browser.newContext();
+  const page = await tab(context, `${base}#pulses=20000000&lengthKm=50&errorRate=0.01&source=weak-no-decoys&localAttack=pns&seed=pns&psk=${"ab".repeat(32)}`);
+  await page.waitForSelector("#distance-plot polyline[data-model=gllp]", { state: "attached" });
+  const models = await page.$$eval("#distance-plot polyline", (ps) => ps.map((p) => p.dataset.model));
+  assert.deepEqual(models.sort(), ["decoy-infinite", "decoy-vacuum-weak", "gllp", "single-photon"]);
+  const legend = await page.$$eval("#distance-plot .legend li", (ls) => ls.map((l) => [l.className, Number(l.textContent.match(/up to (\d+) km/)[1])]));
+  const km = Object.fromEntries(legend);
+  assert.ok(km["single-photon"] > km["decoy-infinite"] && km["decoy-infinite"] > km.gllp && km.gllp > 0, JSON.stringify(km));
+  // The curves follow the form: a worse detector shortens every line.
+  await page.fill("input[name=detectorEfficiency]", "0.05");
+  await page.waitForFunction((before) => Number(document.querySelector("#distance-plot .legend li.gllp").textContent.match(/up to (\d+) km/)[1]) < before, km.gllp);
+  await page.fill("input[name=detectorEfficiency]", "0.2");
+  await page.click("#run-local");
+  assert.equal(await outcome(page), "no_secret_key");
+  const eve = await page.textContent("#eve-knows");
+  const [known, total] = eve.match(/knows ([\d,]+) of the ([\d,]+) key bits/).slice(1).map((x) => Number(x.replaceAll(",", "")));
+  assert.ok(known > 0.95 * total && total > 1000, eve);
+  assert.match(await page.textContent("#figures"), /photon-number splitting/);
+  assert.match(await page.textContent("#figures"), /single-photon bound would say/);
+  assert.equal(await page.$$eval("#intensities tr", (rs) => rs.length), 4, "a header and three intensity classes");
+  assert.equal(await page.getAttribute("#distance-plot", "data-runs"), "1");
+  await page.screenshot({ path: `${shots}/pns-local.png`, fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await context.close();
+});
+
+test("over the relay, Eve's photon-number splitting is caught by the decoys in both tabs", async () => {
+  const context = await browser.newContext();
+  const alice = await tab(context, base);
+  await alice.waitForSelector("input[name=pulses]", { state: "visible" });
+  await alice.fill("input[name=pulses]", "10000000");
+  await alice.fill("input[name=lengthKm]", "25");
+  await alice.selectOption("select[name=source]", "weak-coherent");
+  await alice.click("#open-room");
+  await alice.waitForSelector("#bob-link[href*=room]");
+  const eveLink = await alice.getAttribute("#eve-link", "href");
+  const eve = await tab(context, eveLink);
+  await eve.selectOption("#eve-form select[name=attack]", "pns");
+  await eve.click("#eve-join");
+  await eve.waitForSelector("#eve-log:has-text('PNS')");
+  const bob = await startWithBob(context, alice, await alice.getAttribute("#bob-link", "href"));
+  assert.equal(await outcome(alice), "no_secret_key");
+  assert.equal(await outcome(bob), "no_secret_key");
+  for (const page of [alice, bob]) {
+    assert.match(await page.textContent("#figures"), /photon-number-splitting attack/);
+    assert.equal(await page.$$eval("#intensities tr", (rs) => rs.length), 4);
+  }
+  await alice.screenshot({ path: `${shots}/pns-relay-alice.png`, fullPage: true });
+  assert.deepEqual([...alice.errors, ...bob.errors, ...eve.errors], []);
+  await context.close();
+});

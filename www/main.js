@@ -7,6 +7,7 @@ import { initStatus, setStages } from "./ui/status.js";
 import { initEve } from "./ui/eve.js";
 import { initChat } from "./ui/chat.js";
 import { initPlot } from "./ui/plot.js";
+import { initDistance, MODELS } from "./ui/distance.js";
 import { initPool, showSafetyNumber } from "./ui/pool.js";
 import { RelayLink, fingerprintOfBytes, formatFingerprint } from "./model/party.js";
 import { Chat } from "./model/chat.js";
@@ -27,8 +28,41 @@ function channelOf(v) {
   return {
     lengthKm: Number(v.lengthKm), errorRate: Number(v.errorRate),
     detectorEfficiency: Number(v.detectorEfficiency), darkCountProb: Number(v.darkCountProb),
+    watchdog: v.watchdog === "on",
   };
 }
+
+/** The source options of the form (the core checks them). */
+function sourceOf(v) {
+  if (v.source === "weak-no-decoys") return { kind: "weak-coherent", signal: Number(v.signal), decoys: false, pKeyBasis: Number(v.pKeyBasis) };
+  if (v.source !== "weak-coherent") return { kind: "single-photon" };
+  const [pSignal, pDecoy, pVacuum] = String(v.classProbs).split("/").map(Number);
+  return { kind: "weak-coherent", signal: Number(v.signal), decoy: Number(v.decoy), pSignal, pDecoy, pVacuum, pKeyBasis: Number(v.pKeyBasis) };
+}
+
+/** The key-rate chart: the analytic curves for the form's channel, the runs on top. */
+let distance = null;
+function drawCurves(v) {
+  distance ??= initDistance($("distance"), $("distance-plot"));
+  const channel = {
+    attenuationDbPerKm: qkd.defaults().channel.attenuationDbPerKm,
+    // Bob's total efficiency: the detectors behind the receiver's insertion loss.
+    detectorEfficiency: Number(v.detectorEfficiency) * 10 ** (-qkd.defaults().channel.insertionLossDb / 10),
+    darkCountProb: Number(v.darkCountProb), errorRate: Math.max(Number(v.errorRate), 1e-6),
+  };
+  try {
+    const max = Object.fromEntries(MODELS.map(([model]) => [model, qkd.maxDistance({ ...channel, model })]));
+    const range = Math.max(20, Math.min(400, Math.ceil((max["single-photon"] * 1.1) / 10) * 10));
+    const curves = MODELS.map(([model, label]) => ({
+      model, label, maxKm: max[model],
+      points: Array.from({ length: 121 }, (_, i) => (i * range) / 120).map((km) => [km, qkd.keyRate({ ...channel, model, lengthKm: km }).bitsPerPulse]),
+    }));
+    distance.curves(curves, range);
+  } catch {
+    // A half-typed form: keep the last curves.
+  }
+}
+const addRun = (km, r, label) => distance?.run(km, r.ok ? r.finalKeyBits / r.summary.pulses : 0, label);
 
 /** Everything one side (Alice or Bob) shows at the end of a round: the core's outcome (its
  * fingerprint, pools and stores), the chart and the chat. */
@@ -92,8 +126,11 @@ function onRoundEvents(side, view, type, msg) {
     side.status.auth(msg.mode, msg.tags);
   }
   else if (type === "progress") side.status.progress(msg.state, msg.summary);
-  else if (type === "done") view.ended(msg);
-  else if (type === "failed") {
+  else if (type === "done") {
+    side.status.summary(msg.summary);
+    view.ended(msg);
+  } else if (type === "failed") {
+    side.status.summary(msg.summary);
     side.status.failed(msg.code, plainWords(msg.code, msg.message), msg.message);
     if (msg.event) view.ended(msg.event);
   } else if (type === "refused") side.status.refused?.(msg.code, msg.message);
@@ -102,6 +139,7 @@ function onRoundEvents(side, view, type, msg) {
 function runAlice(hash) {
   say("You are Alice: choose the parameters, then invite Bob.");
   const setup = initSetup($("setup"), hash, qkd.defaults(), {
+    onChange: drawCurves,
     onRunLocal: (v) => runLocal(v).catch((e) => say(`Error: ${e.message}`)),
     onOpenRoom: (v) => {
       let psk;
@@ -135,7 +173,7 @@ function runAlice(hash) {
                 side.view ??= roundView(side);
                 try {
                   // Relay mode: every random choice comes from the OS, never from a seed.
-                  party.startRound({ pulses: Number(v.pulses), reconciliation: v.reconciliation, tags: v.tags });
+                  party.startRound({ pulses: Number(v.pulses), reconciliation: v.reconciliation, tags: v.tags, source: sourceOf(v) });
                 } catch (e) {
                   if (e.code === "auth_pool_exhausted") side.view.stopped(e.message);
                   else side.status.failed(e.code ?? "error", plainWords(e.code, e.message), e.message);
@@ -167,6 +205,11 @@ function runAlice(hash) {
             links?.members(roles.length ? roles : ["alice", "bob"], canStart());
           } else if (side.view) {
             onRoundEvents(side, side.view, type, msg);
+            if ((type === "done" || type === "failed") && (msg.summary ?? msg.event?.summary)) {
+              const summary = msg.summary ?? msg.event.summary;
+              const bits = type === "done" ? msg.keyBits : 0;
+              distance?.run(Number(v.lengthKm), summary.pulses ? bits / summary.pulses : 0, `relay round ${msg.round ?? ""}`);
+            }
             if (type === "done" || type === "failed") links?.nextRound(canStart());
           }
         },
@@ -216,7 +259,7 @@ function runBob(hash) {
 function runEve(hash) {
   say("You are Eve. Choose your attack, then join before Alice starts.");
   const eve = initEve($("eve"), {
-    onJoin: ({ interceptFraction, basis, mitm, psk }) => {
+    onJoin: ({ attack: fiberAttack, interceptFraction, basis, mitm, psk }) => {
       let auth = null;
       if (mitm === "full" || mitm === "leak") {
         try {
@@ -235,15 +278,28 @@ function runEve(hash) {
         url: wsUrl(),
         onEvent: (type, msg) => {
           if (type === "joined") {
-            eve.log(`Joined. Intercepting ${mitm === "full" ? 100 : interceptFraction * 100} % of the photons; classical channel: ${mitm}.`);
+            const onFiber = mitm === "full" ? "cutting the fiber (100 %)"
+              : fiberAttack === "pns" ? "splitting every multi-photon pulse (PNS)"
+              : fiberAttack === "blinding" ? "blinding Bob's detectors"
+              : `intercepting ${interceptFraction * 100} % of the photons`;
+            eve.log(`Joined. On the fiber: ${onFiber}; classical channel: ${mitm}.`);
             attack.joined((f) => party.ws.send(f));
           } else if (type === "frame") attack.frame(msg.frame, msg.send);
           else if (type === "closed" && msg.reason) eve.log(`The relay closed: ${msg.reason}`);
         },
       });
-      party.join({ room: hash.room, interceptFraction, basis, mitm: relayMitm }).catch((e) => eve.log(`Error: ${e.message}`));
+      const fiber = fiberAttack === "pns" || fiberAttack === "blinding" ? { attack: fiberAttack } : { interceptFraction, basis };
+      party.join({ room: hash.room, ...fiber, mitm: relayMitm }).catch((e) => eve.log(`Error: ${e.message}`));
     },
   });
+}
+
+/** Eve on the fiber in local mode. */
+function eveOf(v) {
+  if (v.localAttack === "pns" || v.localAttack === "blinding") return { attack: v.localAttack };
+  const fraction = Number(v.interceptFraction || 0);
+  if (v.localAttack === "intercept-resend" || fraction > 0) return { attack: "intercept-resend", interceptFraction: fraction };
+  return undefined;
 }
 
 async function runLocal(v) {
@@ -253,7 +309,7 @@ async function runLocal(v) {
   const seed = v.seed || [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("");
   const options = {
     pulses: Number(v.pulses), seed, channel: channelOf(v), reconciliation: v.reconciliation, tags: v.tags,
-    eve: { interceptFraction: Number(v.interceptFraction || 0) },
+    source: sourceOf(v), eve: eveOf(v),
     auth: v.bootstrap === "pki" ? { mode: "pki" } : { mode: "psk", psk: fromHex("the pre-shared key", v.psk) },
   };
   let session;
@@ -273,6 +329,8 @@ async function runLocal(v) {
   status.progress(r.ok ? "Finished" : state, r.summary); // the same summary shape as a relay round's
   if (r.ok) status.done(fingerprintOfBytes(r.keyAlice), r.finalKeyBits, { replay: true });
   else status.failed(r.error.code, plainWords(r.error.code, r.error.message), r.error.message);
+  status.eve(r.eve);
+  addRun(Number(v.lengthKm), r, `local run (${v.source}${options.eve ? `, Eve: ${options.eve.attack}` : ""})`);
   const other = options.reconciliation === "ldpc" ? "cascade" : "ldpc";
   const twin = qkd.simulate({ ...options, reconciliation: other });
   status.compare(options.reconciliation === "ldpc" ? [twin, r] : [r, twin]);

@@ -7,7 +7,7 @@ export function initEve(root, { onJoin }) {
     e.preventDefault();
     const v = Object.fromEntries(new FormData(form).entries());
     form.querySelectorAll("input, select, button").forEach((el) => (el.disabled = true));
-    onJoin({ interceptFraction: Number(v.interceptFraction), basis: v.basis, mitm: v.mitm, psk: v.psk });
+    onJoin({ attack: v.attack, interceptFraction: Number(v.interceptFraction), basis: v.basis, mitm: v.mitm, psk: v.psk });
   });
   return {
     log(text) {

@@ -3,15 +3,30 @@ import { linkFor } from "./url.js";
 
 const randomHex = (n) => [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, "0")).join("");
 
-export function initSetup(root, hash, defaults, { onOpenRoom, onRunLocal }) {
+export function initSetup(root, hash, defaults, { onOpenRoom, onRunLocal, onChange }) {
   root.hidden = false;
   const form = root.querySelector("#setup-form");
   // The core's defaults first (one definition), then what the link's fragment says.
   for (const [k, v] of Object.entries({ ...defaults, ...defaults.channel, ...hash })) {
-    if (form.elements[k] && typeof v !== "object") form.elements[k].value = v;
+    const field = form.elements[k];
+    if (!field || typeof v === "object") continue;
+    if (field.type === "checkbox") field.checked = v === true || v === "on";
+    else field.value = v;
   }
   if (!form.elements.psk.value) form.elements.psk.value = randomHex(32);
   const values = () => Object.fromEntries(new FormData(form).entries());
+  // The laser's fields only when the source is a laser; the PSK only under the PSK bootstrap.
+  const sync = () => {
+    const source = form.elements.source.value;
+    form.querySelectorAll("[data-weak]").forEach((l) => {
+      const always = l.querySelector("[name=signal], [name=pKeyBasis]");
+      l.hidden = !(source === "weak-coherent" || (source === "weak-no-decoys" && always));
+    });
+    onChange?.(values());
+  };
+  form.addEventListener("input", sync);
+  form.addEventListener("change", sync);
+  sync();
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     onOpenRoom(values());

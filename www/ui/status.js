@@ -19,6 +19,25 @@ const TAGS = {
   "per-frame": "a tag on every classical frame",
 };
 
+/** Gains and error rates per intensity class, announced after detection. */
+function intensityTable(c) {
+  const table = Object.assign(document.createElement("table"), { id: "intensities", className: "intensities" });
+  const row = (tag, cells) => {
+    const tr = document.createElement("tr");
+    tr.append(...cells.map((t) => Object.assign(document.createElement(tag), { textContent: t })));
+    return tr;
+  };
+  table.append(Object.assign(document.createElement("caption"), { textContent: "Per intensity (announced after detection)" }));
+  table.append(row("th", ["", "pulses", "clicks", "gain", "key-basis bits", "test-basis bits", "test errors", "error rate"]));
+  ["signal", "decoy", "vacuum"].forEach((name, k) => {
+    const gain = c.pulses[k] ? c.clicks[k] / c.pulses[k] : 0;
+    const e = c.testSifted[k] ? c.testErrors[k] / c.testSifted[k] : 0;
+    table.append(row("td", [name, c.pulses[k].toLocaleString(), c.clicks[k].toLocaleString(), gain.toExponential(3),
+      c.keySifted[k].toLocaleString(), c.testSifted[k].toLocaleString(), c.testErrors[k].toLocaleString(), c.testSifted[k] ? pct(e) : "–"]));
+  });
+  return table;
+}
+
 export function initStatus(root, { qberThreshold = 0.11 } = {}) {
   root.hidden = false;
   const stages = root.querySelector("#stages");
@@ -53,6 +72,17 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
       rows.push(["LDPC", `${s.ldpcFrames} frame(s), ${s.ldpcMessages} message(s), ${s.reconciliationDisclosed} bits disclosed (syndromes less punctured bits, plus revealed bits)${dropped}`]);
     }
     if (s.verificationBits) rows.push(["verification", `${s.verificationBits}-bit tag, collision ≤ ${s.verificationCollision.toExponential(1)}`]);
+    const d = s.decoyKey;
+    if (d) {
+      rows.push(["weak-pulse bound", d.method === "decoy"
+        ? "decoy states (Lim, Curty, Walenta, Xu, Zbinden 2014): single-photon detections bounded from the gains of three intensities"
+        : "no decoys (GLLP): every multi-photon pulse counted as Eve's"]);
+      rows.push(["single-photon key bits s₁ ≥", `${Math.max(0, d.s1).toFixed(0)} of ${d.counts.keySifted.reduce((a, b) => a + b, 0)} key-basis bits (vacuum s₀ ≥ ${d.s0.toFixed(0)})`]);
+      rows.push(["phase error φ ≤", `${pct(d.phaseError)} (statistical term γ ${pct(d.gamma)})`]);
+      rows.push(["final key", `${d.length} bits = s₀ + s₁(1 − h(φ)) − leak ${d.leakBound} − ε ${d.epsilonBits.toFixed(1)} (ε_sec ${d.epsSec}, ε_cor ${d.epsCor})`]);
+      rows.push(["the single-photon bound would say", `${d.naiveLength} bits: not secure with laser pulses, never used`]);
+      if (d.verdict) rows.push(["why no key", d.verdict]);
+    }
     const f = s.finiteKey;
     if (f) {
       rows.push(["QBER bound Q_tol + μ", `${pct(f.qTol + f.mu)} (Q rounded up to the public grid: ${pct(f.qTol)})`]);
@@ -62,8 +92,10 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
     rows.push(["authentication", authText]);
     figures.replaceChildren(...rows.flatMap(([k, v]) => [
       Object.assign(document.createElement("dt"), { textContent: k }),
-      Object.assign(document.createElement("dd"), { textContent: v }),
+      Object.assign(document.createElement("dd"), { textContent: v, className: k === "why no key" ? "verdict" : "" }),
     ]));
+    root.querySelector("#intensities")?.remove();
+    if (s.classCounts) figures.after(intensityTable(s.classCounts));
   };
 
   const h = (q) => (q <= 0 || q >= 1 ? 0 : -q * Math.log2(q) - (1 - q) * Math.log2(1 - q));
@@ -95,6 +127,10 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
       for (const [name, value] of rows) table.append(row("td", [name, ...reports.map(value)]));
       root.querySelector("#compare")?.remove();
       figures.after(table);
+    },
+    /** The round's final record (after an abort too: every term computed so far). */
+    summary(s) {
+      if (s) showFigures(s);
     },
     auth(mode, tags = "transcript") {
       authText = `${AUTH[mode] ?? mode}; ${TAGS[tags] ?? tags}`;
@@ -140,6 +176,18 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
       list.append(Object.assign(document.createElement("li"), { textContent: `Refused a frame (${code}): ${message}` }));
       while (list.children.length > 20) list.firstElementChild.remove(); // the latest 20
       list.dataset.count = String(Number(list.dataset.count ?? 0) + 1);
+    },
+    /** What Eve ended up knowing (local mode: the simulation knows). */
+    eve(e) {
+      let p = root.querySelector("#eve-knows");
+      if (!p) {
+        p = Object.assign(document.createElement("p"), { id: "eve-knows", className: "explain" });
+        outcome.after(p);
+      }
+      if (!e) return p.remove();
+      const final = e.finalKeyKnown === undefined ? "" : e.finalKeyKnown ? " She computes the final key exactly." : " Her guess of the final key is wrong.";
+      p.textContent = `Eve (${e.attack}) touched ${e.touchedPulses.toLocaleString()} pulses and knows ${e.knownKeyBits.toLocaleString()} of the ${e.keyBits.toLocaleString()} key bits for certain.${final}`;
+      root.dataset.eveKnows = String(e.knownKeyBits);
     },
     failed(code, plain, detail) {
       outcome.className = "outcome fail";

@@ -11,6 +11,7 @@ const PLAIN = {
   aborted: "The round was ended before a key was agreed. No key this round.",
   verification_failed: "The keys still differed after error correction; they were thrown away.",
   no_secret_key: "Too few bits survived for a secret key: send more pulses or lower the error rate.",
+  detector_alarm: "Bob's watchdog saw bright light at his detectors: someone is blinding them. No key.",
   not_enough_bits: "Too few photons were detected: send more pulses or shorten the fiber.",
   peer_left: "The other party left before the key was finished. No key.",
   relay_closed: "The relay closed the connection.",
@@ -19,6 +20,9 @@ const PLAIN = {
 };
 
 export function plainWords(code, message) {
+  // A key-length bound that knows why (weak pulses, decoys) says it better than the generic line.
+  const why = code === "no_secret_key" && /bits\): (.*)$/.exec(message ?? "");
+  if (why && !/send more pulses or lower the error rate$/.test(why[1])) return `No secret key: ${why[1]}`;
   return PLAIN[code] ?? message ?? code;
 }
 
