@@ -91,3 +91,18 @@ test("runLink's rounds and a Link's events match their declared types", () => {
   conforms("PartySummary", ended.summary);
   conforms("ErrorInfo", ended.error);
 });
+
+test("a laser round's counts and decoy terms, Eve's report and a key rate match their declared types", async () => {
+  const { keyRate } = await import("qkdlab");
+  const r = simulate({
+    pulses: 2_000_000, seed: "types", channel: { lengthKm: 30 }, source: { kind: "weak-coherent", decoys: false },
+    eve: { attack: "pns" }, auth: { mode: "psk", psk: psk() },
+  });
+  conforms("Report", r);
+  conforms("PartySummary", r.summary);
+  conforms("ClassCounts", r.summary.classCounts);
+  conforms("DecoyKeyTerms", r.summary.decoyKey);
+  conforms("EveReport", r.eve);
+  conforms("KeyRate", keyRate({ model: "decoy-infinite", lengthKm: 10 }));
+  conforms("KeyRate", keyRate({ model: "single-photon" }));
+});
