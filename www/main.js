@@ -288,7 +288,7 @@ function runEve(hash) {
           else if (type === "closed" && msg.reason) eve.log(`The relay closed: ${msg.reason}`);
         },
       });
-      const fiber = fiberAttack === "pns" || fiberAttack === "blinding" ? { attack: fiberAttack } : { interceptFraction, basis };
+      const fiber = relayMitm === "full" ? {} : fiberAttack === "pns" || fiberAttack === "blinding" ? { attack: fiberAttack } : { interceptFraction, basis };
       party.join({ room: hash.room, ...fiber, mitm: relayMitm }).catch((e) => eve.log(`Error: ${e.message}`));
     },
   });

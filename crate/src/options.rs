@@ -110,7 +110,9 @@ impl SourceOptions {
             }
         };
         if !weak {
-            if self.signal.is_some() || self.decoy.is_some() || self.p_signal.is_some() || self.p_key_basis.is_some() {
+            let laser =
+                [self.signal, self.decoy, self.vacuum, self.p_signal, self.p_decoy, self.p_vacuum, self.p_key_basis];
+            if laser.iter().any(Option::is_some) || self.decoys.is_some() {
                 return Err(Error::invalid(
                     "source.kind",
                     "intensities and probabilities need kind: \"weak-coherent\"",

@@ -237,6 +237,9 @@ fn join(state: &AppState, conn: u64, text: &str, tx: &Outbox) -> Result<(String,
                     fraction: j.intercept_fraction.unwrap_or(0.0),
                     basis: eve_basis(j.basis.as_deref())?,
                 }),
+                Some(other @ ("pns" | "blinding")) if j.intercept_fraction.is_some() || j.basis.is_some() => {
+                    return Err(format!("interceptFraction and basis belong to intercept-resend, not {other}"));
+                }
                 Some("pns") => Attack::PhotonNumberSplitting,
                 Some("blinding") => Attack::Blinding,
                 Some(other) => return Err(format!("unknown attack {other:?} (intercept-resend, pns or blinding)")),
@@ -249,6 +252,9 @@ fn join(state: &AppState, conn: u64, text: &str, tx: &Outbox) -> Result<(String,
                 serde_json::Value::String(s) if s == "full" => Mitm::Full,
                 other => return Err(format!("mitm must be false, true, \"on\" or \"full\", got {other}")),
             };
+            if mitm == Mitm::Full && j.attack.as_deref().is_some_and(|a| a != "intercept-resend") {
+                return Err("mitm \"full\" cuts the fiber too: no other attack on it beside that".into());
+            }
             state.rooms.join(&id, role, conn, tx.clone(), Some((attack, mitm)))?;
             id
         }

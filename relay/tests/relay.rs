@@ -165,6 +165,36 @@ async fn eve_intercepting_everything_makes_both_sides_abort_on_qber() {
 }
 
 #[tokio::test]
+async fn eve_blinding_the_detectors_goes_unseen_unless_bobs_watchdog_is_fitted() {
+    for watchdog in [false, true] {
+        let url = start().await;
+        let (mut a, room) = open_room(&url, json!({ "lengthKm": 2, "errorRate": 0.02, "watchdog": watchdog })).await;
+        let mut e = connect(&url, json!({ "type": "join", "role": "eve", "room": room, "attack": "blinding" })).await;
+        assert_eq!(until(&mut e, "joined").await["role"], "eve");
+        let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+        until(&mut b, "joined").await;
+        let (mut alice, mut bob) = run_parties(&mut a, &mut b, &room, 300_000).await;
+        if watchdog {
+            assert_eq!(bob.failure().map(|e| e.code()), Some("detector_alarm"));
+            assert!(bob.take_key().is_none());
+        } else {
+            assert!(alice.is_finished() && bob.is_finished(), "{:?} {:?}", alice.failure(), bob.failure());
+            assert!(bob.summary().qber < 0.04, "blinding adds no errors: {}", bob.summary().qber);
+            assert_eq!(alice.take_key(), bob.take_key());
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_attack_is_refused_with_a_reason() {
+    let url = start().await;
+    let (_a, room) = open_room(&url, json!({ "lengthKm": 2 })).await;
+    let mut e = connect(&url, json!({ "type": "join", "role": "eve", "room": room, "attack": "laser" })).await;
+    let closed = until(&mut e, "close").await;
+    assert!(closed["reason"].as_str().is_some_and(|r| r.contains("unknown attack")), "{closed}");
+}
+
+#[tokio::test]
 async fn eve_in_the_middle_sees_every_classical_frame_of_a_session_but_never_a_fiber_frame() {
     let url = start().await;
     let (mut a, room) = open_room(&url, json!({ "lengthKm": 2, "errorRate": 0.02 })).await;

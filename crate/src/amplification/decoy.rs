@@ -3,7 +3,9 @@
 //! known to Eve. The single-photon bound ([`super::finite_key_length`]) is never applied to
 //! weak pulses; it is only reported, as `naive_length`, to show what it would wrongly claim.
 
-use super::finite_key::{LEAK_GRID_STEP, binary_entropy, finite_key_length};
+use super::finite_key::{
+    LEAK_GRID_STEP, QBER_GRID_STEP, QBER_GRID_VALUES, binary_entropy, finite_key_length, statistical_deviation,
+};
 
 /// Public counts of one round, per intensity class (signal, decoy, vacuum). The key basis is
 /// the rectilinear one; every sifted bit of the diagonal (test) basis is disclosed.
@@ -69,15 +71,16 @@ pub struct DecoyKey {
     pub s1_test: f64,
     /// Upper bound on single-photon errors in the test basis (`v_{Z,1}`).
     pub v1_test: f64,
-    /// Upper bound on the single-photon phase error rate of the key (`phi_X`).
+    /// Upper bound on the single-photon phase error rate of the key (`phi_X`), rounded up to the
+    /// public grid.
     pub phase_error: f64,
-    /// Statistical term of the phase error (`gamma`).
+    /// Statistical term of the phase error (`gamma`, at least Serfling's deviation).
     pub gamma: f64,
     /// Bits disclosed by reconciliation plus the verification tag.
     pub leak_ec: u64,
     /// The leak rounded up to the public grid.
     pub leak_bound: u64,
-    /// Branches of the variable-length protocol (leak grid values).
+    /// Branches of the variable-length protocol (phase-error grid values times leak grid values).
     pub branches: f64,
     /// `6 log2(21 / eps) + log2(2 / eps_cor)`, with `eps = eps_sec / branches`.
     pub epsilon_bits: f64,
@@ -163,14 +166,28 @@ fn multi_photon_bound(pulses: u64, mu: f64, basis_prob: f64, eps: f64) -> f64 {
 /// `phi <= v1/s1_test + gamma(eps_sec, v1/s1_test, s1_test, s1)`. Lim et al.'s assumptions: a
 /// phase-randomised laser whose intensities are set exactly; basis-independent detection
 /// efficiency (which detector attacks break); key from one basis, phase errors from the other.
-/// As for single photons ([`super::finite_key_length`]), `leak_EC` is rounded up to a
-/// public grid and `eps_sec` is split over the grid's values (union bound).
-pub fn decoy_key_length(counts: &ClassCounts, src: &SourceTerms, leak_ec: u64, eps_sec: f64, eps_cor: f64) -> DecoyKey {
+///
+/// Two safeguards beyond the paper's closed form: `gamma` (a smooth approximation that vanishes
+/// as the observed phase error goes to 0) is never taken below Serfling's sampling deviation
+/// for the same populations ([`super::statistical_deviation`], the bound the single-photon path
+/// uses), so a test basis with no error still costs its statistical term; and as for single
+/// photons ([`super::finite_key_length`]) the round is a variable-length protocol whose branch
+/// is public: the phase-error bound is rounded up to the grid of step 1/1024 and `leak_EC` up to
+/// a multiple of 256 bits, and `eps_sec` is split over every (phase error, leak) branch (union
+/// bound). The length never exceeds `key_bits`, the bits it is hashed from.
+pub fn decoy_key_length(
+    counts: &ClassCounts,
+    src: &SourceTerms,
+    key_bits: u64,
+    leak_ec: u64,
+    eps_sec: f64,
+    eps_cor: f64,
+) -> DecoyKey {
     let n_key: u64 = counts.key_sifted.iter().sum();
     let n_test: u64 = counts.test_sifted.iter().sum();
     let m_test: u64 = counts.test_errors.iter().sum();
     let leak_bound = leak_ec.div_ceil(LEAK_GRID_STEP) * LEAK_GRID_STEP;
-    let branches = (n_key / LEAK_GRID_STEP + 1) as f64;
+    let branches = QBER_GRID_VALUES as f64 * (n_key / LEAK_GRID_STEP + 1) as f64;
     let eps = eps_sec / branches;
     let decoys = src.probabilities[1] > 0.0;
     let (s0, s1, s1_test, v1_test) = if decoys {
@@ -180,17 +197,25 @@ pub fn decoy_key_length(counts: &ClassCounts, src: &SourceTerms, leak_ec: u64, e
     } else {
         let q = src.key_basis_probability;
         let mu = src.intensities[0];
-        let s1 = n_key as f64 - multi_photon_bound(counts.pulses[0], mu, q, eps);
-        let s1_test = n_test as f64 - multi_photon_bound(counts.pulses[0], mu, 1.0 - q, eps);
+        // Every pulse of a round without decoys is a signal (Bob refuses other announcements).
+        let pulses = counts.pulses.iter().fold(0u64, |a, &b| a.saturating_add(b));
+        let s1 = n_key as f64 - multi_photon_bound(pulses, mu, q, eps);
+        let s1_test = n_test as f64 - multi_photon_bound(pulses, mu, 1.0 - q, eps);
         (0.0, s1, s1_test, m_test as f64)
     };
     let ratio = if s1_test > 0.0 { (v1_test / s1_test).max(0.0) } else { 0.5 };
-    let g = gamma(eps, ratio, s1_test, s1);
-    let phase_error = (ratio + g).min(0.5);
+    let ratio = if ratio.is_finite() { ratio.min(0.5) } else { 0.5 };
+    let serfling = if s1 >= 1.0 && s1_test >= 1.0 {
+        statistical_deviation(s1.floor() as usize, s1_test.floor() as usize, eps / 21.0)
+    } else {
+        0.5
+    };
+    let g = gamma(eps, ratio, s1_test, s1).max(serfling);
+    let phase_error = (((ratio + g) / QBER_GRID_STEP).ceil() * QBER_GRID_STEP).min(0.5);
     let epsilon_bits = 6.0 * (21.0 / eps).log2() + (2.0 / eps_cor).log2();
     let secret = if s1 > 0.0 && s1_test > 0.0 { s1 * (1.0 - binary_entropy(phase_error)) } else { 0.0 };
     let bound = s0 + secret - leak_bound as f64 - epsilon_bits;
-    let length = if bound >= 1.0 { bound.floor() as usize } else { 0 };
+    let length = if bound >= 1.0 { (bound.floor() as u64).min(key_bits) as usize } else { 0 };
     let naive = finite_key_length(n_key as usize, n_test as usize, ratio_of(m_test, n_test), leak_ec, eps_sec, eps_cor);
     let verdict = (length == 0).then(|| verdict(src, s1, s1_test, phase_error, counts));
     DecoyKey {
@@ -286,7 +311,7 @@ mod tests {
     #[test]
     fn single_photon_lower_bound_is_below_and_near_the_true_count_for_many_pulses() {
         let c = honest(1e10, 0.05);
-        let k = decoy_key_length(&c, &SRC, 0, 1e-10, 1e-15);
+        let k = decoy_key_length(&c, &SRC, u64::MAX, 0, 1e-10, 1e-15);
         // True single-photon detections in the key basis: sum_k N p_k mu_k e^-mu_k eta / 4.
         let truth: f64 = (0..3)
             .map(|k| 1e10 * SRC.probabilities[k] * SRC.intensities[k] * (-SRC.intensities[k]).exp() * 0.05 / 4.0)
@@ -303,10 +328,22 @@ mod tests {
         c.clicks[1] /= 20;
         c.key_sifted[1] /= 20;
         c.test_sifted[1] /= 20;
-        let k = decoy_key_length(&c, &SRC, 0, 1e-10, 1e-15);
+        let k = decoy_key_length(&c, &SRC, u64::MAX, 0, 1e-10, 1e-15);
         assert_eq!(k.length, 0);
         assert!(k.verdict.as_deref().is_some_and(|v| v.contains("photon-number-splitting")), "{:?}", k.verdict);
         assert!(k.naive_length > 0, "the single-photon bound would have claimed a key");
+    }
+
+    #[test]
+    fn a_test_basis_without_errors_still_pays_a_statistical_phase_error() {
+        let mut c = honest(1e9, 0.05);
+        c.test_errors = [0, 0, 0];
+        let k = decoy_key_length(&c, &SRC, u64::MAX, 0, 1e-10, 1e-15);
+        assert!(k.gamma > 0.0 && k.phase_error > 0.0, "{} {}", k.gamma, k.phase_error);
+        let serfling = statistical_deviation(k.s1 as usize, k.s1_test as usize, 1e-10 / k.branches / 21.0);
+        assert!(k.gamma >= serfling);
+        // Never more than the bits it is hashed from.
+        assert!(decoy_key_length(&c, &SRC, 1000, 0, 1e-10, 1e-15).length <= 1000);
     }
 
     #[test]
@@ -314,7 +351,7 @@ mod tests {
         let src = SourceTerms { probabilities: [1.0, 0.0, 0.0], ..SRC };
         let mut c = honest(1e9, 0.01);
         c.pulses = [1_000_000_000, 0, 0];
-        let k = decoy_key_length(&c, &src, 0, 1e-10, 1e-15);
+        let k = decoy_key_length(&c, &src, u64::MAX, 0, 1e-10, 1e-15);
         assert_eq!((k.method, k.length), ("no-decoy", 0));
     }
 }

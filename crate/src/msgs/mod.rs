@@ -23,7 +23,7 @@ use crate::auth::TagMode;
 use crate::bits::BitVec;
 use crate::error::DecodeError;
 use crate::party::Config;
-use crate::quantum::{Detections, Emission, PulseBatch, SourceConfig, WeakCoherent};
+use crate::quantum::{Detections, Emission, MAX_INTENSITY, PulseBatch, SourceConfig, WeakCoherent};
 use crate::reconciliation::Method;
 
 /// The one wire version this implementation speaks.
@@ -116,7 +116,7 @@ impl FiberMsg {
                     0 => Emission::SinglePhoton,
                     1 => {
                         let intensities = [r.f64()?, r.f64()?, r.f64()?];
-                        if !intensities.iter().all(|m| m.is_finite() && (0.0..=10.0).contains(m)) {
+                        if !intensities.iter().all(|m| m.is_finite() && (0.0..=MAX_INTENSITY).contains(m)) {
                             return Err(DecodeError::BadValue);
                         }
                         Emission::WeakCoherent { intensities, decoy: r.bits()?, vacuum: r.bits()? }

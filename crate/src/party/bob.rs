@@ -301,8 +301,20 @@ fn on_weak_sift_reply(
     if *test != sift.bases_at_clicks.select(matches) || alice_test.len() != test.count_ones() {
         return Err(Error::inconsistent("test-basis sample"));
     }
-    if classes.pulses.iter().sum::<u64>() != config.pulses {
+    let total = classes.pulses.iter().try_fold(0u64, |a, &b| a.checked_add(b));
+    if total != Some(config.pulses) {
         return Err(Error::inconsistent("pulses per intensity class"));
+    }
+    if classes.decoy.words().iter().zip(classes.vacuum.words()).any(|(d, v)| d & v != 0) {
+        return Err(Error::inconsistent("intensity classes (a click both decoy and vacuum)"));
+    }
+    if let SourceConfig::WeakCoherent(w) = config.source {
+        // Without decoys every pulse is a signal: the multi-photon bound counts them all.
+        let none = classes.pulses[1] == 0 && classes.pulses[2] == 0;
+        let silent = classes.decoy.count_ones() == 0 && classes.vacuum.count_ones() == 0;
+        if !w.has_decoys() && !(none && silent) {
+            return Err(Error::inconsistent("intensity classes (decoys announced in a round without decoys)"));
+        }
     }
     if let Some(e) = super::alice::too_few_weak(key.len(), test.count_ones()) {
         return Ok(Next::Abort(e, Vec::new()));

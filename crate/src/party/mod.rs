@@ -162,7 +162,8 @@ impl Summary {
                 // key-basis string, and a part of it has at most that much less entropy.
                 let sifted: u64 = counts.key_sifted.iter().sum();
                 let dropped = sifted.saturating_sub(key_bits as u64);
-                let dk = decoy_key_length(counts, &src, leak + dropped, config.eps_sec, config.eps_cor);
+                let dk =
+                    decoy_key_length(counts, &src, key_bits as u64, leak + dropped, config.eps_sec, config.eps_cor);
                 self.decoy_key = Some(dk);
             }
             SourceConfig::SinglePhoton => {

@@ -76,6 +76,7 @@ pub fn detect(
     }
     // Several photons (rare): each is routed on its own.
     for &(i, m) in &arrived.multi {
+        let i = i as usize;
         let (w, b) = (i >> 6, 1u64 << (63 - (i & 63)));
         let same = batch.bases.get(i) == bob_bases.get(i);
         let to_other = binomial(m, if same { model.error_rate } else { 0.5 }, rng);

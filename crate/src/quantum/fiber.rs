@@ -34,6 +34,8 @@ pub struct FiberStats {
 struct InFlight {
     batch: PulseBatch,
     path: Path,
+    /// Pulse-equivalents (bits) the path holds beyond the batch while it waits.
+    extra: usize,
 }
 
 /// What reaches Bob's detectors.
@@ -180,6 +182,19 @@ impl Fiber {
             }
         };
         let index = batch.index;
+        // Multi-photon counts are held beside the batch while it waits for Bob's bases: they count
+        // against the same budget (one pulse per bit), so a peer's high intensities cannot buy
+        // memory the pulse count does not show.
+        let waiting = !self.settings.contains_key(&index);
+        let extra = match &path {
+            Path::Photons(p) if waiting => p.extra_bytes() * 8,
+            _ => 0,
+        };
+        if extra > 0 && self.pending_pulses + extra > self.max_pending_pulses {
+            self.pending_pulses -= batch.len();
+            return Err(Error::inconsistent("number of pending pulses (limit reached)"));
+        }
+        self.pending_pulses += extra;
         if let Some(record) = record {
             self.stats.intercepted += record.touched;
             self.stats.eve_known += record.knows.iter().map(|w| u64::from(w.count_ones())).sum::<u64>();
@@ -187,7 +202,7 @@ impl Fiber {
                 r.insert(index, record);
             }
         }
-        self.photons.insert(index, InFlight { batch, path });
+        self.photons.insert(index, InFlight { batch, path, extra });
         Ok(self.try_detect(index))
     }
 
@@ -225,9 +240,9 @@ impl Fiber {
         if !(self.photons.contains_key(&index) && self.settings.contains_key(&index)) {
             return None;
         }
-        let InFlight { batch, path } = self.photons.remove(&index)?;
+        let InFlight { batch, path, extra } = self.photons.remove(&index)?;
         let bases = self.settings.remove(&index)?;
-        self.pending_pulses -= batch.len();
+        self.pending_pulses -= batch.len() + extra;
         self.measured.insert(index);
         let d = match &path {
             Path::Photons(arrived) => detect(&batch, arrived, &bases, &self.model, &mut self.rng),

@@ -22,7 +22,9 @@ pub use channel::{ChannelModel, ChannelSpec};
 pub use detector::{Detections, detect, per_detector_dark};
 pub use eve::{Attack, EveBasis, EveRecord, InterceptResend};
 pub use fiber::{Fiber, FiberStats, MAX_PENDING_BATCHES};
-pub use source::{CLASSES, Emission, PulseBatch, Source, SourceConfig, WeakCoherent, random_bases, random_bits};
+pub use source::{
+    CLASSES, Emission, MAX_INTENSITY, PulseBatch, Source, SourceConfig, WeakCoherent, random_bases, random_bits,
+};
 
 /// A measurement basis. Encoded as one bit: 0 is rectilinear (Z), 1 is diagonal (X).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,7 +17,7 @@ pub struct Photons {
     /// One bit per pulse (MSB first, as `BitVec`): at least one photon.
     pub any: Vec<u64>,
     /// Pulses with two or more photons, ascending, with their count.
-    pub multi: Vec<(usize, u32)>,
+    pub multi: Vec<(u32, u32)>,
 }
 
 impl Photons {
@@ -31,7 +31,12 @@ impl Photons {
         if self.any[i >> 6] >> (63 - (i & 63)) & 1 == 0 {
             return 0;
         }
-        self.multi.binary_search_by_key(&i, |&(p, _)| p).map_or(1, |j| self.multi[j].1)
+        self.multi.binary_search_by_key(&i, |&(p, _)| p as usize).map_or(1, |j| self.multi[j].1)
+    }
+
+    /// Bytes held beyond the pulse mask (the fiber charges them to its memory budget).
+    pub fn extra_bytes(&self) -> usize {
+        self.multi.len() * core::mem::size_of::<(u32, u32)>()
     }
 
     /// Sets the count of pulse `i` (pulses must be set in ascending order when counts >= 2).
@@ -41,7 +46,7 @@ impl Photons {
         }
         self.any[i >> 6] |= 1u64 << (63 - (i & 63));
         if count >= 2 {
-            self.multi.push((i, count));
+            self.multi.push((i as u32, count));
         }
     }
 }
@@ -78,7 +83,7 @@ pub fn surviving(batch: &PulseBatch, eta: f64, rng: &mut QkdRng) -> Photons {
                         m &= !(1u64 << (63 - bit));
                         let count = zero_truncated_poisson(lambda, rng);
                         if count >= 2 {
-                            out.multi.push((w * 64 + bit, count));
+                            out.multi.push(((w * 64 + bit) as u32, count));
                         }
                     }
                 }

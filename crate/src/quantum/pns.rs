@@ -54,7 +54,7 @@ pub fn split(batch: &PulseBatch, model: &ChannelModel, rng: &mut QkdRng) -> (Pho
             m &= !(1u64 << (63 - bit));
             let i = w * 64 + bit;
             let n = match multi.peek() {
-                Some(&&(p, c)) if p == i => {
+                Some(&&(p, c)) if p as usize == i => {
                     multi.next();
                     c
                 }

@@ -41,6 +41,10 @@ impl serde::Serialize for SourceConfig {
     }
 }
 
+/// Largest mean photon number a pulse may have (a weak pulse; it also bounds the fiber's work
+/// and memory per pulse when a peer chooses it).
+pub const MAX_INTENSITY: f64 = 2.0;
+
 /// Intensity classes of a weak-coherent source, in the order signal, weak decoy, vacuum.
 pub const CLASSES: [&str; 3] = ["signal", "decoy", "vacuum"];
 
@@ -76,8 +80,11 @@ impl WeakCoherent {
         let [mu1, mu2, mu3] = self.intensities;
         let [p1, p2, p3] = self.probabilities;
         for (field, v) in [("source.signal", mu1), ("source.decoy", mu2), ("source.vacuum", mu3)] {
-            if !(v.is_finite() && (0.0..=10.0).contains(&v)) {
-                return Err(Error::invalid(field, format!("must be a mean photon number in [0, 10], got {v}")));
+            if !(v.is_finite() && (0.0..=MAX_INTENSITY).contains(&v)) {
+                return Err(Error::invalid(
+                    field,
+                    format!("must be a mean photon number in [0, {MAX_INTENSITY}], got {v}"),
+                ));
             }
         }
         for (field, v) in [("source.pSignal", p1), ("source.pDecoy", p2), ("source.pVacuum", p3)] {
