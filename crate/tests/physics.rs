@@ -144,3 +144,43 @@ fn eves_knowledge_is_what_she_holds_for_certain() {
     assert!(eve.known_sifted_bits > 0 && eve.known_sifted_bits < eve.sifted_bits / 5, "{eve:?}");
     assert!(common::run(&common::small(0.0, "ir")).eve.is_none());
 }
+
+/// Rewrites the (untagged, in transcript mode) SiftReply's intensity announcement in flight.
+struct Reannounce(fn(&mut qkdlab::msgs::Classes));
+
+impl qkdlab::session::Adversary for Reannounce {
+    fn on_frame(&mut self, _dir: qkdlab::auth::Direction, frame: Vec<u8>) -> Vec<Vec<u8>> {
+        let Ok(qkdlab::msgs::Msg::SiftReply { matches, sample, sample_bits, classes: Some(mut c) }) =
+            qkdlab::auth::peek(&frame)
+        else {
+            return vec![frame];
+        };
+        (self.0)(&mut c);
+        let payload = qkdlab::msgs::Msg::SiftReply { matches, sample, sample_bits, classes: Some(c) }.encode_payload();
+        // Same header (version, type, direction, sequence), new length and payload, no tag.
+        let mut f = frame[..7].to_vec();
+        f.extend_from_slice(&u32::try_from(payload.len()).expect("small").to_be_bytes());
+        f.extend_from_slice(&payload);
+        vec![f]
+    }
+}
+
+#[test]
+fn a_forged_intensity_announcement_is_refused_before_any_key() {
+    let src = WeakCoherent { probabilities: [0.7, 0.2, 0.1], ..SRC };
+    let config = weak(2_000_000, 5.0, src, None, "forged classes");
+    let cases: [fn(&mut qkdlab::msgs::Classes); 3] = [
+        |c| c.pulses = [u64::MAX, 2, 0], // sums past 2^64
+        |c| c.pulses[0] += 1,            // more pulses than sent
+        |c| c.vacuum = c.decoy.clone(),  // a click both decoy and vacuum
+    ];
+    for forge in cases {
+        let r = common::run_with(&config, &mut Reannounce(forge));
+        assert!(!r.ok && r.key_alice.is_none() && r.key_bob.is_none());
+        assert_eq!(r.error.map(|f| (f.error.code(), f.party)), Some(("peer_misbehaved", "bob")));
+    }
+    // Decoys announced in a round without decoys.
+    let plain = weak(2_000_000, 5.0, NO_DECOYS, None, "forged classes");
+    let r = common::run_with(&plain, &mut Reannounce(|c| c.pulses = [c.pulses[0] - 5, 5, 0]));
+    assert_eq!(r.error.map(|f| f.error.code()), Some("peer_misbehaved"));
+}
