@@ -312,7 +312,7 @@ fn on_weak_sift_reply(
         // Without decoys every pulse is a signal: the multi-photon bound counts them all.
         let none = classes.pulses[1] == 0 && classes.pulses[2] == 0;
         let silent = classes.decoy.count_ones() == 0 && classes.vacuum.count_ones() == 0;
-        if !w.has_decoys() && !(none && silent) {
+        if !(w.has_decoys() || none && silent) {
             return Err(Error::inconsistent("intensity classes (decoys announced in a round without decoys)"));
         }
     }
