@@ -130,17 +130,77 @@ test("LDPC over the relay: one-way reconciliation in at most three messages, the
   await context.close();
 });
 
-test("Eve intercepting every photon: both tabs show the QBER abort", async () => {
+test("Eve intercepting every photon: both tabs show the QBER that aborted, where it stopped, and Eve sees what she did", async () => {
   const context = await browser.newContext();
   const { alice, bobLink, eveLink } = await openRoom(context, { errorRate: 0 });
-  await joinEve(context, eveLink, { fraction: "1" });
+  const eve = await joinEve(context, eveLink, { fraction: "1" });
   const bob = await startWithBob(context, alice, bobLink);
   assert.equal(await outcome(alice), "qber_too_high");
   assert.equal(await outcome(bob), "qber_too_high");
   assert.match(await bob.textContent("#outcome"), /error rate is too high/);
   assert.equal(await alice.$("#fingerprint"), null);
+  for (const page of [alice, bob]) {
+    // The figures are the round's own: the QBER that caused the abort (about 25 %), its sample,
+    // the clicks and sifted bits; the chip of the stage where it stopped is marked, none spins.
+    const figures = await page.textContent("#figures");
+    const [, k, q] = figures.match(/QBER \(sample of (\d+)\)([\d.]+) %/);
+    const sigma = Math.sqrt((0.25 * 0.75) / Number(k)) * 100;
+    assert.ok(Math.abs(Number(q) - 25) < 3 * sigma + 0.5, `QBER ${q} % on ${k} bits`);
+    assert.doesNotMatch(figures, /detected \(clicks\)0\b/);
+    assert.equal(await page.getAttribute("#status", "data-stopped-at"), "estimation");
+    assert.equal(await page.$$eval("#stages li.active", (l) => l.length), 0);
+    assert.match(await page.textContent("#role-line"), /ended without a key/);
+  }
+  // Eve's tab: what she touched, what she holds, and the QBER Alice and Bob measured.
+  await eve.waitForSelector("#eve[data-outcome='qber_too_high']", { state: "attached" });
+  const touched = Number(await eve.getAttribute("#eve", "data-touched"));
+  const known = Number(await eve.getAttribute("#eve", "data-known"));
+  assert.equal(touched, 300000, "every pulse measured");
+  assert.ok(Math.abs(known / touched - 0.5) < 0.01, `basis matched on ${known} of ${touched}`);
+  assert.ok(Math.abs(Number(await eve.getAttribute("#eve", "data-qber")) - 0.25) < 0.03);
+  assert.match(await eve.textContent("#eve-figures"), /Bob, round 1no key \(qber_too_high\); QBER 2\d\.\d\d %/);
   await alice.screenshot({ path: `${shots}/eve-qber-alice.png`, fullPage: true });
   await bob.screenshot({ path: `${shots}/eve-qber-bob.png`, fullPage: true });
+  await eve.screenshot({ path: `${shots}/eve-qber-eve.png`, fullPage: true });
+  assert.deepEqual([...alice.errors, ...bob.errors, ...eve.errors], []);
+  await context.close();
+});
+
+test("every bad link says what is wrong on screen", async () => {
+  const context = await browser.newContext();
+  const room = "0123456789abcdef0123456789abcdef";
+  const cases = [
+    [`#room=${room}`, /names a room but no role/],
+    ["#role=mallory&room=" + room, /neither bob nor eve/],
+    ["#role=bob&room=zzz&psk=" + "ab".repeat(32), /room id in this link is malformed/],
+    ["#role=bob", /names no room/],
+    [`#role=bob&room=${room}`, /carries no pre-shared key/],
+    [`#role=bob&room=${room}&psk=abcd`, /has 4 characters; it must be 64 hex digits/],
+    [`#role=bob&room=${room}&psk=${"ab".repeat(32)}`, /The relay refused this link: no such room/],
+  ];
+  for (const [hash, message] of cases) {
+    const page = await tab(context, `${base}${hash}`);
+    await page.waitForSelector("#role-line.error", { timeout: 15_000 });
+    assert.match(await page.textContent("#role-line"), message, hash);
+    assert.equal(await page.isVisible("#setup"), false, `${hash}: no silent Alice form`);
+    await page.close();
+  }
+  // The PKI form has no PSK field, and Bob's invitation says it carries no secret.
+  const alice = await tab(context, base);
+  await alice.waitForSelector("input[name=psk]", { state: "visible" });
+  await alice.selectOption("select[name=bootstrap]", "pki");
+  assert.equal(await alice.isVisible("input[name=psk]"), false);
+  await alice.selectOption("select[name=bootstrap]", "psk");
+  await alice.fill("input[name=psk]", "abcd");
+  assert.match(await alice.$eval("input[name=psk]", (i) => i.validationMessage), /64 hex digits/);
+  await alice.fill("input[name=psk]", "ab".repeat(32));
+  await alice.selectOption("select[name=bootstrap]", "pki");
+  await alice.fill("input[name=pulses]", "123457");
+  assert.equal(await alice.$eval("input[name=pulses]", (i) => i.validity.valid), true, "any pulse count");
+  await alice.click("#open-room");
+  await alice.waitForSelector("#bob-link[href*=room]");
+  assert.match(await alice.textContent("#bob-link-label"), /no secret/);
+  assert.equal(await alice.isVisible("#setup"), false, "the form gives way to the room");
   await context.close();
 });
 

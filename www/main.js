@@ -1,7 +1,8 @@
 // The playground: wires the model (the core's Link over the relay, Eve's attacks, the chat)
 // to the panels in ui/. No protocol logic and no prose of its own.
 import init, * as qkd from "/pkg/web/qkdlab.js";
-import { readHash, writeHash } from "./ui/url.js";
+import { readHash, writeHash, linkProblem } from "./ui/url.js";
+import { say, sayError } from "./ui/notice.js";
 import { initSetup, initLinks } from "./ui/setup.js";
 import { initStatus, setStages } from "./ui/status.js";
 import { initEve } from "./ui/eve.js";
@@ -16,7 +17,6 @@ import { plainWords, eveSays } from "./ui/words.js";
 
 const $ = (id) => document.getElementById(id);
 const wsUrl = () => `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
-const say = (text) => ($("role-line").textContent = text);
 const hex = (bytes) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 function fromHex(field, h, bytes = 32) {
@@ -90,6 +90,15 @@ function roundView(side) {
   };
 }
 
+/** The round's public outcome for the room (Eve's tab shows what her attack did): only numbers
+ * Alice and Bob disclose anyway, and no authority (a status message decides nothing). */
+function publishOutcome(side, { round, ok, code, summary }) {
+  if (!summary) return;
+  side.party.sendText({
+    type: "status", outcome: { round, ok, code, qber: summary.qber, sampleBits: summary.sampleBits, siftedBits: summary.siftedBits, clicks: summary.clicks },
+  });
+}
+
 /** The chat panel over the link's key store (model/chat.js decides what a key may do). */
 function openChat(side) {
   const { party, role } = side;
@@ -118,20 +127,32 @@ function openChat(side) {
   };
 }
 
-/** What both sides do with their link's events. */
+/** What both sides do with their link's events; the header line follows the round. */
 function onRoundEvents(side, view, type, msg) {
+  const who = side.role === "alice" ? "Alice" : "Bob";
   if (type === "chat") side.chat?.(msg);
   else if (type === "round") {
+    side.round = msg.round;
     side.status.round(msg.round);
     side.status.auth(msg.mode, msg.tags);
+    say(`You are ${who}. Round ${msg.round} is running.`);
   }
-  else if (type === "progress") side.status.progress(msg.state, msg.summary);
+  else if (type === "progress") {
+    side.status.progress(msg.state, msg.summary);
+    const stage = side.status.stage();
+    if (stage && msg.state !== "Finished") say(`You are ${who}. Round ${side.round ?? 1}: ${stage}…`);
+  }
   else if (type === "done") {
     side.status.summary(msg.summary);
+    say(`You are ${who}. Round ${msg.round}: a shared key of ${msg.keyBits - 32} bits, verified by both sides.`);
+    publishOutcome(side, { round: msg.round, ok: true, summary: msg.summary });
     view.ended(msg);
   } else if (type === "failed") {
     side.status.summary(msg.summary);
-    side.status.failed(msg.code, plainWords(msg.code, msg.message), msg.message);
+    const plain = plainWords(msg.code, msg.message);
+    side.status.failed(msg.code, plain, msg.message);
+    say(`You are ${who}. Round ${msg.event?.round ?? side.round ?? 1} ended without a key: ${plain}`);
+    publishOutcome(side, { round: msg.event?.round ?? side.round, ok: false, code: msg.code, summary: msg.summary });
     if (msg.event) view.ended(msg.event);
   } else if (type === "refused") side.status.refused?.(msg.code, msg.message);
 }
@@ -140,13 +161,13 @@ function runAlice(hash) {
   say("You are Alice: choose the parameters, then invite Bob.");
   const setup = initSetup($("setup"), hash, qkd.defaults(), {
     onChange: drawCurves,
-    onRunLocal: (v) => runLocal(v).catch((e) => say(`Error: ${e.message}`)),
+    onRunLocal: (v) => runLocal(v).catch((e) => sayError(`Error: ${e.message}`)),
     onOpenRoom: (v) => {
       let psk;
       try {
         psk = fromHex("the pre-shared key", v.psk);
       } catch (e) {
-        return say(`Error: ${e.message}`);
+        return sayError(`Error: ${e.message}`);
       }
       // Alice's own URL keeps no key material and no seed: only Bob's invitation carries the PSK.
       writeHash({ ...v, psk: undefined, seed: undefined });
@@ -215,7 +236,7 @@ function runAlice(hash) {
         },
       });
       side.party = party;
-      party.join({ channel: channelOf(v) }).catch((e) => say(`Error: ${e.message}`));
+      party.join({ channel: channelOf(v) }).catch((e) => sayError(`Error: ${e.message}`));
     },
   });
 }
@@ -233,14 +254,18 @@ function runBob(hash) {
       auth = { mode: "psk", psk: fromHex("the pre-shared key", hash.psk) };
     }
   } catch (e) {
-    return say(`Error: this link is incomplete (${e.message}). Ask Alice for a new one.`);
+    return sayError(`This link is incomplete (${e.message}). Ask Alice for a new one.`);
   }
   const side = { role: "bob", status: initStatus($("status")) };
   const party = new RelayLink(qkd, {
     role: "bob",
     url: wsUrl(),
     onEvent: (type, msg) => {
-      if (type === "joined" && msg.room !== hash.room) return say("Error: the relay put this tab in another room than the link names.");
+      if (type === "joined" && msg.room !== hash.room) return sayError("The relay put this tab in another room than the link names.");
+      if (type === "closed" && msg.reason) {
+        side.status.failed("relay_closed", `The relay refused this link: ${msg.reason}.`);
+        return sayError(`The relay refused this link: ${msg.reason}. Ask Alice for a new one.`);
+      }
       if (type === "helloRefused") return side.status.failed(msg.code, plainWords(msg.code, msg.message), msg.message);
       if (type === "joined") {
         if (pki) {
@@ -253,7 +278,7 @@ function runBob(hash) {
     },
   });
   side.party = party;
-  party.join({ room: hash.room }).catch((e) => say(`Error: ${e.message}`));
+  party.join({ room: hash.room }).catch((e) => sayError(`Error: ${e.message}`));
 }
 
 function runEve(hash) {
@@ -285,7 +310,10 @@ function runEve(hash) {
             eve.log(`Joined. On the fiber: ${onFiber}; classical channel: ${mitm}.`);
             attack.joined((f) => party.ws.send(f));
           } else if (type === "frame") attack.frame(msg.frame, msg.send);
-          else if (type === "closed" && msg.reason) eve.log(`The relay closed: ${msg.reason}`);
+          else if (type === "fiber") eve.fiber(msg);
+          else if (type === "status" && msg.outcome && (msg.from === "alice" || msg.from === "bob")) eve.outcome(msg.from, msg.outcome);
+          else if (type === "peerAbort") eve.log(`${msg.from === "alice" ? "Alice" : "Bob"} ended the round: ${plainWords(msg.code, msg.message)}`);
+          else if (type === "closed" && msg.reason) sayError(`The relay closed this tab's connection: ${msg.reason}`);
         },
       });
       const fiber = relayMitm === "full" ? {} : fiberAttack === "pns" || fiberAttack === "blinding" ? { attack: fiberAttack } : { interceptFraction, basis };
@@ -340,9 +368,11 @@ try {
   await init();
   setStages(qkd.protocolStages());
   const hash = readHash();
-  if (hash.role === "bob") runBob(hash);
+  const problem = linkProblem(hash);
+  if (problem) sayError(problem);
+  else if (hash.role === "bob") runBob(hash);
   else if (hash.role === "eve") runEve(hash);
   else runAlice(hash);
 } catch (e) {
-  say(`The playground could not start: ${e.message}`);
+  sayError(`The playground could not start: ${e.message}`);
 }

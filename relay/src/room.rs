@@ -297,6 +297,17 @@ impl Rooms {
                 for f in out {
                     send(room, receiver, f);
                 }
+                // Eve on the fiber hears what her attack did: counts, never a bit or a basis.
+                if fiber_no == 1 && kind == photons && !full {
+                    if let (Some((_, tx)), Some(attack)) = (room.members.get(&Role::Eve), room.fiber.eve()) {
+                        let s = room.fiber.stats();
+                        let text = serde_json::json!({
+                            "type": "fiber", "attack": attack.name(), "pulses": s.pulses,
+                            "touched": s.intercepted, "known": s.eve_known,
+                        });
+                        tx.send(Outgoing::Text(text.to_string()));
+                    }
+                }
             }
             (Role::Eve, Route::Classical) => {
                 if room.mitm == Mitm::Off {

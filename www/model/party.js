@@ -9,7 +9,7 @@
 
 /** The control messages the relay may deliver; anything else is dropped (the relay is not
  * trusted to drive the page: it cannot fake a round's end or re-open the link). */
-const RELAY_TEXT = new Set(["joined", "members", "left", "chat", "status", "abort"]);
+const RELAY_TEXT = new Set(["joined", "members", "left", "chat", "status", "abort", "fiber"]);
 /** A running round that hears nothing for this long ends (a dropped frame must not stall the
  * link; the round's pool bits stay burned). */
 export const ROUND_IDLE_MS = 20_000;
@@ -167,7 +167,8 @@ export class RelayLink {
         // Unauthenticated: it may end the round, and only if it comes from the peer (the relay
         // stamps the sender); what was burned is decided by this side's endpoint alone.
         const peer = this.role === "alice" ? "bob" : "alice";
-        if (this.role !== "eve" && msg.from === peer) {
+        if (this.role === "eve") return this.emit("peerAbort", msg);
+        if (msg.from === peer) {
           this.#endFromOutside(String(msg.code).slice(0, 40), `${msg.from} aborted: ${String(msg.message).slice(0, 300)}`);
         }
         return;

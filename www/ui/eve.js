@@ -9,7 +9,40 @@ export function initEve(root, { onJoin }) {
     form.querySelectorAll("input, select, button").forEach((el) => (el.disabled = true));
     onJoin({ attack: v.attack, interceptFraction: Number(v.interceptFraction), basis: v.basis, mitm: v.mitm, psk: v.psk });
   });
+  const figures = Object.assign(document.createElement("dl"), { id: "eve-figures", className: "figures" });
+  root.querySelector("#eve-log").before(figures);
+  const rows = new Map();
+  const show = (key, text) => {
+    rows.set(key, text);
+    figures.replaceChildren(...[...rows].flatMap(([k, v]) => [
+      Object.assign(document.createElement("dt"), { textContent: k }),
+      Object.assign(document.createElement("dd"), { textContent: v }),
+    ]));
+  };
+  const pct = (x) => `${(x * 100).toFixed(2)} %`;
+  const WHAT = {
+    "intercept-resend": "measured and re-sent",
+    pns: "split (you kept one photon of each multi-photon pulse)",
+    blinding: "measured behind blinded detectors",
+  };
   return {
+    /** The relay's counts of her fiber attack (no bit, no basis). */
+    fiber(f) {
+      root.dataset.touched = String(f.touched);
+      root.dataset.known = String(f.known);
+      show("pulses on the fiber", f.pulses.toLocaleString());
+      show(`pulses ${WHAT[f.attack] ?? f.attack}`, f.touched.toLocaleString());
+      const share = f.touched ? ` (${pct(f.known / f.touched)} of those: ${f.attack === "pns" ? "the photons you stored" : "your basis matched Alice's"})` : "";
+      show("bits you will hold for certain once the bases are public", `${f.known.toLocaleString()}${share}`);
+    },
+    /** A round's public outcome as Alice or Bob announced it. */
+    outcome(from, o) {
+      const who = from === "alice" ? "Alice" : "Bob";
+      const q = o.sampleBits ? `QBER ${pct(o.qber)} on ${o.sampleBits.toLocaleString()} sample bits` : "no QBER measured";
+      show(`${who}, round ${o.round ?? "?"}`, `${o.ok ? "got a verified key" : `no key (${o.code})`}; ${q}; ${Number(o.siftedBits ?? 0).toLocaleString()} sifted bits`);
+      if (from === "bob" || !root.dataset.qber) root.dataset.qber = String(o.qber);
+      root.dataset.outcome = o.ok ? "ok" : String(o.code);
+    },
     log(text) {
       log.textContent = text;
     },

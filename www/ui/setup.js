@@ -15,8 +15,25 @@ export function initSetup(root, hash, defaults, { onOpenRoom, onRunLocal, onChan
   }
   if (!form.elements.psk.value) form.elements.psk.value = randomHex(32);
   const values = () => Object.fromEntries(new FormData(form).entries());
-  // The laser's fields only when the source is a laser; the PSK only under the PSK bootstrap.
+  // The laser's fields only when the source is a laser; the PSK only under the PSK bootstrap,
+  // with a message that says what it must be.
+  const psk = form.elements.psk;
+  const checkPsk = () => {
+    const bad = form.elements.bootstrap.value === "psk" && !/^[0-9a-fA-F]{64}$/.test(psk.value);
+    psk.setCustomValidity(bad ? "The pre-shared key must be 64 hex digits (32 bytes), e.g. the one this page generated." : "");
+  };
+  const pulses = form.elements.pulses;
+  const checkPulses = () => {
+    const n = Number(pulses.value);
+    const bad = !(Number.isInteger(n) && n >= 1 && n <= 268435456);
+    pulses.setCustomValidity(bad ? "Pulses: a whole number from 1 to 268,435,456 (2^28)." : "");
+  };
   const sync = () => {
+    const pki = form.elements.bootstrap.value === "pki";
+    psk.closest("label").hidden = pki;
+    psk.required = !pki;
+    checkPsk();
+    checkPulses();
     const source = form.elements.source.value;
     form.querySelectorAll("[data-weak]").forEach((l) => {
       const always = l.querySelector("[name=signal], [name=pKeyBasis]");
@@ -35,14 +52,19 @@ export function initSetup(root, hash, defaults, { onOpenRoom, onRunLocal, onChan
   return {
     disable() {
       form.querySelectorAll("input, button, select").forEach((el) => (el.disabled = true));
-      // Over the relay every random choice comes from the OS: the replay seed has no say.
+      // Over the relay every random choice comes from the OS: the replay seed has no say. The
+      // form has done its job: the room's panels take its place.
       form.elements.seed.closest("label").style.display = "none";
+      root.hidden = true;
     },
   };
 }
 
 export function initLinks(root, { room, extra, onStart }) {
   root.hidden = false;
+  if (extra.bootstrap === "pki") {
+    root.querySelector("#bob-link-label").textContent = "Bob's link (carries Alice's public key, no secret; compare safety numbers by voice)";
+  }
   const bob = linkFor({ role: "bob", room, ...extra });
   const eve = linkFor({ role: "eve", room });
   Object.assign(root.querySelector("#bob-link"), { href: bob, textContent: bob });

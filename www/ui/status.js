@@ -7,6 +7,14 @@ export function setStages({ stages, stateStage }) {
   STAGE_OF_STATE = stateStage;
 }
 
+/** The stage whose check raises each protocol abort. */
+const CODE_STAGE = {
+  detector_alarm: "quantum",
+  qber_too_high: "estimation",
+  verification_failed: "verification",
+  no_secret_key: "amplification",
+};
+
 const pct = (x) => `${(x * 100).toFixed(2)} %`;
 const AUTH = {
   psk: "HMAC-SHA256 keyed by the 256-bit pre-shared key (bootstrap)",
@@ -128,6 +136,10 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
       root.querySelector("#compare")?.remove();
       figures.after(table);
     },
+    /** The running stage's name, if any. */
+    stage() {
+      return stages.querySelector("li.active")?.firstChild.textContent ?? null;
+    },
     /** The round's final record (after an abort too: every term computed so far). */
     summary(s) {
       if (s) showFigures(s);
@@ -190,9 +202,24 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
       root.dataset.eveKnows = String(e.knownKeyBits);
     },
     failed(code, plain, detail) {
+      // The chips stop where the round stopped: the stage whose check ended it (the QBER check is
+      // estimation even while a party waits for a sifting frame), else the running one.
+      const chips = [...stages.children];
+      const named = chips.findIndex((li) => li.firstChild.textContent === CODE_STAGE[code]);
+      const at = named >= 0 ? named : chips.findIndex((li) => li.classList.contains("active"));
+      if (at >= 0) {
+        chips.forEach((li, i) => {
+          li.className = i < at ? "done" : i === at ? "stopped" : "";
+          li.querySelector("progress").value = i < at ? 1 : 0;
+        });
+        root.dataset.stoppedAt = chips[at].firstChild.textContent;
+      }
       outcome.className = "outcome fail";
-      outcome.textContent = plain;
-      outcome.title = detail ?? "";
+      outcome.replaceChildren(
+        plain,
+        ...(detail && detail !== plain ? [Object.assign(document.createElement("span"), { className: "detail", textContent: ` (${detail})` })] : []),
+        ...(root.dataset.stoppedAt ? [Object.assign(document.createElement("span"), { className: "detail", textContent: ` The round stopped in ${root.dataset.stoppedAt}.` })] : []),
+      );
       root.dataset.outcome = code;
     },
   };

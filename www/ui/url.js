@@ -14,3 +14,18 @@ export function linkFor(values) {
   const params = new URLSearchParams(values);
   return `${location.origin}${location.pathname}#${params}`;
 }
+
+/** What is wrong with a link's fragment, in words, or null. Alice's own page has no role. */
+export function linkProblem(hash) {
+  const { role, room } = hash;
+  if (role !== undefined && role !== "bob" && role !== "eve") return `This link's role "${role}" is neither bob nor eve. Ask Alice for a new link.`;
+  if (room !== undefined && role === undefined) return "This link names a room but no role (bob or eve). Ask Alice for the full link.";
+  if (role !== undefined && room === undefined) return `This ${role} link names no room. Ask Alice for the full link.`;
+  if (room !== undefined && !/^[0-9a-f]{32}$/.test(room)) return `The room id in this link is malformed (${room.length} characters; a room id is 32 hex digits). Ask Alice for a new link.`;
+  if (role === "bob" && hash.bootstrap !== "pki") {
+    if (!hash.psk) return "This link carries no pre-shared key: Bob cannot authenticate Alice. Ask her for the full link.";
+    if (!/^[0-9a-fA-F]{64}$/.test(hash.psk)) return `The pre-shared key in this link has ${hash.psk.length} characters; it must be 64 hex digits. Ask Alice for the full link.`;
+  }
+  if (role === "bob" && hash.bootstrap === "pki" && !/^[0-9a-fA-F]{64}$/.test(hash.apk ?? "")) return "This link does not carry Alice's public key (64 hex digits). Ask her for the full link.";
+  return null;
+}

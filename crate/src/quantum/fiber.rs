@@ -102,6 +102,11 @@ impl Fiber {
         self.records.iter().flatten()
     }
 
+    /// The attack on the fiber, if any.
+    pub fn eve(&self) -> Option<&Attack> {
+        self.eve.as_ref()
+    }
+
     /// Puts Eve on the fiber (or takes her off) for the photons that arrive from now on.
     pub fn set_eve(&mut self, eve: Option<Attack>) -> Result<(), Error> {
         if let Some(e) = &eve {
