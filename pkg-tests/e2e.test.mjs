@@ -550,3 +550,66 @@ test("over the relay, Eve's photon-number splitting is caught by the decoys in b
   assert.deepEqual([...alice.errors, ...bob.errors, ...eve.errors], []);
   await context.close();
 });
+
+/** The pulse table of a tab as rows of cell texts, by row key. */
+const pulseRows = (page, title) =>
+  page.$eval(`section.pulses[aria-label="${title}"] table`, (t) =>
+    Object.fromEntries([...t.querySelectorAll("tr[data-row]")].map((r) => [r.dataset.row, [...r.querySelectorAll("td")].map((c) => c.textContent)])));
+
+test("BB84 made visible: each tab's pulse table shows only its party's knowledge and both agree on the sifting", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink } = await openRoom(context, { errorRate: 0.03, pulses: 1000000 });
+  const bob = await startWithBob(context, alice, bobLink);
+  assert.equal(await outcome(alice), "ok");
+  assert.equal(await outcome(bob), "ok");
+  const a = await pulseRows(alice, "The first pulses, as Alice knows them");
+  const b = await pulseRows(bob, "The first pulses, as Bob knows them");
+  assert.ok(a.aliceBits && !a.bobBits, "Alice's tab: her bits, never Bob's results");
+  assert.ok(b.bobBits && !b.aliceBits && !b.aliceBases, "Bob's tab: his results, never Alice's bits or bases");
+  assert.deepEqual(a.clicks, b.clicks);
+  assert.deepEqual(a.sifted, b.sifted);
+  assert.deepEqual(a.sampled, b.sampled);
+  assert.equal(a.aliceBits.length, 64);
+  for (let i = 0; i < 64; i++) {
+    // Alice knows Bob's basis exactly where he clicked.
+    if (a.clicks[i]) assert.equal(a.bobBases[i], b.bobBases[i]);
+    else assert.equal(a.bobBases[i], "·");
+    // A key bit: Bob's result, corrected where reconciliation flipped it, is Alice's bit.
+    if (a.sifted[i] && !a.sampled[i]) assert.equal(Number(b.bobBits[i]) ^ (b.corrected[i] ? 1 : 0), Number(a.aliceBits[i]), `pulse ${i + 1}`);
+  }
+  assert.match(await alice.textContent("#explain-round"), /compared in public and discarded/);
+  await context.close();
+});
+
+test("every view passes axe-core without serious or critical violations, and fits a phone", async () => {
+  const axe = new URL("../node_modules/axe-core/axe.min.js", import.meta.url).pathname;
+  const check = async (page, name) => {
+    await page.addScriptTag({ path: axe });
+    const violations = await page.evaluate(async () => {
+      const r = await window.axe.run(document, { resultTypes: ["violations"] });
+      return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+    });
+    assert.deepEqual(violations, [], `${name}: ${violations.join("; ")}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${name}: ${overflow} px wider than the screen`);
+  };
+  // bypassCSP: only so the test can inject axe-core; the page itself runs under its CSP.
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, bypassCSP: true });
+  const { alice, bobLink, eveLink } = await openRoom(context, { errorRate: 0 });
+  const eve = await joinEve(context, eveLink, { fraction: "1" });
+  const bob = await startWithBob(context, alice, bobLink);
+  assert.equal(await outcome(bob), "qber_too_high");
+  await outcome(alice);
+  await check(alice, "Alice, aborted");
+  await check(bob, "Bob, aborted");
+  await check(eve, "Eve");
+  const local = await tab(context, `${base}#pulses=300000&lengthKm=5&seed=axe`);
+  await local.waitForSelector("input[name=pulses]", { state: "visible" });
+  await check(local, "Alice's form");
+  await local.click("#run-local");
+  assert.equal(await outcome(local), "ok");
+  await check(local, "local run");
+  await local.screenshot({ path: `${shots}/phone-local.png`, fullPage: true });
+  await bob.screenshot({ path: `${shots}/phone-bob.png`, fullPage: true });
+  await context.close();
+});

@@ -9,6 +9,7 @@ import { initEve } from "./ui/eve.js";
 import { initChat } from "./ui/chat.js";
 import { initPlot } from "./ui/plot.js";
 import { initDistance, MODELS } from "./ui/distance.js";
+import { initPulses } from "./ui/pulses.js";
 import { initPool, showSafetyNumber } from "./ui/pool.js";
 import { RelayLink, fingerprintOfBytes, formatFingerprint } from "./model/party.js";
 import { Chat } from "./model/chat.js";
@@ -90,6 +91,11 @@ function roundView(side) {
   };
 }
 
+/** The pulse table of this tab's party (one per tab, redrawn each round). */
+function pulseTable(side, who) {
+  return (side.pulses ??= initPulses($("status"), `The first pulses, as ${who} knows them`));
+}
+
 /** The round's public outcome for the room (Eve's tab shows what her attack did): only numbers
  * Alice and Bob disclose anyway, and no authority (a status message decides nothing). */
 function publishOutcome(side, { round, ok, code, summary }) {
@@ -139,16 +145,19 @@ function onRoundEvents(side, view, type, msg) {
   }
   else if (type === "progress") {
     side.status.progress(msg.state, msg.summary);
+    if (msg.pulseView) pulseTable(side, who).show(msg.pulseView);
     const stage = side.status.stage();
     if (stage && msg.state !== "Finished") say(`You are ${who}. Round ${side.round ?? 1}: ${stage}…`);
   }
   else if (type === "done") {
     side.status.summary(msg.summary);
+    pulseTable(side, who).show(msg.pulseView);
     say(`You are ${who}. Round ${msg.round}: a shared key of ${msg.keyBits - 32} bits, verified by both sides.`);
     publishOutcome(side, { round: msg.round, ok: true, summary: msg.summary });
     view.ended(msg);
   } else if (type === "failed") {
     side.status.summary(msg.summary);
+    if (msg.event?.pulseView) pulseTable(side, who).show(msg.event.pulseView);
     const plain = plainWords(msg.code, msg.message);
     side.status.failed(msg.code, plain, msg.message);
     say(`You are ${who}. Round ${msg.event?.round ?? side.round ?? 1} ended without a key: ${plain}`);
@@ -322,6 +331,9 @@ function runEve(hash) {
   });
 }
 
+const localTables = {};
+let localPlot = null;
+
 /** Eve on the fiber in local mode. */
 function eveOf(v) {
   if (v.localAttack === "pns" || v.localAttack === "blinding") return { attack: v.localAttack };
@@ -358,6 +370,13 @@ async function runLocal(v) {
   if (r.ok) status.done(fingerprintOfBytes(r.keyAlice), r.finalKeyBits, { replay: true });
   else status.failed(r.error.code, plainWords(r.error.code, r.error.message), r.error.message);
   status.eve(r.eve);
+  // Local mode runs both parties: each table shows what that party alone knows.
+  localTables.alice ??= initPulses($("status"), "The first pulses, as Alice knows them");
+  localTables.bob ??= initPulses($("status"), "The first pulses, as Bob knows them");
+  localTables.alice.show(r.pulseViews[0]);
+  localTables.bob.show(r.pulseViews[1]);
+  localPlot ??= initPlot($("plot"));
+  localPlot.add(r.summary.qber, r.ok ? r.finalKeyBits : 0);
   addRun(Number(v.lengthKm), r, `local run (${v.source}${options.eve ? `, Eve: ${options.eve.attack}` : ""})`);
   const other = options.reconciliation === "ldpc" ? "cascade" : "ldpc";
   const twin = qkd.simulate({ ...options, reconciliation: other });

@@ -159,6 +159,8 @@ pub struct Report {
     pub auth: AuthReport,
     /// Time per stage.
     pub stages: Vec<StageTime>,
+    /// Each party's view of the first pulses: `[alice, bob]`, each only what that party knows.
+    pub pulse_views: [crate::party::PulseView; 2],
     /// Wegman-Carter pads left after the round: Alice's `(A->B, B->A)` and Bob's `(A->B, B->A)`.
     #[serde(skip)]
     pub pads_left: Option<[(KeyPool, KeyPool); 2]>,
@@ -413,6 +415,7 @@ impl Driver {
                 _ => None,
             },
             stages: msgs::Stage::ALL.iter().zip(self.times).map(|(s, ms)| StageTime { name: s.name(), ms }).collect(),
+            pulse_views: [alice.pulse_view().clone(), bob.pulse_view().clone()],
         }
     }
 }

@@ -245,3 +245,38 @@ fn the_small_round_that_cascade_used_to_leave_wrong_now_agrees() {
     assert!(r.ok, "{:?}", r.error);
     assert_eq!(r.key_alice, r.key_bob);
 }
+
+#[test]
+fn each_party_sees_only_its_own_pulses_and_both_see_the_same_sifting() {
+    let r = run(&small(0.05, "pulse view"));
+    assert!(r.ok);
+    let [a, b] = &r.pulse_views;
+    assert_eq!((a.pulses, b.pulses), (64, 64));
+    // What each side alone knows stays on its side.
+    assert!(a.alice_bits.is_some() && a.bob_bits.is_none() && a.corrected.is_none());
+    assert!(b.alice_bits.is_none() && b.alice_bases.is_none() && b.bob_bits.is_some());
+    // The public rows agree.
+    assert_eq!(a.clicks, b.clicks);
+    assert_eq!(a.sifted, b.sifted);
+    assert_eq!(a.sampled, b.sampled);
+    let (clicks, sifted, sampled) =
+        (b.clicks.as_ref().unwrap(), b.sifted.as_ref().unwrap(), b.sampled.as_ref().unwrap());
+    let (ab, bb, corr) = (a.alice_bits.as_ref().unwrap(), b.bob_bits.as_ref().unwrap(), b.corrected.as_ref().unwrap());
+    // Alice learned Bob's basis exactly at the clicks.
+    for i in 0..64 {
+        if clicks[i] == 1 {
+            assert_eq!(a.bob_bases.as_ref().unwrap()[i], b.bob_bases.as_ref().unwrap()[i]);
+        } else {
+            assert_eq!(a.bob_bases.as_ref().unwrap()[i], 2);
+            assert_eq!(sifted[i], 0);
+        }
+        // A key bit (sifted, not sampled): Bob's measured bit, corrected where reconciliation
+        // flipped it, is Alice's.
+        if sifted[i] == 1 && sampled[i] == 0 {
+            assert_eq!(bb[i] ^ corr[i], ab[i], "pulse {i}");
+        } else {
+            assert_eq!(corr[i], 0);
+        }
+    }
+    assert!(sifted.iter().sum::<u8>() > 5, "a lossless 60k-pulse round keeps some of the first 64");
+}

@@ -93,7 +93,7 @@ export class RelayLink {
         continue;
       }
       if (e.ok) {
-        this.emit("progress", { state: "Finished", summary: e.summary });
+        this.emit("progress", { state: "Finished", summary: e.summary, pulseView: e.pulseView });
         this.emit("done", e);
       } else {
         const { code, message } = e.error;
@@ -182,7 +182,7 @@ export class RelayLink {
     const now = performance.now();
     if (!force && now - this.lastProgress < 50) return;
     this.lastProgress = now;
-    this.emit("progress", { state: this.link.state, summary: this.link.summary });
+    this.emit("progress", { state: this.link.state, summary: this.link.summary, pulseView: this.link.pulseView });
   }
 }
 

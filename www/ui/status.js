@@ -27,6 +27,22 @@ const TAGS = {
   "per-frame": "a tag on every classical frame",
 };
 
+/** One sentence per stage, with this round's numbers. */
+function explain(s) {
+  const out = [];
+  if (s.clicks) out.push(`Photons: ${s.pulses.toLocaleString()} pulses sent, ${s.clicks.toLocaleString()} detected (${pct(s.clicks / s.pulses)}): the fiber and the detectors lose the rest, and a lost photon carries no information to anyone.`);
+  if (s.siftedBits) out.push(`Sifting: Bob announced his bases at his clicks, Alice said where hers matched; ${s.siftedBits.toLocaleString()} of ${s.clicks.toLocaleString()} clicks kept (about half: the bases agree half of the time). No bit value was said aloud.`);
+  if (s.sampleBits) out.push(`Estimation: ${s.sampleBits.toLocaleString()} sifted bits were compared in public and discarded; ${pct(s.qber)} of them differed. An eavesdropper measuring photons causes errors (25 % on what she touched), so the error rate bounds what she can know.`);
+  const f = s.finiteKey;
+  if (f) {
+    out.push(`QBER bound Q_tol + μ = ${pct(f.qTol + f.mu)}: the sample only estimates the key's error rate; μ = ${pct(f.mu)} is how far the unsampled bits may exceed it except with probability ε (Serfling's bound), and Q is first rounded up to a public grid (${pct(f.qTol)}).`);
+    out.push(`Privacy amplification: of n = ${f.n.toLocaleString()} key bits, Eve may know n·h(Q_tol+μ) = ${f.phaseErrorBits.toFixed(0)} from the photons and ${f.leakBound.toLocaleString()} from reconciliation's public parities; ε costs ${f.epsilonBits.toFixed(1)} bits (log2 2/(ε_sec² ε_cor)). Hashing down to ${f.length.toLocaleString()} bits leaves her nothing (Tomamichel et al. 2012).`);
+  }
+  if (s.reconciliationDisclosed && s.sampleBits) out.push(`Reconciliation disclosed ${s.reconciliationDisclosed.toLocaleString()} bits (${s.reconciliation === "ldpc" ? `LDPC syndromes, ${s.ldpcMessages} message(s)` : `Cascade parities, ${s.cascadeRoundTrips} round trips`}); each counts as known to Eve.`);
+  if (s.verificationBits) out.push(`Verification: a ${s.verificationBits}-bit hash of both keys must match; different keys pass with probability at most ${s.verificationCollision.toExponential(1)}.`);
+  return out;
+}
+
 /** Gains and error rates per intensity class, announced after detection. */
 function intensityTable(c) {
   const table = Object.assign(document.createElement("table"), { id: "intensities", className: "intensities" });
@@ -104,6 +120,16 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
     ]));
     root.querySelector("#intensities")?.remove();
     if (s.classCounts) figures.after(intensityTable(s.classCounts));
+    root.querySelector("#explain-round")?.remove();
+    const notes = explain(s);
+    if (notes.length) {
+      const d = Object.assign(document.createElement("details"), { id: "explain-round", className: "explain" });
+      d.append(Object.assign(document.createElement("summary"), { textContent: "What these numbers mean, for this round" }));
+      const ul = document.createElement("ul");
+      ul.append(...notes.map((t) => Object.assign(document.createElement("li"), { textContent: t })));
+      d.append(ul);
+      (root.querySelector("#intensities") ?? figures).after(d);
+    }
   };
 
   const h = (q) => (q <= 0 || q >= 1 ? 0 : -q * Math.log2(q) - (1 - q) * Math.log2(1 - q));

@@ -120,6 +120,14 @@ impl Endpoint {
         }
     }
 
+    /// The running round's view of its first pulses (this side's knowledge only).
+    pub fn pulse_view(&self) -> Option<&crate::party::PulseView> {
+        match self {
+            Self::Alice(a) => a.party().map(|p| p.pulse_view()),
+            Self::Bob(b) => b.party().map(|p| p.pulse_view()),
+        }
+    }
+
     /// The last round committed on this side, 0 if none.
     pub fn last_committed(&self) -> u32 {
         match self {

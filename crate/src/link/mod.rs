@@ -105,6 +105,8 @@ pub struct RoundOutcome {
     pub stored_keys: [usize; 2],
     /// Bits that went to the stores.
     pub stored_bits: usize,
+    /// This side's view of the round's first pulses (what it alone knows).
+    pub pulse_view: crate::party::PulseView,
 }
 
 /// Something an endpoint reports besides its frames.

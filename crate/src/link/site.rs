@@ -48,6 +48,7 @@ impl RoundBook {
         &self,
         error: Option<Error>,
         summary: &crate::party::Summary,
+        pulse_view: &crate::party::PulseView,
         auth: AuthStats,
         key_bits: usize,
         committed: Option<Committed>,
@@ -70,6 +71,7 @@ impl RoundBook {
             fingerprint: ok.then_some(c.fingerprint),
             stored_keys: c.stored_keys,
             stored_bits: c.stored_bits,
+            pulse_view: pulse_view.clone(),
         }
     }
 }

@@ -183,6 +183,8 @@ fn on_ready(cx: &mut Cx<AliceRole>, ready: &Ready) -> Result<Next<AliceState>, E
         let (d, v) = (decoy.count_ones() as u64, vacuum.count_ones() as u64);
         PulseClasses { decoy, vacuum, pulses: [config.pulses - d - v, d, v] }
     });
+    cx.view = super::PulseView::new(config.pulses);
+    cx.view.prepared(&bits, &bases, classes.as_ref().map(|c| (&c.decoy, &c.vacuum)));
     Ok(Next::Go(AliceState::ExpectSift { bits, bases, classes }, out))
 }
 
@@ -207,6 +209,7 @@ fn on_sift(
         // the key. The classes of the clicks are announced now.
         let classes = Classes { decoy: pc.decoy.select(clicks), vacuum: pc.vacuum.select(clicks), pulses: pc.pulses };
         let test = bases_at_clicks.select(&matches);
+        cx.view.sifted(clicks, bob_bases, &matches, &test, None);
         let n_test = test.count_ones();
         let sample_bits = key.select(&test);
         let reply = Msg::SiftReply {
@@ -238,6 +241,7 @@ fn on_sift(
         }
     };
     let sample = choose_sample(key.len(), k, &mut cx.rng);
+    cx.view.sifted(clicks, bob_bases, &matches, &sample, None);
     let sample_bits = key.select(&sample);
     cx.summary.sample_bits = k;
     let reply = Msg::SiftReply { matches, sample: sample.clone(), sample_bits: sample_bits.clone(), classes: None };

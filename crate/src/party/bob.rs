@@ -175,15 +175,15 @@ impl Role for BobRole {
                 BobState::ExpectSiftReply { config, clicked_bits, clicks, bases_at_clicks },
                 Msg::SiftReply { matches, sample, sample_bits, classes },
             ) => {
+                let sift = Sifted { outcomes: &clicked_bits, clicks: &clicks, bases_at_clicks: &bases_at_clicks };
                 if let SourceConfig::WeakCoherent(_) = config.source {
                     let classes = classes.ok_or(Error::inconsistent("intensity classes (missing)"))?;
-                    let sift = Sifted { outcomes: &clicked_bits, clicks: &clicks, bases_at_clicks: &bases_at_clicks };
                     return on_weak_sift_reply(cx, config, &sift, &matches, &sample, &sample_bits, &classes);
                 }
                 if classes.is_some() {
                     return Err(Error::inconsistent("intensity classes (single-photon round)"));
                 }
-                on_sift_reply(cx, config, &clicked_bits, &clicks, &matches, &sample, &sample_bits)
+                on_sift_reply(cx, config, &sift, &matches, &sample, &sample_bits)
             }
             (BobState::ExpectReconciliationStart { config, key }, Msg::CascadeStart { seed, parities })
                 if config.reconciliation == Method::Cascade =>
@@ -229,6 +229,8 @@ fn on_hello(cx: &mut Cx<BobRole>, config: Config) -> Result<Next<BobState>, Erro
     let n = config.pulses as usize;
     let bases = random_bases(n, config.source.key_basis_probability(), &mut cx.rng);
     cx.summary.pulses = config.pulses;
+    cx.view = super::PulseView::new(config.pulses);
+    cx.view.measured(&bases);
     let mut out = Vec::with_capacity(config.batches() as usize);
     let per_batch = config.batch_size as usize / 64;
     for index in 0..config.batches() {
@@ -273,6 +275,7 @@ fn on_detections(cx: &mut Cx<BobRole>, state: BobState, d: Detections) -> Result
     let clicks = BitVec::from_words(clicks, n);
     let outcomes = BitVec::from_words(outcomes, n);
     cx.summary.clicks = clicks.count_ones() as u64;
+    cx.view.detected(&clicks, &outcomes);
     let bases_at_clicks = bases.select(&clicks);
     let out = vec![cx.seal(&Msg::Sift { clicks: clicks.clone(), bases: bases_at_clicks.clone() })?];
     Ok(Next::Go(BobState::ExpectSiftReply { config, clicked_bits: outcomes, clicks, bases_at_clicks }, out))
@@ -320,6 +323,7 @@ fn on_weak_sift_reply(
         return Ok(Next::Abort(e, Vec::new()));
     }
     cx.summary.sample_bits = test.count_ones();
+    cx.view.sifted(sift.clicks, sift.bases_at_clicks, matches, test, Some(&without_sample(&key, test)));
     let mine = key.select(test);
     let qber = error_rate(alice_test, &mine)?;
     cx.summary.qber = qber;
@@ -336,13 +340,12 @@ fn on_weak_sift_reply(
 fn on_sift_reply(
     cx: &mut Cx<BobRole>,
     config: Config,
-    outcomes: &BitVec,
-    clicks: &BitVec,
+    sift: &Sifted<'_>,
     matches: &BitVec,
     sample: &BitVec,
     alice_sample: &BitVec,
 ) -> Result<Next<BobState>, Error> {
-    let key = sifted(outcomes, clicks, matches)?;
+    let key = sifted(sift.outcomes, sift.clicks, matches)?;
     cx.summary.sifted_bits = key.len();
     let k = match sample_size(key.len(), config.sample_fraction) {
         Ok(k) => k,
@@ -352,6 +355,7 @@ fn on_sift_reply(
         return Err(Error::inconsistent("estimation sample"));
     }
     cx.summary.sample_bits = k;
+    cx.view.sifted(sift.clicks, sift.bases_at_clicks, matches, sample, Some(&without_sample(&key, sample)));
     let mine = key.select(sample);
     let qber = error_rate(alice_sample, &mine)?;
     cx.summary.qber = qber;
@@ -403,6 +407,9 @@ fn after_ldpc_step(
 /// Bob's reconciled key: he hashes it with fresh points and sends the hash, with the frames
 /// he dropped, for Alice to compare.
 fn verify(cx: &mut Cx<BobRole>, config: Config, key: BitVec, dropped: Vec<u32>) -> Result<Next<BobState>, Error> {
+    if dropped.is_empty() {
+        cx.view.reconciled(&key);
+    }
     let points = [cx.rng.next_u64(), cx.rng.next_u64()];
     let tag = verification::tag(&key, points);
     cx.summary.verified(&config, key.len());

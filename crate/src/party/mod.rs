@@ -15,11 +15,13 @@ mod alice;
 mod bob;
 mod config;
 mod shell;
+mod view;
 
 pub use alice::{Alice, AliceRole, RoundContext};
 pub use bob::{Bob, BobRole};
 pub use config::{Config, MAX_PULSES};
 pub use shell::{Party, Role};
+pub use view::{PulseView, VIEW_PULSES};
 
 use crate::amplification::{ClassCounts, DecoyKey, FiniteKey, SourceTerms, decoy_key_length};
 use crate::bits::BitVec;

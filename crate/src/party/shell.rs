@@ -42,6 +42,8 @@ pub struct Cx<R> {
     pub(super) channel: Option<Channel>,
     pub(super) rng: QkdRng,
     pub(super) summary: Summary,
+    /// This side's knowledge of the first pulses (a teaching view).
+    pub(super) view: super::PulseView,
 }
 
 impl<R> Cx<R> {
@@ -135,6 +137,11 @@ impl<R: Role> Party<R> {
         &self.cx.summary
     }
 
+    /// This side's view of the first pulses: only what it knows.
+    pub fn pulse_view(&self) -> &super::PulseView {
+        &self.cx.view
+    }
+
     /// Authentication costs so far.
     pub fn auth_stats(&self) -> AuthStats {
         self.cx.channel.as_ref().map(|c| c.stats().clone()).unwrap_or_default()
@@ -173,5 +180,6 @@ impl<R: Role> Party<R> {
 
 /// A role's context before its first frame: no channel yet (the session id needs both nonces).
 pub(super) fn cx<R>(role: R, credential: &Credential, rng: QkdRng, summary: Summary) -> Cx<R> {
-    Cx { role, credential: credential.clone(), channel: None, rng, summary }
+    let view = super::PulseView::new(summary.pulses);
+    Cx { role, credential: credential.clone(), channel: None, rng, summary, view }
 }

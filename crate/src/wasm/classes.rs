@@ -93,6 +93,12 @@ macro_rules! party_methods {
                 to_js(self.0.summary())
             }
 
+            /// This side's view of the first pulses (only what it knows).
+            #[wasm_bindgen(getter, js_name = pulseView, unchecked_return_type = "PulseView")]
+            pub fn pulse_view(&self) -> JsValue {
+                to_js(self.0.pulse_view())
+            }
+
             /// The final key (once; later calls return undefined).
             #[wasm_bindgen(js_name = takeKey)]
             pub fn take_key(&mut self) -> Option<Vec<u8>> {
@@ -267,6 +273,12 @@ impl Link {
     #[wasm_bindgen(getter, unchecked_return_type = "PartySummary | null")]
     pub fn summary(&self) -> JsValue {
         self.0.summary().map_or(JsValue::NULL, to_js)
+    }
+
+    /// The running round's view of its first pulses (this side's knowledge only), or null.
+    #[wasm_bindgen(getter, js_name = pulseView, unchecked_return_type = "PulseView | null")]
+    pub fn pulse_view(&self) -> JsValue {
+        self.0.pulse_view().map_or(JsValue::NULL, to_js)
     }
 
     /// The last round committed on this side, 0 if none.

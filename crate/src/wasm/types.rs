@@ -138,6 +138,13 @@ export interface PartySummary {
   cascadeRoundTrips: number; verificationBits: number; verificationCollision: number; finiteKey?: FiniteKeyTerms;
   classCounts?: ClassCounts; decoyKey?: DecoyKeyTerms;
 }
+/** One party's knowledge of a round's first 64 pulses (`party::PulseView`): each row one entry
+ * per pulse (0/1; bases 0 rectilinear, 1 diagonal; 2 where this party cannot know), absent while
+ * (or where) the party does not know it. */
+export interface PulseView {
+  pulses: number; aliceBits?: number[]; aliceBases?: number[]; classes?: number[]; bobBases?: number[]; clicks?: number[];
+  bobBits?: number[]; sifted?: number[]; sampled?: number[]; corrected?: number[];
+}
 /** Authentication costs of a session, both sides (`session::AuthReport`). */
 export interface AuthReport { mode: AuthMode; tagMode: TagMode; frames: number; tags: number; tagBits: number; keyBitsUsed: number; padBitsUsed: number; epsilon: number; }
 /** What a session did (`session::Report`). Keys are present only when both sides verified the same key. */
@@ -146,6 +153,7 @@ export interface Report {
   disclosed: { estimation: number; reconciliation: number; verification: number }; leakedBits: number;
   roundTrips: number; finalKeyBits: number; keyAlice?: Uint8Array; keyBob?: Uint8Array;
   auth: AuthReport; stages: { name: string; ms: number }[];
+  /** Each party's view of the first pulses, [Alice's, Bob's]. */ pulseViews: PulseView[];
 }
 /** One side's authentication costs in a round (`auth::AuthStats`). */
 export interface AuthStats { framesSent: number; framesReceived: number; tagsSent: number; tagsReceived: number; tagBitsSent: number; padBitsUsed: number; epsilon: number; }
@@ -155,6 +163,7 @@ export interface LinkRound {
   poolBefore: number[]; poolTaken: number[]; poolAdded: number[]; poolAfter: number[]; keyBits: number;
   /** 32 key bits shown and discarded, hex; both sides show the same. */ fingerprint?: string;
   /** Keys each store received, [A->B, B->A]. */ storedKeys: number[]; storedBits: number;
+  /** This side's view of the round's first pulses. */ pulseView: PulseView;
 }
 /** A link endpoint's event: a round ended on this side. */
 export interface RoundEnded extends LinkRound { type: "roundEnded"; }
