@@ -159,6 +159,10 @@ test("Eve intercepting every photon: both tabs show the QBER that aborted, where
   assert.ok(Math.abs(known / touched - 0.5) < 0.01, `basis matched on ${known} of ${touched}`);
   assert.ok(Math.abs(Number(await eve.getAttribute("#eve", "data-qber")) - 0.25) < 0.03);
   assert.match(await eve.textContent("#eve-figures"), /Bob, round 1no key \(qber_too_high\); QBER 2\d\.\d\d %/);
+  // Of the sifted key she knows about half: the bits she measured in Alice's basis.
+  const sifted = await eve.textContent("#eve-figures");
+  const [knownSifted, siftedBits] = sifted.match(/sifted bits you know([\d,]+) of ([\d,]+)/).slice(1).map((x) => Number(x.replaceAll(",", "")));
+  assert.ok(Math.abs(knownSifted / siftedBits - 0.5) < 0.03, `${knownSifted} of ${siftedBits}`);
   await alice.screenshot({ path: `${shots}/eve-qber-alice.png`, fullPage: true });
   await bob.screenshot({ path: `${shots}/eve-qber-bob.png`, fullPage: true });
   await eve.screenshot({ path: `${shots}/eve-qber-eve.png`, fullPage: true });

@@ -320,6 +320,7 @@ function runEve(hash) {
             attack.joined((f) => party.ws.send(f));
           } else if (type === "frame") attack.frame(msg.frame, msg.send);
           else if (type === "fiber") eve.fiber(msg);
+          else if (type === "eveKnows") eve.knows(msg);
           else if (type === "status" && msg.outcome && (msg.from === "alice" || msg.from === "bob")) eve.outcome(msg.from, msg.outcome);
           else if (type === "peerAbort") eve.log(`${msg.from === "alice" ? "Alice" : "Bob"} ended the round: ${plainWords(msg.code, msg.message)}`);
           else if (type === "closed" && msg.reason) sayError(`The relay closed this tab's connection: ${msg.reason}`);

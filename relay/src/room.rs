@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use qkdlab::auth::Direction;
-use qkdlab::msgs::{self, Kind, Route};
+use qkdlab::eavesdropper::Notebook;
+use qkdlab::msgs::{self, Kind, Msg, Route};
 use qkdlab::quantum::MAX_PENDING_BATCHES;
 use qkdlab::quantum::{Attack, EveBasis};
 use qkdlab::rng::Seed;
@@ -71,7 +72,55 @@ struct Room {
     open: bool,
     /// When a fiber frame last came through (a fiber holding pulses long after is stale).
     fiber_seen: std::time::Instant,
+    /// What Eve on the fiber overhears of the round's public discussion, joined with her
+    /// fiber records to tell her tab what she knows of the sifted key.
+    eve_view: Option<EveView>,
 }
+
+/// Eve's notebook for one round, and the round's shape from Hello.
+struct EveView {
+    notebook: Notebook,
+    batch_size: usize,
+    pulses: usize,
+}
+
+/// Eve (on the fiber) overhears a public frame; after the sift reply her tab learns how much
+/// of the sifted key and of the key she holds (counts only).
+fn overhear(room: &mut Room, frame: &[u8]) {
+    let Ok(msg) = qkdlab::auth::peek(frame) else { return };
+    if let Msg::Hello(_, config) = &msg {
+        let keep = config.pulses <= EVE_VIEW_MAX_PULSES;
+        room.fiber.keep_eve_records(keep);
+        room.eve_view = keep.then(|| EveView {
+            notebook: Notebook::default(),
+            batch_size: config.batch_size as usize,
+            pulses: config.pulses as usize,
+        });
+    }
+    let Some(view) = &mut room.eve_view else { return };
+    view.notebook.overhear(&msg);
+    if !matches!(msg, Msg::SiftReply { .. }) {
+        return;
+    }
+    let Some(attack) = room.fiber.eve() else { return };
+    let r = view.notebook.report(
+        attack.name(),
+        room.fiber.stats().intercepted,
+        room.fiber.eve_records(),
+        view.batch_size,
+        view.pulses,
+        None,
+    );
+    if let Some((_, tx)) = room.members.get(&Role::Eve) {
+        let mut v = serde_json::to_value(&r).unwrap_or_default();
+        v["type"] = "eveKnows".into();
+        tx.send(Outgoing::Text(v.to_string()));
+    }
+    room.fiber.keep_eve_records(false);
+}
+
+/// The largest round whose per-pulse Eve records the relay keeps (2 bits a pulse: 4 MiB).
+const EVE_VIEW_MAX_PULSES: u64 = 1 << 24;
 
 /// A fiber holding pulses this long after its last frame is stale: when the relay-wide budget
 /// runs out, stale fibers are emptied before anyone is refused.
@@ -150,6 +199,7 @@ impl Rooms {
                 mitm: Mitm::Off,
                 open: true,
                 fiber_seen: std::time::Instant::now(),
+                eve_view: None,
             })),
         );
         Ok(id)
@@ -327,6 +377,9 @@ impl Rooms {
                 if from == Role::Alice && kind == Some(Kind::Hello) {
                     fits_the_fiber(&frame)?;
                     room.fiber.reset();
+                }
+                if room.fiber.eve().is_some() && room.members.contains_key(&Role::Eve) {
+                    overhear(room, &frame);
                 }
                 let peer = if from == Role::Alice { Role::Bob } else { Role::Alice };
                 let to = if room.mitm != Mitm::Off && room.members.contains_key(&Role::Eve) { Role::Eve } else { peer };

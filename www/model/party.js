@@ -9,7 +9,7 @@
 
 /** The control messages the relay may deliver; anything else is dropped (the relay is not
  * trusted to drive the page: it cannot fake a round's end or re-open the link). */
-const RELAY_TEXT = new Set(["joined", "members", "left", "chat", "status", "abort", "fiber"]);
+const RELAY_TEXT = new Set(["joined", "members", "left", "chat", "status", "abort", "fiber", "eveKnows"]);
 /** A running round that hears nothing for this long ends (a dropped frame must not stall the
  * link; the round's pool bits stay burned). */
 export const ROUND_IDLE_MS = 20_000;

@@ -35,6 +35,14 @@ export function initEve(root, { onJoin }) {
       const share = f.touched ? ` (${pct(f.known / f.touched)} of those: ${f.attack === "pns" ? "the photons you stored" : "your basis matched Alice's"})` : "";
       show("bits you will hold for certain once the bases are public", `${f.known.toLocaleString()}${share}`);
     },
+    /** What she holds of the sifted key and of the key (the relay joins her records with the
+     * public sifting she overheard). */
+    knows(r) {
+      root.dataset.knownSifted = String(r.knownSiftedBits);
+      const frac = (a, b) => (b ? ` (${pct(a / b)})` : "");
+      show("sifted bits you know", `${r.knownSiftedBits.toLocaleString()} of ${r.siftedBits.toLocaleString()}${frac(r.knownSiftedBits, r.siftedBits)}`);
+      show("key bits you know (before privacy amplification)", `${r.knownKeyBits.toLocaleString()} of ${r.keyBits.toLocaleString()}${frac(r.knownKeyBits, r.keyBits)}`);
+    },
     /** A round's public outcome as Alice or Bob announced it. */
     outcome(from, o) {
       const who = from === "alice" ? "Alice" : "Bob";

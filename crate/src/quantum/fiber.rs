@@ -97,6 +97,11 @@ impl Fiber {
         self
     }
 
+    /// Starts or stops keeping Eve's records (a server keeps them only for rounds it can hold).
+    pub fn keep_eve_records(&mut self, on: bool) {
+        self.records = on.then(BTreeMap::new);
+    }
+
     /// Eve's records so far, by batch (empty unless [`Fiber::with_eve_records`]).
     pub fn eve_records(&self) -> impl Iterator<Item = (&u32, &EveRecord)> {
         self.records.iter().flatten()
