@@ -617,3 +617,17 @@ test("every view passes axe-core without serious or critical violations, and fit
   await bob.screenshot({ path: `${shots}/phone-bob.png`, fullPage: true });
   await context.close();
 });
+
+test("Eve's own pulse table: her bases and results on the pulses she measured", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink, eveLink } = await openRoom(context);
+  const eve = await joinEve(context, eveLink, { fraction: "0.5" });
+  await startWithBob(context, alice, bobLink);
+  await outcome(alice);
+  const rows = await pulseRows(eve, "The first pulses, as you (Eve) know them");
+  assert.deepEqual(Object.keys(rows).sort(), ["eveBases", "eveBits"]);
+  const measured = rows.eveBases.filter((b) => b !== "").length;
+  assert.ok(measured > 16 && measured < 48, `measured ${measured} of 64 at fraction 0.5`);
+  rows.eveBases.forEach((b, i) => assert.equal(b === "", rows.eveBits[i] === "", `pulse ${i + 1}`));
+  await context.close();
+});

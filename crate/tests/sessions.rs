@@ -259,15 +259,25 @@ fn each_party_sees_only_its_own_pulses_and_both_see_the_same_sifting() {
     assert_eq!(a.clicks, b.clicks);
     assert_eq!(a.sifted, b.sifted);
     assert_eq!(a.sampled, b.sampled);
-    let (clicks, sifted, sampled) =
-        (b.clicks.as_ref().unwrap(), b.sifted.as_ref().unwrap(), b.sampled.as_ref().unwrap());
-    let (ab, bb, corr) = (a.alice_bits.as_ref().unwrap(), b.bob_bits.as_ref().unwrap(), b.corrected.as_ref().unwrap());
+    let (clicks, sifted, sampled) = (
+        b.clicks.as_deref().expect("row present"),
+        b.sifted.as_deref().expect("row present"),
+        b.sampled.as_deref().expect("row present"),
+    );
+    let (ab, bb, corr) = (
+        a.alice_bits.as_deref().expect("row present"),
+        b.bob_bits.as_deref().expect("row present"),
+        b.corrected.as_deref().expect("row present"),
+    );
     // Alice learned Bob's basis exactly at the clicks.
     for i in 0..64 {
         if clicks[i] == 1 {
-            assert_eq!(a.bob_bases.as_ref().unwrap()[i], b.bob_bases.as_ref().unwrap()[i]);
+            assert_eq!(
+                a.bob_bases.as_deref().expect("row present")[i],
+                b.bob_bases.as_deref().expect("row present")[i]
+            );
         } else {
-            assert_eq!(a.bob_bases.as_ref().unwrap()[i], 2);
+            assert_eq!(a.bob_bases.as_deref().expect("row present")[i], 2);
             assert_eq!(sifted[i], 0);
         }
         // A key bit (sifted, not sampled): Bob's measured bit, corrected where reconciliation

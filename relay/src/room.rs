@@ -351,9 +351,12 @@ impl Rooms {
                 if fiber_no == 1 && kind == photons && !full {
                     if let (Some((_, tx)), Some(attack)) = (room.members.get(&Role::Eve), room.fiber.eve()) {
                         let s = room.fiber.stats();
+                        let first = room.fiber.eve_first();
                         let text = serde_json::json!({
                             "type": "fiber", "attack": attack.name(), "pulses": s.pulses,
                             "touched": s.intercepted, "known": s.eve_known,
+                            "bases": first.iter().map(|f| f[0]).collect::<Vec<_>>(),
+                            "bits": first.iter().map(|f| f[1]).collect::<Vec<_>>(),
                         });
                         tx.send(Outgoing::Text(text.to_string()));
                     }

@@ -1,3 +1,5 @@
+import { initPulses } from "./pulses.js";
+
 // Eve's panel: her attack on the fiber and on the classical channel.
 export function initEve(root, { onJoin }) {
   root.hidden = false;
@@ -28,6 +30,9 @@ export function initEve(root, { onJoin }) {
   return {
     /** The relay's counts of her fiber attack (no bit, no basis). */
     fiber(f) {
+      if (Array.isArray(f.bases) && f.bases.length && !root.querySelector("section.pulses")) {
+        initPulses(root, "The first pulses, as you (Eve) know them").show({ pulses: f.bases.length, eveBases: f.bases, eveBits: f.bits });
+      }
       root.dataset.touched = String(f.touched);
       root.dataset.known = String(f.known);
       show("pulses on the fiber", f.pulses.toLocaleString());

@@ -156,15 +156,7 @@ impl LinkAlice {
             }
             _ => None,
         };
-        r.book.outcome(
-            error,
-            r.party.summary(),
-            r.party.pulse_view(),
-            r.party.auth_stats(),
-            key_bits,
-            committed,
-            self.site.available(),
-        )
+        r.book.outcome(error, &r.party, key_bits, committed, self.site.available())
     }
 }
 

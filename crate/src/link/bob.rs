@@ -231,15 +231,7 @@ impl LinkBob {
             }
             _ => None,
         };
-        let outcome = r.book.outcome(
-            error,
-            r.party.summary(),
-            r.party.pulse_view(),
-            r.party.auth_stats(),
-            key_bits,
-            committed,
-            self.site.available(),
-        );
+        let outcome = r.book.outcome(error, &r.party, key_bits, committed, self.site.available());
         Event::RoundEnded(Box::new(outcome))
     }
 }

@@ -6,7 +6,7 @@
 use super::pool::{PoolStream, PoolUse};
 use super::{LinkSettings, PoolMac, RoundOutcome};
 use crate::auth::TagMode;
-use crate::auth::{AuthStats, Credential, KeyPool, WcKey};
+use crate::auth::{Credential, KeyPool, WcKey};
 use crate::bits::BitVec;
 use crate::error::{Error, LinkError};
 use crate::keystore::{KeyStore, KeyStoreConfig};
@@ -47,9 +47,7 @@ impl RoundBook {
     pub(crate) fn outcome(
         &self,
         error: Option<Error>,
-        summary: &crate::party::Summary,
-        pulse_view: &crate::party::PulseView,
-        auth: AuthStats,
+        party: &crate::party::Party<impl crate::party::Role>,
         key_bits: usize,
         committed: Option<Committed>,
         pool_after: [u64; 2],
@@ -61,8 +59,8 @@ impl RoundBook {
             ok,
             error,
             mode: self.mode,
-            summary: summary.clone(),
-            auth,
+            summary: party.summary().clone(),
+            auth: party.auth_stats(),
             pool_before: self.before,
             pool_taken: self.taken,
             pool_added: c.pool_added,
@@ -71,7 +69,7 @@ impl RoundBook {
             fingerprint: ok.then_some(c.fingerprint),
             stored_keys: c.stored_keys,
             stored_bits: c.stored_bits,
-            pulse_view: pulse_view.clone(),
+            pulse_view: party.pulse_view().clone(),
         }
     }
 }

@@ -56,6 +56,14 @@ pub fn intercept(batch: &PulseBatch, model: &ChannelModel, rng: &mut QkdRng) -> 
         let same = !(bases[w] ^ batch.bases.words()[w]);
         let result = (batch.bits.words()[w] & same) | (rng.next_u64() & !same);
         record.learn_word(w, measured & same, result);
+        if w == 0 {
+            for i in 0..len.min(super::eve::EVE_VIEW_PULSES) {
+                let b = 1u64 << (63 - i);
+                if measured & b != 0 {
+                    record.note(i, u8::from(bases[w] & b != 0), u8::from(result & b != 0));
+                }
+            }
+        }
         trigger[w] &= measured;
         bits[w] = (result ^ flips[w]) & trigger[w];
     }

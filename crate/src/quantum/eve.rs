@@ -74,12 +74,31 @@ pub struct EveRecord {
     pub bits: Vec<u64>,
     /// Pulses she measured or split (a count, for the statistics).
     pub touched: u64,
+    /// Her own view of the batch's first pulses (her tab's pulse table): per pulse her basis
+    /// (0 rectilinear, 1 diagonal; 2 none: untouched, or a photon stored unmeasured) and her
+    /// result (0/1; 2 none; for a stored photon, the bit she will read once the basis is public).
+    pub first: Vec<[u8; 2]>,
 }
+
+/// Pulses of Eve's own pulse table.
+pub const EVE_VIEW_PULSES: usize = 64;
 
 impl EveRecord {
     /// Nothing known about `len` pulses.
     pub fn new(len: usize) -> Self {
-        Self { knows: vec![0; len.div_ceil(64)], bits: vec![0; len.div_ceil(64)], touched: 0 }
+        Self {
+            knows: vec![0; len.div_ceil(64)],
+            bits: vec![0; len.div_ceil(64)],
+            touched: 0,
+            first: vec![[2, 2]; len.min(EVE_VIEW_PULSES)],
+        }
+    }
+
+    /// Her basis and result at pulse `i`, for her own table.
+    pub fn note(&mut self, i: usize, basis: u8, result: u8) {
+        if let Some(f) = self.first.get_mut(i) {
+            *f = [basis, result];
+        }
     }
 
     /// Eve knows pulse `i` is `bit`.
@@ -131,6 +150,14 @@ impl InterceptResend {
             let result = (batch.bits.words()[w] & same) | (rng.next_u64() & !same);
             record.knows[w] = m & same;
             record.bits[w] = result & m & same;
+            if w == 0 {
+                for i in 0..len.min(EVE_VIEW_PULSES) {
+                    let b = 1u64 << (63 - i);
+                    if m & b != 0 {
+                        record.note(i, u8::from(eb & b != 0), u8::from(result & b != 0));
+                    }
+                }
+            }
             let pb = &mut batch.bases.words_mut()[w];
             *pb = (*pb & !m) | (eb & m);
             let pbit = &mut batch.bits.words_mut()[w];

@@ -54,6 +54,7 @@ pub struct Fiber {
     eve_rng: QkdRng,
     photons: BTreeMap<u32, InFlight>,
     records: Option<BTreeMap<u32, EveRecord>>,
+    eve_first: Vec<[u8; 2]>,
     settings: BTreeMap<u32, BitVec>,
     measured: BTreeSet<u32>,
     stats: FiberStats,
@@ -77,6 +78,7 @@ impl Fiber {
             eve_rng: seed.rng("eve"),
             photons: BTreeMap::new(),
             records: None,
+            eve_first: Vec::new(),
             settings: BTreeMap::new(),
             measured: BTreeSet::new(),
             stats: FiberStats::default(),
@@ -107,6 +109,11 @@ impl Fiber {
         self.records.iter().flatten()
     }
 
+    /// Eve's own view of the round's first pulses (her basis and result per pulse; 2 for none).
+    pub fn eve_first(&self) -> &[[u8; 2]] {
+        &self.eve_first
+    }
+
     /// The attack on the fiber, if any.
     pub fn eve(&self) -> Option<&Attack> {
         self.eve.as_ref()
@@ -125,6 +132,7 @@ impl Fiber {
     /// again (each batch of the new round is new photons, still measured at most once).
     pub fn reset(&mut self) {
         self.photons.clear();
+        self.eve_first.clear();
         if let Some(r) = &mut self.records {
             r.clear();
         }
@@ -206,6 +214,9 @@ impl Fiber {
         }
         self.pending_pulses += extra;
         if let Some(record) = record {
+            if index == 0 {
+                self.eve_first = record.first.clone();
+            }
             self.stats.intercepted += record.touched;
             self.stats.eve_known += record.knows.iter().map(|w| u64::from(w.count_ones())).sum::<u64>();
             if let Some(r) = &mut self.records {

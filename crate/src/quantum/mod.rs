@@ -11,7 +11,7 @@ mod bernoulli;
 pub mod blinding;
 mod channel;
 mod detector;
-mod eve;
+pub(crate) mod eve;
 mod fiber;
 pub mod photons;
 pub mod pns;
@@ -20,7 +20,7 @@ mod source;
 pub use bernoulli::fill_bernoulli;
 pub use channel::{ChannelModel, ChannelSpec};
 pub use detector::{Detections, detect, per_detector_dark};
-pub use eve::{Attack, EveBasis, EveRecord, InterceptResend};
+pub use eve::{Attack, EVE_VIEW_PULSES, EveBasis, EveRecord, InterceptResend};
 pub use fiber::{Fiber, FiberStats, MAX_PENDING_BATCHES};
 pub use source::{
     CLASSES, Emission, MAX_INTENSITY, PulseBatch, Source, SourceConfig, WeakCoherent, random_bases, random_bits,

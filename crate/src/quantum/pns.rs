@@ -62,6 +62,7 @@ pub fn split(batch: &PulseBatch, model: &ChannelModel, rng: &mut QkdRng) -> (Pho
             };
             let forwarded = if n >= 2 {
                 record.learn(i, batch.bits.get(i));
+                record.note(i, 2, u8::from(batch.bits.get(i)));
                 if unit_f64(rng) < forward_multi { n - 1 } else { 0 }
             } else if unit_f64(rng) < forward_single {
                 1
