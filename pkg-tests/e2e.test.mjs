@@ -218,6 +218,7 @@ test("Eve in the middle editing a frame: both tabs show the authentication abort
   assert.match(await alice.textContent("#outcome"), /Authentication failed/);
   assert.match(await bob.textContent("#outcome"), /Authentication failed/);
   assert.equal(await bob.$("#fingerprint"), null);
+  assert.match(await eve.textContent("#eve-figures"), /classical frames\d+ seen, 1 edited, 0 dropped, 0 injected/);
   await eve.screenshot({ path: `${shots}/mitm-eve.png`, fullPage: true });
   await bob.screenshot({ path: `${shots}/mitm-bob.png`, fullPage: true });
   await context.close();

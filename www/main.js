@@ -303,7 +303,10 @@ function runEve(hash) {
         }
       }
       const attack = eveAttack(qkd, { mode: mitm, auth, room: hash.room }, {
-        log: (e) => eve.log(eveSays(e)),
+        log: (e) => {
+          eve.frames(e);
+          eve.log(eveSays(e));
+        },
         guess: (e) => eve.guess(eveSays(e)),
       });
       const relayMitm = mitm === "off" ? false : mitm === "full" ? "full" : true;

@@ -40,6 +40,16 @@ export function initEve(root, { onJoin }) {
       const share = f.touched ? ` (${pct(f.known / f.touched)} of those: ${f.attack === "pns" ? "the photons you stored" : "your basis matched Alice's"})` : "";
       show("bits you will hold for certain once the bases are public", `${f.known.toLocaleString()}${share}`);
     },
+    /** Counts of what she did on the classical channel. */
+    frames(e) {
+      const c = (root.frameCounts ??= { seen: 0, edited: 0, dropped: 0, injected: 0 });
+      if (e.kind === "passed") c.seen = Math.max(c.seen, e.count);
+      else if (e.kind in c) {
+        c[e.kind]++;
+        c.seen = Math.max(c.seen, e.index);
+      } else return;
+      show("classical frames", `${c.seen} seen, ${c.edited} edited, ${c.dropped} dropped, ${c.injected} injected`);
+    },
     /** What she holds of the sifted key and of the key (the relay joins her records with the
      * public sifting she overheard). */
     knows(r) {
