@@ -583,6 +583,13 @@ test("BB84 made visible: each tab's pulse table shows only its party's knowledge
     if (a.sifted[i] && !a.sampled[i]) assert.equal(Number(b.bobBits[i]) ^ (b.corrected[i] ? 1 : 0), Number(a.aliceBits[i]), `pulse ${i + 1}`);
   }
   assert.match(await alice.textContent("#explain-round"), /compared in public and discarded/);
+  // Bob's tab counts the errors reconciliation corrected, and they match his table's marks.
+  const fixed = Number(await bob.getAttribute("#status", "data-corrections"));
+  assert.ok(fixed > 0, "a 3 % round has errors to correct");
+  assert.match(await bob.textContent("#figures"), new RegExp(`errors Bob corrected${fixed.toLocaleString("en-US")} so far`));
+  // More pulses on request.
+  await bob.click("section.pulses button.more");
+  assert.equal(await bob.getAttribute("section.pulses", "data-shown"), "128");
   await context.close();
 });
 

@@ -144,6 +144,7 @@ function onRoundEvents(side, view, type, msg) {
     say(`You are ${who}. Round ${msg.round} is running.`);
   }
   else if (type === "progress") {
+    if (msg.corrections !== undefined && msg.corrections !== null) side.status.corrections(msg.corrections);
     side.status.progress(msg.state, msg.summary);
     if (msg.pulseView) pulseTable(side, who).show(msg.pulseView);
     const stage = side.status.stage();

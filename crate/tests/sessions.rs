@@ -251,7 +251,7 @@ fn each_party_sees_only_its_own_pulses_and_both_see_the_same_sifting() {
     let r = run(&small(0.05, "pulse view"));
     assert!(r.ok);
     let [a, b] = &r.pulse_views;
-    assert_eq!((a.pulses, b.pulses), (64, 64));
+    assert_eq!((a.pulses, b.pulses), (qkdlab::party::VIEW_PULSES, qkdlab::party::VIEW_PULSES));
     // What each side alone knows stays on its side.
     assert!(a.alice_bits.is_some() && a.bob_bits.is_none() && a.corrected.is_none());
     assert!(b.alice_bits.is_none() && b.alice_bases.is_none() && b.bob_bits.is_some());
@@ -270,7 +270,7 @@ fn each_party_sees_only_its_own_pulses_and_both_see_the_same_sifting() {
         b.corrected.as_deref().expect("row present"),
     );
     // Alice learned Bob's basis exactly at the clicks.
-    for i in 0..64 {
+    for i in 0..a.pulses {
         if clicks[i] == 1 {
             assert_eq!(
                 a.bob_bases.as_deref().expect("row present")[i],
@@ -288,5 +288,8 @@ fn each_party_sees_only_its_own_pulses_and_both_see_the_same_sifting() {
             assert_eq!(corr[i], 0);
         }
     }
-    assert!(sifted.iter().sum::<u8>() > 5, "a lossless 60k-pulse round keeps some of the first 64");
+    assert!(
+        sifted.iter().filter(|&&s| s == 1).count() > 20,
+        "a lossless 60k-pulse round keeps some of the first pulses"
+    );
 }

@@ -182,7 +182,7 @@ export class RelayLink {
     const now = performance.now();
     if (!force && now - this.lastProgress < 50) return;
     this.lastProgress = now;
-    this.emit("progress", { state: this.link.state, summary: this.link.summary, pulseView: this.link.pulseView });
+    this.emit("progress", { state: this.link.state, summary: this.link.summary, pulseView: this.link.pulseView, corrections: this.link.corrections });
   }
 }
 

@@ -27,38 +27,53 @@ export function initPulses(root, title) {
   const table = document.createElement("table");
   scroller.append(table);
   const legend = Object.assign(document.createElement("ul"), { className: "explain pulse-legend" });
-  box.append(heading, scroller, legend);
+  const more = Object.assign(document.createElement("button"), { type: "button", className: "more", textContent: "Show me more pulses", hidden: true });
+  box.append(heading, scroller, more, legend);
   root.append(box);
   let shown = 0;
+  let limit = 64;
+  let last = null;
+  more.addEventListener("click", () => {
+    limit += 64;
+    draw(last);
+  });
+
+  const draw = (view) => {
+    const n = Math.min(view.pulses, limit);
+    more.hidden = view.pulses <= limit;
+    const rows = ROWS.filter(([key]) => Array.isArray(view[key]));
+    const head = document.createElement("tr");
+    head.append(Object.assign(document.createElement("th"), { textContent: "pulse", scope: "row" }));
+    for (let i = 0; i < n; i++) head.append(Object.assign(document.createElement("th"), { textContent: String(i + 1), scope: "col" }));
+    const body = rows.map(([key, label, fmt]) => {
+      const tr = document.createElement("tr");
+      tr.dataset.row = key;
+      tr.append(Object.assign(document.createElement("th"), { textContent: label, scope: "row" }));
+      view[key].slice(0, n).forEach((v, i) => {
+        const td = Object.assign(document.createElement("td"), { textContent: fmt(v) });
+        if (view.sifted?.[i]) td.classList.add("kept");
+        if (view.sampled?.[i]) td.classList.add("sample");
+        if (view.corrected?.[i]) td.classList.add("fixed");
+        // The first pulses fly in one after another the first time they are drawn.
+        if (shown === 0 && i < 32) td.style.animationDelay = `${i * 25}ms`;
+        tr.append(td);
+      });
+      return tr;
+    });
+    table.replaceChildren(head, ...body);
+    table.classList.toggle("fly", shown === 0);
+    shown++;
+    legend.replaceChildren(...rows.map(([, label, , help]) => Object.assign(document.createElement("li"), { textContent: `${label}: ${help}` })));
+    box.dataset.rows = rows.map(([key]) => key).join(" ");
+    box.dataset.shown = String(n);
+  };
 
   return {
     element: box,
     show(view) {
       if (!view || !view.pulses) return;
-      const rows = ROWS.filter(([key]) => Array.isArray(view[key]));
-      const head = document.createElement("tr");
-      head.append(Object.assign(document.createElement("th"), { textContent: "pulse", scope: "row" }));
-      for (let i = 0; i < view.pulses; i++) head.append(Object.assign(document.createElement("th"), { textContent: String(i + 1), scope: "col" }));
-      const body = rows.map(([key, label, fmt]) => {
-        const tr = document.createElement("tr");
-        tr.dataset.row = key;
-        tr.append(Object.assign(document.createElement("th"), { textContent: label, scope: "row" }));
-        view[key].forEach((v, i) => {
-          const td = Object.assign(document.createElement("td"), { textContent: fmt(v) });
-          if (view.sifted?.[i]) td.classList.add("kept");
-          if (view.sampled?.[i]) td.classList.add("sample");
-          if (view.corrected?.[i]) td.classList.add("fixed");
-          // The first pulses fly in one after another the first time they are drawn.
-          if (shown === 0 && i < 32) td.style.animationDelay = `${i * 25}ms`;
-          tr.append(td);
-        });
-        return tr;
-      });
-      table.replaceChildren(head, ...body);
-      table.classList.toggle("fly", shown === 0);
-      shown++;
-      legend.replaceChildren(...rows.map(([, label, , help]) => Object.assign(document.createElement("li"), { textContent: `${label}: ${help}` })));
-      box.dataset.rows = rows.map(([key]) => key).join(" ");
+      last = view;
+      draw(view);
     },
   };
 }

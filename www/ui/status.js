@@ -79,6 +79,7 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
   const figures = root.querySelector("#figures");
   const outcome = root.querySelector("#outcome");
   let authText = AUTH.psk;
+  let corrected = null;
 
   const showFigures = (s) => {
     const rows = [
@@ -90,6 +91,9 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
     if (s.reconciliation === "cascade" && s.cascadePasses) {
       const rt = s.cascadeRoundTrips ? `, ${s.cascadeRoundTrips} round trips` : "";
       rows.push(["Cascade", `k1 = ${s.cascadeFirstBlock}, k2 = ${s.cascadeSecondBlock}, ${s.cascadePasses} passes, ${s.reconciliationDisclosed} parity bits disclosed${rt}`]);
+    }
+    if (corrected !== null && s.reconciliation === "cascade" && s.cascadePasses) {
+      rows.push(["errors Bob corrected", `${corrected.toLocaleString()} so far (found by binary searches on blocks of odd parity)`]);
     }
     if (s.reconciliation === "ldpc" && s.ldpcFrames) {
       const dropped = s.ldpcDroppedFrames ? `, ${s.ldpcDroppedFrames} frame(s) Bob could not decode dropped from both keys` : "";
@@ -162,6 +166,11 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
       root.querySelector("#compare")?.remove();
       figures.after(table);
     },
+    /** Bits Bob has corrected so far (his tab only). */
+    corrections(n) {
+      corrected = n;
+      root.dataset.corrections = String(n);
+    },
     /** The running stage's name, if any. */
     stage() {
       return stages.querySelector("li.active")?.firstChild.textContent ?? null;
@@ -174,6 +183,7 @@ export function initStatus(root, { qberThreshold = 0.11 } = {}) {
       authText = `${AUTH[mode] ?? mode}; ${TAGS[tags] ?? tags}`;
     },
     round(n) {
+      corrected = null;
       root.dataset.round = String(n);
       root.querySelector("#status-h").textContent = `Session, round ${n}`;
       delete root.dataset.outcome;

@@ -120,6 +120,14 @@ impl Endpoint {
         }
     }
 
+    /// Bits Bob has corrected so far in the running round (Bob only: Alice cannot count them).
+    pub fn corrections(&self) -> Option<usize> {
+        match self {
+            Self::Alice(_) => None,
+            Self::Bob(b) => b.party().map(|p| p.corrections()),
+        }
+    }
+
     /// The running round's view of its first pulses (this side's knowledge only).
     pub fn pulse_view(&self) -> Option<&crate::party::PulseView> {
         match self {

@@ -5,8 +5,8 @@
 
 use crate::bits::BitVec;
 
-/// Pulses the view follows.
-pub const VIEW_PULSES: usize = 64;
+/// Pulses the view follows (a page shows 64 and more on request).
+pub const VIEW_PULSES: usize = 256;
 
 /// One party's knowledge of the first [`VIEW_PULSES`] pulses. Each row has one entry per pulse
 /// (`0`/`1`; bases: 0 rectilinear, 1 diagonal), or is absent while (or where) the party does not

@@ -275,6 +275,12 @@ impl Link {
         self.0.summary().map_or(JsValue::NULL, to_js)
     }
 
+    /// Bits Bob has corrected so far in the running round (Cascade; Bob only), or null.
+    #[wasm_bindgen(getter)]
+    pub fn corrections(&self) -> Option<u32> {
+        self.0.corrections().map(|c| u32::try_from(c).unwrap_or(u32::MAX))
+    }
+
     /// The running round's view of its first pulses (this side's knowledge only), or null.
     #[wasm_bindgen(getter, js_name = pulseView, unchecked_return_type = "PulseView | null")]
     pub fn pulse_view(&self) -> JsValue {

@@ -138,7 +138,7 @@ export interface PartySummary {
   cascadeRoundTrips: number; verificationBits: number; verificationCollision: number; finiteKey?: FiniteKeyTerms;
   classCounts?: ClassCounts; decoyKey?: DecoyKeyTerms;
 }
-/** One party's knowledge of a round's first 64 pulses (`party::PulseView`): each row one entry
+/** One party's knowledge of a round's first 256 pulses (`party::PulseView`): each row one entry
  * per pulse (0/1; bases 0 rectilinear, 1 diagonal; 2 where this party cannot know), absent while
  * (or where) the party does not know it. */
 export interface PulseView {
