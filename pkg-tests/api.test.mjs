@@ -90,9 +90,12 @@ test("bad arguments are refused with their code and field", () => {
   refused(() => simulate(options({ pulses: 1.5 })), "invalid_parameter", "pulses");
   refused(() => simulate(options({ pulses: NaN })), "invalid_parameter", "pulses");
   refused(() => simulate(options({ pulses: 2 ** 40 })), "invalid_parameter", "pulses");
-  refused(() => simulate(options({ pulses: "1000" })), "invalid_parameter", undefined, TypeError);
+  refused(() => simulate(options({ pulses: "1000" })), "invalid_parameter", "pulses", TypeError);
   refused(() => simulate(options({ pulsez: 10 })), "invalid_parameter", undefined, TypeError);
-  refused(() => simulate(options({ channel: { errorrate: 0.01 } })), "invalid_parameter", undefined, TypeError);
+  refused(() => simulate(options({ channel: { errorrate: 0.01 } })), "invalid_parameter", "channel.errorrate", TypeError);
+  refused(() => simulate(options({ channel: { lengthKm: "far" } })), "invalid_parameter", "channel.lengthKm", TypeError);
+  // No auth, no default: the message says why.
+  assert.throws(() => simulate({ pulses: 1000 }), (e) => e.field === "auth" && /authenticated classical channel/.test(e.message));
   refused(() => simulate(null), "invalid_parameter", undefined, TypeError);
   refused(() => simulate(options({ channel: { errorRate: 0.6 } })), "invalid_parameter", "errorRate");
   refused(() => simulate(options({ channel: { errorRate: -0.01 } })), "invalid_parameter", "errorRate");

@@ -32,6 +32,22 @@ console.log(JSON.stringify({ ok: r.ok, bits: r.finalKeyBits, same: Buffer.compar
   assert.ok(existsSync(join(dir, "node_modules/qkdlab/web/qkdlab.d.ts")));
 });
 
+test("the packed package works from CommonJS (require) and ships both licences", () => {
+  const dir = mkdtempSync(join(tmpdir(), "qkdlab-cjs-"));
+  const tarball = npm(["pack", pkgDir, "--pack-destination", dir, "--silent"], dir).trim().split("\n").pop();
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "cjs-consumer", private: true }));
+  npm(["install", "--no-audit", "--no-fund", "--offline", join(dir, tarball)], dir);
+  writeFileSync(
+    join(dir, "main.cjs"),
+    `const { simulate, keyRate } = require("qkdlab");
+const r = simulate({ pulses: 300000, seed: "7", channel: { lengthKm: 1, errorRate: 0.02 }, auth: { mode: "psk", psk: new Uint8Array(32) } });
+console.log(JSON.stringify({ ok: r.ok, bits: r.finalKeyBits, rate: keyRate({ model: "decoy-infinite" }).bitsPerPulse > 0 }));`,
+  );
+  const out = JSON.parse(execFileSync(process.execPath, ["main.cjs"], { cwd: dir, encoding: "utf8" }));
+  assert.deepEqual({ ok: out.ok, rate: out.rate }, { ok: true, rate: true });
+  for (const f of ["LICENSE-MIT", "LICENSE-APACHE"]) assert.ok(existsSync(join(dir, "node_modules/qkdlab", f)), f);
+});
+
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json" };
 
 function serve(root, page) {

@@ -30,4 +30,5 @@ cp crate/js/worker.js pkg/web/worker.js
 node scripts/package-entry.mjs pkg
 cp README.md pkg/README.md
 cp CHANGELOG.md pkg/CHANGELOG.md
+cp LICENSE-MIT LICENSE-APACHE pkg/
 echo "[build] pkg/ ready ($(du -sh pkg | cut -f1))" >&2

@@ -36,7 +36,11 @@ const pkg = {
   types: "./web/qkdlab.d.ts",
   exports: {
     ".": {
-      node: { types: "./node/index.d.mts", default: "./node/index.mjs" },
+      node: {
+        // CommonJS (require) gets wasm-bindgen's own CommonJS build, on every Node >= 20.
+        require: { types: "./node/qkdlab.d.ts", default: "./node/qkdlab.js" },
+        import: { types: "./node/index.d.mts", default: "./node/index.mjs" },
+      },
       types: "./web/qkdlab.d.ts",
       default: "./web/qkdlab.js",
     },
@@ -45,7 +49,7 @@ const pkg = {
     "./qkdlab_bg.wasm": "./web/qkdlab_bg.wasm",
     "./package.json": "./package.json",
   },
-  files: ["web/", "node/", "README.md", "CHANGELOG.md"],
+  files: ["web/", "node/", "README.md", "CHANGELOG.md", "LICENSE-MIT", "LICENSE-APACHE"],
   sideEffects: ["./web/qkdlab.js", "./node/*"],
   keywords: ["qkd", "bb84", "quantum", "cryptography", "wasm", "cascade", "privacy-amplification"],
   engines: { node: ">=20" },

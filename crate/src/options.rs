@@ -333,7 +333,13 @@ impl Options {
     }
 
     fn auth(&self) -> Result<&AuthOptions, Error> {
-        self.auth.as_ref().ok_or_else(|| Error::invalid("auth", "is required ({ mode: \"psk\", psk })"))
+        self.auth.as_ref().ok_or_else(|| {
+            Error::invalid(
+                "auth",
+                "is required: QKD needs an authenticated classical channel, so there is no safe default \
+                 (pass { mode: \"psk\", psk: 32 bytes } or { mode: \"pki\" })",
+            )
+        })
     }
 
     /// A party's own credential: a PSK, or (PKI) its secret key and the peer's pinned public

@@ -81,7 +81,7 @@ fn karatsuba(a: &[u64], b: &[u64], out: &mut [u64]) {
     }
 }
 
-/// Multiplication in GF(2^64) = GF(2)[z] / (z^64 + z^4 + z^3 + z + 1).
+/// Multiplication in GF(2^64) = GF(2)\[z\] / (z^64 + z^4 + z^3 + z + 1).
 pub fn gf64_mul(a: u64, b: u64) -> u64 {
     const R: u64 = 0x1b; // z^4 + z^3 + z + 1
     let (lo, hi) = clmul(a, b);

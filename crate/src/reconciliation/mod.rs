@@ -1,7 +1,7 @@
 //! Information reconciliation: Bob corrects his key towards Alice's, and what he learns on the
 //! way is counted as disclosed. Two methods, the user's choice ([`Method`]):
 //!
-//! - **Cascade** ([`cascade`]; Brassard & Salvail, EUROCRYPT '93, with the choices of
+//! - **Cascade** (`cascade`; Brassard & Salvail, EUROCRYPT '93, with the choices of
 //!   Martinez-Mateo, Pacher, Peev, Ciurana and Martin, "Demystifying the information
 //!   reconciliation protocol Cascade", QIC 15 (2015)): interactive binary searches, close to the
 //!   Shannon limit but with a round trip per search level. Alice is a parity oracle

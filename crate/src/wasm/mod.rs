@@ -81,7 +81,15 @@ fn from_js<T: DeserializeOwned>(v: JsValue, what: &str) -> Result<T, JsValue> {
     }
     let invalid = |e: &dyn std::fmt::Display| type_error(&format!("invalid {what}: {e}"));
     let value: serde_value::Value = serde_wasm_bindgen::from_value(v).map_err(|e| invalid(&e))?;
-    T::deserialize(value).map_err(|e| invalid(&e))
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        // The option's path (`pulses`, `channel.lengthKm`) in the message and as `field`.
+        let field = e.path().to_string();
+        let err = type_error(&format!("invalid {what}: `{field}`: {}", e.inner()));
+        if field != "." {
+            let _ = Reflect::set(&err, &"field".into(), &field.into());
+        }
+        err
+    })
 }
 
 fn options(v: JsValue) -> Result<Options, JsValue> {

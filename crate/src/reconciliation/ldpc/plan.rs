@@ -38,7 +38,7 @@ pub const MIN_QBER: f64 = 0.002;
 pub const BLIND_RESERVE: f64 = 0.04;
 
 /// Efficiency the first decoding attempt aims at, by error rate: linear between the points of
-/// [`FIRST_EFFICIENCY`], flat beyond them.
+/// `FIRST_EFFICIENCY`, flat beyond them.
 pub fn first_efficiency(qber: f64) -> f64 {
     let t = &FIRST_EFFICIENCY;
     if qber <= t[0].0 {
