@@ -4,11 +4,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, readFileSync, existsSync } from "node:fs";
-import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import { join, normalize, extname } from "node:path";
+import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { CHROMIUM, CHROMIUM_ARGS } from "./helpers.mjs";
+import { CHROMIUM, CHROMIUM_ARGS, serve } from "./helpers.mjs";
 
 const pkgDir = new URL("../pkg/", import.meta.url).pathname;
 const npm = (args, cwd) => execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -47,25 +46,6 @@ console.log(JSON.stringify({ ok: r.ok, bits: r.finalKeyBits, rate: keyRate({ mod
   assert.deepEqual({ ok: out.ok, rate: out.rate }, { ok: true, rate: true });
   for (const f of ["LICENSE-MIT", "LICENSE-APACHE"]) assert.ok(existsSync(join(dir, "node_modules/qkdlab", f)), f);
 });
-
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json" };
-
-function serve(root, page) {
-  const server = createServer((req, res) => {
-    const path = new URL(req.url, "http://x").pathname;
-    if (path === "/") {
-      res.writeHead(200, { "content-type": "text/html" }).end(page);
-      return;
-    }
-    const file = join(root, normalize(path).replace(/^(\.\.[/\\])+/, ""));
-    if (!file.startsWith(root) || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
 
 test("a static page importing the web build computes a session in headless Chromium", async () => {
   const page = `<!doctype html><html><head><link rel="icon" href="data:,"><title>qkdlab</title></head><body>

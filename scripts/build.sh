@@ -26,9 +26,18 @@ fi
 # node/ holds CommonJS; its ESM face re-exports it and offers a no-op init() so code written
 # for the browser (`await init()`) runs unchanged.
 printf '{ "type": "commonjs" }\n' > pkg/node/package.json
+# One copy of the module: the CommonJS build reads the web build's .wasm; the bindgen's
+# declarations of the raw wasm exports are not part of the API.
+sed -i 's|`${__dirname}/qkdlab_bg.wasm`|`${__dirname}/../web/qkdlab_bg.wasm`|' pkg/node/qkdlab.js
+grep -q '/../web/qkdlab_bg.wasm' pkg/node/qkdlab.js || { echo "[build] the CommonJS build's wasm path was not rewritten" >&2; exit 1; }
+rm -f pkg/node/qkdlab_bg.wasm pkg/node/qkdlab_bg.wasm.d.ts pkg/web/qkdlab_bg.wasm.d.ts
 cp crate/js/worker.js pkg/web/worker.js
 node scripts/package-entry.mjs pkg
 cp README.md pkg/README.md
 cp CHANGELOG.md pkg/CHANGELOG.md
 cp LICENSE-MIT LICENSE-APACHE pkg/
-echo "[build] pkg/ ready ($(du -sh pkg | cut -f1))" >&2
+echo "[build] pkg/ ready ($(du -sh pkg | cut -f1)); npm pack contents:" >&2
+(cd pkg && npm pack --dry-run --json 2>/dev/null | node -e '
+  const [p] = JSON.parse(require("fs").readFileSync(0, "utf8"));
+  for (const f of p.files) console.error(`  ${String(f.size).padStart(9)}  ${f.path}`);
+  console.error(`  ${p.files.length} files, ${p.unpackedSize} bytes unpacked, ${p.size} bytes packed`);')

@@ -18,8 +18,38 @@ export function initSync() { return bindings; }
 `,
 );
 writeFileSync(
+  join(dir, "web", "inline.d.ts"),
+  `export * from "./qkdlab.js";\nexport { initSync } from "./qkdlab.js";\n/** The embedded module's bytes. */\nexport function wasmBytes(): Uint8Array;\n/** Instantiates the embedded module. */\nexport default function init(): Promise<import("./qkdlab.js").InitOutput>;\n`,
+);
+writeFileSync(
   join(dir, "node", "index.d.mts"),
   `export * from "../web/qkdlab.js";\nexport { default, initSync } from "../web/qkdlab.js";\n`,
+);
+
+// For bundlers that cannot emit the .wasm file beside the bundle (esbuild without a file loader,
+// a Node bundle): the same API with the module embedded as base64, and a worker built on it.
+const wasm = readFileSync(join(dir, "web", "qkdlab_bg.wasm")).toString("base64");
+writeFileSync(
+  join(dir, "web", "inline.js"),
+  `// qkdlab with its WebAssembly module embedded (base64): for bundlers that cannot emit the .wasm
+// file (esbuild, Node bundles). Same API as "qkdlab"; \`await init()\` before use.
+import wasmInit, { initSync } from "./qkdlab.js";
+export * from "./qkdlab.js";
+export { initSync };
+const BASE64 = "${wasm}";
+/** The module's bytes. */
+export function wasmBytes() {
+  return Uint8Array.from(atob(BASE64), (c) => c.charCodeAt(0));
+}
+/** Instantiates the embedded module (asynchronously: browsers refuse large synchronous compiles). */
+export default function init() {
+  return wasmInit({ module_or_path: wasmBytes() });
+}
+`,
+);
+writeFileSync(
+  join(dir, "web", "worker-inline.js"),
+  readFileSync(join(dir, "web", "worker.js"), "utf8").replace('from "./qkdlab.js"', 'from "./inline.js"'),
 );
 
 const root = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
@@ -45,12 +75,15 @@ const pkg = {
       default: "./web/qkdlab.js",
     },
     "./web": { types: "./web/qkdlab.d.ts", default: "./web/qkdlab.js" },
+    "./inline": { types: "./web/inline.d.ts", default: "./web/inline.js" },
     "./worker": "./web/worker.js",
+    "./worker/inline": "./web/worker-inline.js",
     "./qkdlab_bg.wasm": "./web/qkdlab_bg.wasm",
     "./package.json": "./package.json",
   },
   files: ["web/", "node/", "README.md", "CHANGELOG.md", "LICENSE-MIT", "LICENSE-APACHE"],
-  sideEffects: ["./web/qkdlab.js", "./node/*"],
+  // The workers run on import (they install the message handler): never tree-shaken away.
+  sideEffects: ["./web/qkdlab.js", "./web/worker.js", "./web/worker-inline.js", "./node/*"],
   keywords: ["qkd", "bb84", "quantum", "cryptography", "wasm", "cascade", "privacy-amplification"],
   engines: { node: ">=20" },
 };
