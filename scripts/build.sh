@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh wasm
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
-echo "[build] cargo build --release --target wasm32-unknown-unknown" >&2
-cargo build --quiet --release --target wasm32-unknown-unknown -p qkdlab
+echo "[build] cargo build --release --target wasm32-unknown-unknown --features wasm" >&2
+cargo build --quiet --release --target wasm32-unknown-unknown -p qkdlab --features wasm
 wasm=target/wasm32-unknown-unknown/release/qkdlab.wasm
 
 rm -rf pkg

@@ -16,6 +16,16 @@ cargo fmt --all --check
 step "cargo clippy (native and wasm32) -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 cargo clippy -p qkdlab --lib --target wasm32-unknown-unknown --quiet -- -D warnings
+cargo clippy -p qkdlab --lib --target wasm32-unknown-unknown --features wasm --quiet -- -D warnings
+
+step "a Rust dependency on wasm32 gets no JavaScript bindings (feature wasm off)"
+cargo build --quiet --release --target wasm32-unknown-unknown -p qkdlab
+node -e '
+  const m = new WebAssembly.Module(require("fs").readFileSync("target/wasm32-unknown-unknown/release/qkdlab.wasm"));
+  const js = WebAssembly.Module.exports(m).map((e) => e.name).filter((n) => /simulate|keyRate|toeplitzHash|installPanicHook|Link|KeyStore/i.test(n));
+  if (js.length) { console.error("bindings exported without the wasm feature:", js.join(", ")); process.exit(1); }
+  console.log("no JavaScript bindings in the plain wasm32 build");'
+
 
 step "cargo test"
 cargo test --workspace --quiet

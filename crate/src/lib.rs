@@ -55,5 +55,6 @@ pub use quantum::{Attack, ChannelModel, Fiber, InterceptResend, SourceConfig, We
 pub use rng::Seed;
 pub use session::{Report, SessionConfig};
 
-#[cfg(target_arch = "wasm32")]
+/// The JavaScript bindings, behind the `wasm` feature (the npm build turns it on).
+#[cfg(all(target_arch = "wasm32", feature = "wasm"))]
 mod wasm;
