@@ -1,14 +1,8 @@
 // Key bits per pulse against fiber length (log scale): the analytic curves for the current
 // channel and the user's own runs on top, as an SVG chart.
-const NS = "http://www.w3.org/2000/svg";
-const W = 600, H = 300, L = 56, R = 16, T = 16, B = 40;
+import { el } from "./svg.js";
 
-const el = (name, attrs, text) => {
-  const e = document.createElementNS(NS, name);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-};
+const W = 600, H = 300, L = 56, R = 16, T = 16, B = 40;
 
 export const MODELS = [
   ["single-photon", "ideal single photons"],

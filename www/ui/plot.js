@@ -1,14 +1,8 @@
 // QBER and final key length per round, as an SVG chart: rounds on the x axis, the QBER (%) on
 // the left axis, key bits on the right one, each with its numbers.
-const NS = "http://www.w3.org/2000/svg";
-const W = 560, H = 220, L = 48, R = 60, T = 24, B = 36;
+import { el } from "./svg.js";
 
-const el = (name, attrs, text) => {
-  const e = document.createElementNS(NS, name);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
-  if (text !== undefined) e.textContent = text;
-  return e;
-};
+const W = 560, H = 220, L = 48, R = 60, T = 24, B = 36;
 
 /** A round number for an axis maximum: 1, 2 or 5 times a power of ten, at least `x`. */
 const nice = (x) => {
