@@ -22,8 +22,21 @@ writeFileSync(
   `export * from "./qkdlab.js";\nexport { initSync } from "./qkdlab.js";\n/** The embedded module's bytes. */\nexport function wasmBytes(): Uint8Array;\n/** Instantiates the embedded module. */\nexport default function init(): Promise<import("./qkdlab.js").InitOutput>;\n`,
 );
 writeFileSync(
+  join(dir, "web", "worker.d.ts"),
+  `// The messages of qkdlab's Web Worker (qkdlab/worker, qkdlab/worker/inline).
+import type { SimulateOptions, Report, ErrorCode } from "./qkdlab.js";
+/** What to post to the worker. */
+export interface WorkerRequest { options: SimulateOptions; }
+/** What the worker posts back: progress while it runs, then the report or the error. */
+export type WorkerMessage =
+  | { progress: { alice: string; bob: string; roundTrips: number } }
+  | { report: Report }
+  | { error: { code: ErrorCode; message: string; field?: string } };
+`,
+);
+writeFileSync(
   join(dir, "node", "index.d.mts"),
-  `export * from "../web/qkdlab.js";\nexport { default, initSync } from "../web/qkdlab.js";\n`,
+  `export * from "../web/qkdlab.js";\nexport { initSync } from "../web/qkdlab.js";\n/** In Node the module is loaded on import: init() resolves to the bindings. */\nexport default function init(): Promise<typeof import("../web/qkdlab.js")>;\n`,
 );
 
 // For bundlers that cannot emit the .wasm file beside the bundle (esbuild without a file loader,
@@ -76,8 +89,8 @@ const pkg = {
     },
     "./web": { types: "./web/qkdlab.d.ts", default: "./web/qkdlab.js" },
     "./inline": { types: "./web/inline.d.ts", default: "./web/inline.js" },
-    "./worker": "./web/worker.js",
-    "./worker/inline": "./web/worker-inline.js",
+    "./worker": { types: "./web/worker.d.ts", default: "./web/worker.js" },
+    "./worker/inline": { types: "./web/worker.d.ts", default: "./web/worker-inline.js" },
     "./qkdlab_bg.wasm": "./web/qkdlab_bg.wasm",
     "./package.json": "./package.json",
   },

@@ -151,6 +151,33 @@ pub enum PeerMisbehaved {
     Inconsistent(&'static str),
 }
 
+/// Every code [`Error::code`] returns: the package's `ErrorCode` union is this list (a test
+/// holds them equal).
+pub const ERROR_CODES: [&str; 22] = [
+    "invalid_parameter",
+    "decode_error",
+    "auth_bad_tag",
+    "auth_sequence",
+    "auth_direction",
+    "peer_misbehaved",
+    "qber_too_high",
+    "not_enough_bits",
+    "no_secret_key",
+    "detector_alarm",
+    "verification_failed",
+    "finished",
+    "timeout",
+    "entropy",
+    "auth_pool_exhausted",
+    "link_not_ready",
+    "aborted",
+    "uncommitted",
+    "stale_round",
+    "auth_downgrade",
+    "pool_out_of_step",
+    "round_running",
+];
+
 impl Error {
     /// A stable, machine-readable code (also the JS `error.code`).
     pub fn code(&self) -> &'static str {
@@ -323,5 +350,44 @@ impl From<LinkError> for Error {
 impl From<AuthError> for Error {
     fn from(e: AuthError) -> Self {
         Self::Auth(e)
+    }
+}
+
+#[cfg(test)]
+mod codes {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_a_code_in_the_published_list_and_the_list_has_nothing_else() {
+        let all = [
+            Error::invalid("x", "y"),
+            Error::Decode(DecodeError::Truncated),
+            Error::Auth(AuthError::BadTag),
+            Error::Auth(AuthError::Sequence { expected: 1, got: 2 }),
+            Error::Auth(AuthError::WrongDirection),
+            Error::inconsistent("x"),
+            Error::QberTooHigh { qber: 0.2, threshold: 0.11 },
+            Error::NotEnoughBits { stage: "x", have: 1, need: 2 },
+            Error::NoSecretKey { length: 0, why: None },
+            Error::DetectorAlarm,
+            Error::VerificationFailed,
+            Error::Finished,
+            Error::Timeout { waiting_for: "x" },
+            Error::Entropy("x".into()),
+            Error::AuthPoolExhausted { have: 0, need: 1 },
+            Error::Link(LinkError::NotReady),
+            Error::Link(LinkError::Aborted("x".into())),
+            Error::Link(LinkError::Uncommitted),
+            Error::Link(LinkError::StaleRound { last: 1, got: 1 }),
+            Error::Link(LinkError::Downgrade),
+            Error::Link(LinkError::PoolOutOfStep),
+            Error::Link(LinkError::Busy),
+        ];
+        let mut codes: Vec<&str> = all.iter().map(Error::code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let mut list = ERROR_CODES.to_vec();
+        list.sort_unstable();
+        assert_eq!(codes, list);
     }
 }

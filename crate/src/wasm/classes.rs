@@ -306,20 +306,30 @@ impl Link {
     }
 
     /// ETSI 014 "Get status" for `slaveSaeId`.
+    #[wasm_bindgen(unchecked_return_type = "EtsiStatus")]
     pub fn status(&mut self, slave_sae_id: &str) -> Result<JsValue, JsValue> {
         etsi(self.0.store_for_slave(slave_sae_id).and_then(|s| s.status(slave_sae_id)))
     }
 
     /// ETSI 014 "Get key" (this side's SAE is the master): `{ number?, size? }`.
-    #[wasm_bindgen(js_name = encKeys)]
-    pub fn enc_keys(&mut self, slave_sae_id: &str, request: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(js_name = encKeys, unchecked_return_type = "EtsiKeyContainer")]
+    pub fn enc_keys(
+        &mut self,
+        slave_sae_id: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "EtsiKeyRequest")] request: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let request = request.unwrap_or(JsValue::UNDEFINED);
         let (number, size) = key_request(request)?;
         etsi(self.0.store_for_slave(slave_sae_id).and_then(|s| s.enc_keys(slave_sae_id, number, size)))
     }
 
     /// ETSI 014 "Get key with key IDs" (the peer's SAE was the master): `{ key_IDs }`.
-    #[wasm_bindgen(js_name = decKeys)]
-    pub fn dec_keys(&mut self, master_sae_id: &str, request: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(js_name = decKeys, unchecked_return_type = "EtsiKeyContainer")]
+    pub fn dec_keys(
+        &mut self,
+        master_sae_id: &str,
+        #[wasm_bindgen(unchecked_param_type = "EtsiKeyIds")] request: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let ids = key_ids(request)?;
         etsi(self.0.store_for_master(master_sae_id).and_then(|s| s.dec_keys(master_sae_id, &ids)))
     }
@@ -327,8 +337,12 @@ impl Link {
     /// Like `decKeys`, but the keys stay in the store (not part of ETSI 014): a receiver checks
     /// a message's authenticity with them first and spends them with `decKeys` only then, so a
     /// forged message naming key ids costs nothing.
-    #[wasm_bindgen(js_name = peekKeys)]
-    pub fn peek_keys(&mut self, master_sae_id: &str, request: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(js_name = peekKeys, unchecked_return_type = "EtsiKeyContainer")]
+    pub fn peek_keys(
+        &mut self,
+        master_sae_id: &str,
+        #[wasm_bindgen(unchecked_param_type = "EtsiKeyIds")] request: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let ids = key_ids(request)?;
         etsi(self.0.store_for_master(master_sae_id).and_then(|s| s.peek_keys(master_sae_id, &ids)))
     }
@@ -359,10 +373,12 @@ impl KeyStore {
     /// An empty store.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "KeyStoreOptions | undefined")] opts: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "KeyStoreOptions")] opts: Option<JsValue>,
     ) -> Result<KeyStore, JsValue> {
-        let o: KeyStoreOptions =
-            if opts.is_undefined() || opts.is_null() { KeyStoreOptions::default() } else { from_js(opts, "options")? };
+        let o: KeyStoreOptions = match opts {
+            Some(v) if !v.is_undefined() && !v.is_null() => from_js(v, "options")?,
+            _ => KeyStoreOptions::default(),
+        };
         o.config().and_then(CoreStore::new).map(KeyStore).map_err(js_error)
     }
 
@@ -380,20 +396,30 @@ impl KeyStore {
     }
 
     /// ETSI 014 "Get status" for `slaveSaeId`.
+    #[wasm_bindgen(unchecked_return_type = "EtsiStatus")]
     pub fn status(&self, slave_sae_id: &str) -> Result<JsValue, JsValue> {
         etsi::<Status>(self.0.status(slave_sae_id))
     }
 
     /// ETSI 014 "Get key": `{ number?, size? }`; returns `{ keys: [{ key_ID, key }] }`.
-    #[wasm_bindgen(js_name = encKeys)]
-    pub fn enc_keys(&mut self, slave_sae_id: &str, request: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(js_name = encKeys, unchecked_return_type = "EtsiKeyContainer")]
+    pub fn enc_keys(
+        &mut self,
+        slave_sae_id: &str,
+        #[wasm_bindgen(unchecked_optional_param_type = "EtsiKeyRequest")] request: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let request = request.unwrap_or(JsValue::UNDEFINED);
         let (number, size) = key_request(request)?;
         etsi(self.0.enc_keys(slave_sae_id, number, size))
     }
 
     /// ETSI 014 "Get key with key IDs": `{ key_IDs: [{ key_ID }] }`.
-    #[wasm_bindgen(js_name = decKeys)]
-    pub fn dec_keys(&mut self, master_sae_id: &str, request: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(js_name = decKeys, unchecked_return_type = "EtsiKeyContainer")]
+    pub fn dec_keys(
+        &mut self,
+        master_sae_id: &str,
+        #[wasm_bindgen(unchecked_param_type = "EtsiKeyIds")] request: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let ids = key_ids(request)?;
         etsi(self.0.dec_keys(master_sae_id, &ids))
     }

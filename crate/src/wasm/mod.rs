@@ -228,6 +228,12 @@ pub fn finite_key_length(
         .map_err(js_error)
 }
 
+/// Every stable error code the package's errors carry (`error.code`).
+#[wasm_bindgen(js_name = errorCodes, unchecked_return_type = "ErrorCode[]")]
+pub fn error_codes() -> Vec<String> {
+    crate::error::ERROR_CODES.iter().map(|c| (*c).to_owned()).collect()
+}
+
 /// The asymptotic key rate of BB84 (bits per pulse) for a model and a channel, with the signal
 /// intensity fixed or optimised (`crate::keyrate`).
 #[wasm_bindgen(js_name = keyRate, unchecked_return_type = "KeyRate")]

@@ -125,8 +125,33 @@ export interface EveReport {
   attack: "intercept-resend" | "pns" | "blinding"; touchedPulses: number; knownSiftedBits: number; siftedBits: number;
   knownKeyBits: number; keyBits: number; /** Her guess of the final key equals Alice's. */ finalKeyKnown?: boolean;
 }
+/** Every stable error code (`error::ERROR_CODES`; `errorCodes()` returns the same list). */
+export type ErrorCode = "invalid_parameter" | "decode_error" | "auth_bad_tag" | "auth_sequence" | "auth_direction" | "peer_misbehaved" | "qber_too_high" | "not_enough_bits" | "no_secret_key" | "detector_alarm" | "verification_failed" | "finished" | "timeout" | "entropy" | "auth_pool_exhausted" | "link_not_ready" | "aborted" | "uncommitted" | "stale_round" | "auth_downgrade" | "pool_out_of_step" | "round_running";
 /** A typed failure (`error::Error`): `code` is stable, `message` readable. */
-export interface ErrorInfo { code: string; message: string; }
+export interface ErrorInfo { code: ErrorCode; message: string; }
+/** What every function of the package throws: an `Error` (a `RangeError` or `TypeError` for bad
+ * arguments) with a stable `code`, the option's path in `field`, and for key stores the ETSI 014
+ * `status` and `body`. */
+export interface QkdlabError extends Error {
+  code: ErrorCode | "unauthorized" | "bad_request";
+  /** The option or argument at fault (`pulses`, `channel.lengthKm`). */ field?: string;
+  /** ETSI 014 HTTP status. */ status?: 400 | 401 | 503;
+  /** ETSI 014 error body. */ body?: EtsiErrorBody;
+}
+/** ETSI GS QKD 014 V1.1.1 Status (section 6.1). */
+export interface EtsiStatus {
+  source_KME_ID: string; target_KME_ID: string; master_SAE_ID: string; slave_SAE_ID: string; key_size: number;
+  stored_key_count: number; max_key_count: number; max_key_per_request: number; max_key_size: number; min_key_size: number;
+  max_SAE_ID_count: number;
+}
+/** ETSI 014 Key request (section 6.2): how many keys, of how many bits. */
+export interface EtsiKeyRequest { number?: number; size?: number; }
+/** ETSI 014 Key IDs (section 6.4). */
+export interface EtsiKeyIds { key_IDs: { key_ID: string }[]; }
+/** ETSI 014 Key container (section 6.3): UUID ids, base64 keys. */
+export interface EtsiKeyContainer { keys: { key_ID: string; key: string }[]; }
+/** ETSI 014 Error (section 6.5). */
+export interface EtsiErrorBody { message: string; details?: Record<string, unknown>[]; }
 /** A session's failure (`session::Failure`), with the party that stopped first. */
 export interface ReportError extends ErrorInfo { party: "alice" | "bob" | "driver"; }
 /** The round's agreed record (`party::Summary`): public numbers only; Alice's and Bob's are
