@@ -175,6 +175,18 @@ pub fn rate_at(p: &KeyRateParams, mu: f64) -> f64 {
 }
 
 /// The asymptotic key rate, with the signal intensity fixed or optimised.
+///
+/// ```
+/// use qkdlab::keyrate::{KeyRateParams, Model, key_rate, max_distance};
+///
+/// // The GYS experiment at 50 km: decoys keep a key where the single-photon-blind GLLP bound
+/// // has none, and reach about 140 km.
+/// let decoy = key_rate(&KeyRateParams::gys(Model::DecoyVacuumWeak, 50.0))?;
+/// assert!(decoy.bits_per_pulse > 1e-5 && decoy.mu.is_some());
+/// assert_eq!(key_rate(&KeyRateParams::gys(Model::Gllp, 50.0))?.bits_per_pulse, 0.0);
+/// assert!((135.0..145.0).contains(&max_distance(&KeyRateParams::gys(Model::DecoyVacuumWeak, 0.0))?));
+/// # Ok::<(), qkdlab::Error>(())
+/// ```
 pub fn key_rate(p: &KeyRateParams) -> Result<KeyRate, Error> {
     p.validate()?;
     Ok(rate_unchecked(p))

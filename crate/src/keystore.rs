@@ -155,6 +155,25 @@ fn unauthorized(sae: &str) -> EtsiError {
 }
 
 /// One site's key store.
+///
+/// ```
+/// use qkdlab::BitVec;
+/// use qkdlab::keystore::{KeyStore, KeyStoreConfig};
+///
+/// // Both sites add the same key material under the same label, so they agree on every id.
+/// let material = BitVec::from_bools(&[true; 1024]);
+/// let (mut a, mut b) = (KeyStore::new(KeyStoreConfig::default())?, KeyStore::new(KeyStoreConfig::default())?);
+/// assert_eq!((a.add(&material, "round 1"), b.add(&material, "round 1")), (4, 4));
+/// let cfg = KeyStoreConfig::default();
+/// let sent = a.enc_keys(&cfg.slave_sae_id, Some(1), None).expect("a key");
+/// let ids: Vec<String> = sent.keys.iter().map(|k| k.key_ID.clone()).collect();
+/// let got = b.dec_keys(&cfg.master_sae_id, &ids).expect("the same key by id");
+/// assert_eq!(sent, got);
+/// // A delivered key leaves the store; an unknown SAE gets the spec's 401.
+/// assert_eq!(a.status(&cfg.slave_sae_id).expect("status").stored_key_count, 3);
+/// assert_eq!(a.enc_keys("someone else", Some(1), None).map_err(|e| e.status), Err(401));
+/// # Ok::<(), qkdlab::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct KeyStore {
     config: KeyStoreConfig,

@@ -3,7 +3,9 @@
 //! BB84 quantum key distribution, sans-IO: every stage from photons to a verified final key,
 //! with honest security accounting.
 //!
-//! - [`quantum`]: source, fiber (loss, misalignment, detectors, dark counts), intercept-resend Eve.
+//! - [`quantum`]: source (single photons or weak pulses with decoys), fiber (loss, misalignment,
+//!   two detectors, dark counts), Eve (intercept-resend, photon-number splitting, blinding).
+//! - [`keyrate`]: asymptotic key rate against distance; [`eavesdropper`]: what Eve ends up knowing.
 //! - [`sifting`], [`estimation`], [`reconciliation`] (Cascade), [`verification`],
 //!   [`amplification`] (Toeplitz hashing and the finite-key bound).
 //! - [`auth`]: the authenticated classical channel; [`msgs`]: every message's byte codec.

@@ -18,6 +18,21 @@ use crate::error::Error;
 ///
 /// Toeplitz matrices with a uniform seed form a universal-2 hash family (Krawczyk, CRYPTO
 /// 1994), as the leftover hash lemma needs.
+///
+/// ```
+/// use qkdlab::{BitVec, toeplitz_hash};
+///
+/// // 8 input bits to 4 output bits needs a seed of 8 + 4 - 1 = 11 bits.
+/// let seed = BitVec::from_bools(&[true, false, true, true, false, false, true, false, true, true, false]);
+/// let input = BitVec::from_bools(&[true, true, false, true, false, false, true, false]);
+/// let out = toeplitz_hash(&seed, &input, 4)?;
+/// assert_eq!(out.len(), 4);
+/// // y[i] = XOR over j of s[i + n - 1 - j] AND x[j] (shared/DESIGN.md), checked for y[0].
+/// let y0 = (0..8).filter(|&j| seed.get(7 - j) && input.get(j)).count() % 2 == 1;
+/// assert_eq!(out.get(0), y0);
+/// assert!(toeplitz_hash(&seed, &input, 5).is_err(), "a seed of the wrong length is refused");
+/// # Ok::<(), qkdlab::Error>(())
+/// ```
 pub fn toeplitz_hash(seed: &BitVec, input: &BitVec, output_bits: usize) -> Result<BitVec, Error> {
     let n = input.len();
     let m = output_bits;
