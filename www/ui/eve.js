@@ -37,8 +37,12 @@ export function initEve(root, { onJoin }) {
       root.dataset.known = String(f.known);
       show("pulses on the fiber", f.pulses.toLocaleString());
       show(`pulses ${WHAT[f.attack] ?? f.attack}`, f.touched.toLocaleString());
-      const share = f.touched ? ` (${pct(f.known / f.touched)} of those: ${f.attack === "pns" ? "the photons you stored" : "your basis matched Alice's"})` : "";
-      show("bits you will hold for certain once the bases are public", `${f.known.toLocaleString()}${share}`);
+      if (f.attack === "pns") {
+        show("photons you stored (each readable once its basis is public, i.e. where Bob clicked)", f.known.toLocaleString());
+      } else {
+        const share = f.touched ? ` (${pct(f.known / f.touched)} of those: your basis matched Alice's)` : "";
+        show("bits you hold for certain once the bases are public", `${f.known.toLocaleString()}${share}`);
+      }
     },
     /** Counts of what she did on the classical channel. */
     frames(e) {

@@ -12,8 +12,8 @@ const ROWS = [
   ["sifted", "kept (same basis)", (v) => (v ? "✓" : ""), "Sifting: both announce bases (never bits) and keep the clicks where they agree."],
   ["sampled", "disclosed (sample)", (v) => (v ? "✓" : ""), "Estimation: these bits are compared in public to measure the error rate, then discarded."],
   ["corrected", "corrected", (v) => (v ? "↺" : ""), "Reconciliation: bits Bob flipped to match Alice, found by parity checks."],
-  ["eveBases", "your basis", (v) => (v === 2 ? "" : BASIS[v]), "Eve: the basis you measured in (empty: untouched, or a photon you stored to measure later)."],
-  ["eveBits", "your result", (v) => (v === 2 ? "" : String(v)), "Eve: what you measured (for a stored photon, the bit you read once the bases are public)."],
+  ["eveBases", "your basis", (v) => (v === 3 ? "▫" : v === 2 ? "" : BASIS[v]), "Eve: the basis you measured in (empty: untouched; ▫ a photon you stored, to measure once the bases are public)."],
+  ["eveBits", "your result", (v) => (v === 2 ? "" : String(v)), "Eve: what you measured (nothing yet for a stored photon)."],
 ];
 
 export function initPulses(root, title) {

@@ -75,8 +75,9 @@ pub struct EveRecord {
     /// Pulses she measured or split (a count, for the statistics).
     pub touched: u64,
     /// Her own view of the batch's first pulses (her tab's pulse table): per pulse her basis
-    /// (0 rectilinear, 1 diagonal; 2 none: untouched, or a photon stored unmeasured) and her
-    /// result (0/1; 2 none; for a stored photon, the bit she will read once the basis is public).
+    /// (0 rectilinear, 1 diagonal; 2 untouched; 3 a photon stored, not yet measured) and her
+    /// result (0/1; 2 none). Only what she measured: a stored photon's bit is not hers until she
+    /// measures it in a basis made public later, so it is never shown.
     pub first: Vec<[u8; 2]>,
 }
 

@@ -62,7 +62,7 @@ pub fn split(batch: &PulseBatch, model: &ChannelModel, rng: &mut QkdRng) -> (Pho
             };
             let forwarded = if n >= 2 {
                 record.learn(i, batch.bits.get(i));
-                record.note(i, 2, u8::from(batch.bits.get(i)));
+                record.note(i, 3, 2);
                 if unit_f64(rng) < forward_multi { n - 1 } else { 0 }
             } else if unit_f64(rng) < forward_single {
                 1
@@ -90,5 +90,17 @@ mod tests {
         let near = ChannelModel { length_km: 0.0, ..ChannelModel::default() };
         let (a, b) = forwarding(Some(0.5), &near);
         assert!(a == 1.0 && b > 0.0, "{a} {b}");
+    }
+
+    #[test]
+    fn her_own_table_marks_stored_photons_without_their_bit() {
+        use crate::quantum::{Source, SourceConfig, WeakCoherent};
+        let mut rng = crate::rng::Seed::from_text("pns view").rng("t");
+        let src = WeakCoherent { intensities: [1.5, 0.1, 0.0], ..WeakCoherent::default() };
+        let batch = Source::new(SourceConfig::WeakCoherent(src)).prepare(0, 640, &mut rng);
+        let (_, record) = split(&batch, &ChannelModel::default(), &mut rng);
+        assert!(record.first.iter().any(|f| f[0] == 3), "some of the first pulses were split");
+        // A stored photon is unmeasured: no basis, no bit of Alice's in Eve's view.
+        assert!(record.first.iter().all(|f| f[1] == 2));
     }
 }
