@@ -322,19 +322,7 @@ fn on_weak_sift_reply(
     if let Some(e) = super::alice::too_few_weak(key.len(), test.count_ones()) {
         return Ok(Next::Abort(e, Vec::new()));
     }
-    cx.summary.sample_bits = test.count_ones();
-    cx.view.sifted(sift.clicks, sift.bases_at_clicks, matches, test, Some(&without_sample(&key, test)));
-    let mine = key.select(test);
-    let qber = error_rate(alice_test, &mine)?;
-    cx.summary.qber = qber;
-    let mut errors = mine.clone();
-    errors ^= alice_test;
-    cx.summary.class_counts = Some(class_counts(classes, matches, test, &errors)?);
-    let reply = vec![cx.seal(&Msg::SampleReply { sample_bits: mine })?];
-    if qber > config.qber_threshold {
-        return Ok(Next::Abort(Error::QberTooHigh { qber, threshold: config.qber_threshold }, reply));
-    }
-    Ok(Next::Go(BobState::ExpectReconciliationStart { config, key: without_sample(&key, test) }, reply))
+    answer_sample(cx, config, sift, &key, matches, test, alice_test, Some(classes))
 }
 
 fn on_sift_reply(
@@ -354,16 +342,39 @@ fn on_sift_reply(
     if sample.len() != key.len() || sample.count_ones() != k || alice_sample.len() != k {
         return Err(Error::inconsistent("estimation sample"));
     }
-    cx.summary.sample_bits = k;
-    cx.view.sifted(sift.clicks, sift.bases_at_clicks, matches, sample, Some(&without_sample(&key, sample)));
+    answer_sample(cx, config, sift, &key, matches, sample, alice_sample, None)
+}
+
+/// Both sift replies end alike once the sample is checked: Bob discloses his sample bits,
+/// records the QBER (and a laser round's counts per intensity), and goes on unless it is too
+/// high. The key without the sample is computed once, for the view and the next state.
+#[allow(clippy::too_many_arguments)]
+fn answer_sample(
+    cx: &mut Cx<BobRole>,
+    config: Config,
+    sift: &Sifted<'_>,
+    key: &BitVec,
+    matches: &BitVec,
+    sample: &BitVec,
+    alice_sample: &BitVec,
+    classes: Option<&Classes>,
+) -> Result<Next<BobState>, Error> {
+    cx.summary.sample_bits = sample.count_ones();
+    let rest = without_sample(key, sample);
+    cx.view.sifted(sift.clicks, sift.bases_at_clicks, matches, sample, Some(&rest));
     let mine = key.select(sample);
     let qber = error_rate(alice_sample, &mine)?;
     cx.summary.qber = qber;
+    if let Some(classes) = classes {
+        let mut errors = mine.clone();
+        errors ^= alice_sample;
+        cx.summary.class_counts = Some(class_counts(classes, matches, sample, &errors)?);
+    }
     let reply = vec![cx.seal(&Msg::SampleReply { sample_bits: mine })?];
     if qber > config.qber_threshold {
         return Ok(Next::Abort(Error::QberTooHigh { qber, threshold: config.qber_threshold }, reply));
     }
-    Ok(Next::Go(BobState::ExpectReconciliationStart { config, key: without_sample(&key, sample) }, reply))
+    Ok(Next::Go(BobState::ExpectReconciliationStart { config, key: rest }, reply))
 }
 
 fn after_cascade_step(

@@ -318,7 +318,6 @@ impl Link {
         slave_sae_id: &str,
         #[wasm_bindgen(unchecked_optional_param_type = "EtsiKeyRequest")] request: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let request = request.unwrap_or(JsValue::UNDEFINED);
         let (number, size) = key_request(request)?;
         etsi(self.0.store_for_slave(slave_sae_id).and_then(|s| s.enc_keys(slave_sae_id, number, size)))
     }
@@ -352,9 +351,11 @@ fn etsi<T: Serialize>(r: Result<T, crate::keystore::EtsiError>) -> Result<JsValu
     r.map(|v| to_js(&v)).map_err(etsi_error)
 }
 
-fn key_request(request: JsValue) -> Result<(Option<usize>, Option<usize>), JsValue> {
-    let r: KeyRequest =
-        if request.is_undefined() || request.is_null() { KeyRequest::default() } else { from_js(request, "request")? };
+fn key_request(request: Option<JsValue>) -> Result<(Option<usize>, Option<usize>), JsValue> {
+    let r: KeyRequest = match request {
+        Some(v) if !v.is_undefined() && !v.is_null() => from_js(v, "request")?,
+        _ => KeyRequest::default(),
+    };
     r.counts().map_err(etsi_error)
 }
 
@@ -408,7 +409,6 @@ impl KeyStore {
         slave_sae_id: &str,
         #[wasm_bindgen(unchecked_optional_param_type = "EtsiKeyRequest")] request: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let request = request.unwrap_or(JsValue::UNDEFINED);
         let (number, size) = key_request(request)?;
         etsi(self.0.enc_keys(slave_sae_id, number, size))
     }
