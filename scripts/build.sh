@@ -33,7 +33,7 @@ grep -q '/../web/qkdlab_bg.wasm' pkg/node/qkdlab.js || { echo "[build] the Commo
 rm -f pkg/node/qkdlab_bg.wasm pkg/node/qkdlab_bg.wasm.d.ts pkg/web/qkdlab_bg.wasm.d.ts
 cp crate/js/worker.js pkg/web/worker.js
 node scripts/package-entry.mjs pkg
-cp README.md pkg/README.md
+node scripts/npm-readme.mjs pkg/README.md
 cp CHANGELOG.md pkg/CHANGELOG.md
 cp LICENSE-MIT LICENSE-APACHE pkg/
 echo "[build] pkg/ ready ($(du -sh pkg | cut -f1)); npm pack contents:" >&2

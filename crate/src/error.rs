@@ -323,6 +323,8 @@ impl fmt::Display for PeerMisbehaved {
 
 impl std::error::Error for Error {}
 
+impl std::error::Error for DecodeError {}
+
 /// Reports and events carry errors as `{ code, message }`: the stable code and the readable
 /// text.
 impl serde::Serialize for Error {

@@ -230,6 +230,28 @@ pub fn run(config: &SessionConfig, adversary: &mut dyn Adversary, clock: &dyn Cl
 
 /// A session run one turn at a time, so a caller can show progress or yield between turns
 /// (a browser page stays responsive). A turn delivers every frame in flight.
+///
+/// ```
+/// use qkdlab::session::{Driver, NoClock, Passive};
+/// use qkdlab::{ChannelModel, Config, Credential, Seed, SessionConfig};
+///
+/// let config = SessionConfig {
+///     protocol: Config::default(),
+///     channel: ChannelModel::default(),
+///     eve: None,
+///     credential: Credential::psk(&[1u8; 32])?,
+///     seed: Seed::from_text("7"),
+/// };
+/// let mut driver = Driver::new(&config)?;
+/// let mut turns = 0;
+/// while driver.step(&mut Passive, &NoClock) {
+///     turns += 1; // a page would yield to its event loop here and show `driver.progress()`
+/// }
+/// assert!(turns > 3 && driver.progress().round_trips > 0);
+/// let report = driver.finish();
+/// assert!(report.ok && report.key_alice == report.key_bob);
+/// # Ok::<(), qkdlab::Error>(())
+/// ```
 pub struct Driver {
     config: SessionConfig,
     alice: Alice,

@@ -187,6 +187,22 @@ pub struct WcKey {
 }
 
 /// How the classical channel is authenticated.
+///
+/// ```
+/// use qkdlab::{Credential, Seed};
+/// use qkdlab::auth::{Identity, safety_number};
+///
+/// // A pre-shared key: exactly 32 bytes, anything else is refused with the field named.
+/// assert!(Credential::psk(&[9u8; 32]).is_ok());
+/// assert_eq!(Credential::psk(&[9u8; 16]).err().map(|e| e.code()), Some("invalid_parameter"));
+/// // Public keys: each side holds its own Ed25519 identity and pins the peer's public key,
+/// // after both read the same safety number out of band.
+/// let (alice, bob) = (Identity::from_seed(&Seed::from_text("a"), "alice"), Identity::from_seed(&Seed::from_text("b"), "bob"));
+/// assert_eq!(safety_number(&alice.public(), &bob.public()), safety_number(&bob.public(), &alice.public()));
+/// let mine = Credential::pki(&alice.signing.to_bytes(), bob.public().as_bytes())?;
+/// assert_eq!(mine.mode(), "pki");
+/// # Ok::<(), qkdlab::Error>(())
+/// ```
 #[derive(Clone)]
 pub enum Credential {
     /// A 32-byte pre-shared key; frames carry HMAC-SHA256 tags (bootstrap).

@@ -16,6 +16,52 @@
 //! - unauthenticated input (a Ready, an abort, a forged frame) can end a round, never decide
 //!   what is burned or committed;
 //! - the bootstrap credential is refused once a round was committed (no downgrade).
+//!
+//! Two endpoints and a fiber, frame by frame, as any transport would carry them (each side
+//! draws its randomness from the OS here, as parties that run apart must):
+//!
+//! ```
+//! use std::collections::VecDeque;
+//! use qkdlab::link::{Event, LinkAlice, LinkBob, LinkSettings};
+//! use qkdlab::msgs::{self, Route};
+//! use qkdlab::{ChannelModel, Config, Credential, Fiber, Seed};
+//!
+//! let psk = Credential::psk(&[7u8; 32])?;
+//! let mut alice = LinkAlice::new("room 1", LinkSettings::default(), psk.clone(), Seed::from_entropy()?)?;
+//! let mut bob = LinkBob::new("room 1", LinkSettings::default(), psk, Seed::from_entropy()?)?;
+//! let mut fiber = Fiber::new(ChannelModel::default(), None, &Seed::from_entropy()?)?;
+//!
+//! // Bob announces himself; Alice starts a round. Frames for the fiber (Alice's photons, Bob's
+//! // bases) pass through it, and what it answers goes to Bob; the rest go to the peer.
+//! #[derive(Clone, Copy, PartialEq)]
+//! enum Side { Alice, Bob, Fiber }
+//! let ready = alice.handle(&bob.ready_frame());
+//! assert!(ready.frames.is_empty() && alice.is_ready());
+//! let first = alice.start_round(Config { pulses: 1_000_000, ..Config::default() })?.frames;
+//! // Each frame with the side that sent it.
+//! let mut queue: VecDeque<(Side, Vec<u8>)> = first.into_iter().map(|f| (Side::Alice, f)).collect();
+//! let mut ended = Vec::new();
+//! while let Some((from, frame)) = queue.pop_front() {
+//!     let step = match (from, msgs::route(&frame)?) {
+//!         (Side::Fiber, _) => bob.handle(&frame),
+//!         (_, Route::Fiber) => {
+//!             queue.extend(fiber.handle(&frame)?.into_iter().map(|f| (Side::Fiber, f)));
+//!             continue;
+//!         }
+//!         (Side::Alice, _) => bob.handle(&frame),
+//!         (Side::Bob, _) => alice.handle(&frame),
+//!     };
+//!     let sender = if from == Side::Bob { Side::Alice } else { Side::Bob };
+//!     queue.extend(step.frames.into_iter().map(|f| (sender, f)));
+//!     ended.extend(step.events);
+//! }
+//! // Both sides committed round 1 and filed the same keys under the same ids.
+//! assert!(ended.iter().all(|e| matches!(e, Event::RoundEnded(o) if o.ok)) && ended.len() == 2);
+//! let (a, b) = (&alice.stores()[0], &bob.stores()[0]);
+//! assert!(!a.is_empty());
+//! assert_eq!(a.ids(), b.ids());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 mod alice;
 mod bob;

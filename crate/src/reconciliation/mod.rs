@@ -62,6 +62,22 @@ pub fn reconcile_seeded(
 
 /// Runs both sides of Cascade in memory on two bit strings (for teaching, tests and
 /// benchmarks): Alice's `reference` and Bob's `noisy` copy, at estimated error rate `qber`.
+///
+/// ```
+/// use qkdlab::BitVec;
+/// use qkdlab::reconciliation::reconcile;
+///
+/// // Alice's 10,000 bits and Bob's copy with 100 errors (1 %).
+/// let alice = BitVec::from_bools(&(0..10_000).map(|i| (i * 7919) % 13 < 6).collect::<Vec<_>>());
+/// let mut bob = alice.clone();
+/// (0..100).for_each(|i| bob.flip(i * 97));
+/// let r = reconcile(&alice, &bob, 0.01, &[1u8; 32])?;
+/// assert_eq!(r.key, alice);
+/// assert_eq!(r.corrections, 100);
+/// // Every parity Alice sent is counted: at least n h(Q) = 808 bits (Shannon's bound).
+/// assert!(r.disclosed > 808 && r.disclosed < 1000, "{}", r.disclosed);
+/// # Ok::<(), qkdlab::Error>(())
+/// ```
 pub fn reconcile(reference: &BitVec, noisy: &BitVec, qber: f64, seed: &[u8; 32]) -> Result<Reconciled, Error> {
     if reference.len() != noisy.len() {
         return Err(Error::invalid(
