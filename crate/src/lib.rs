@@ -10,6 +10,7 @@
 //!   [`amplification`] (Toeplitz hashing and the finite-key bound).
 //! - [`auth`]: the authenticated classical channel; [`msgs`]: every message's byte codec.
 //! - [`party`]: [`Alice`] and [`Bob`] as state machines; [`session`]: the in-memory driver.
+//! - [`kex`]: the classical key exchanges QKD is compared with (X25519, ML-KEM-768, hybrid).
 //!
 //! ```
 //! use qkdlab::{session, Config, Credential, Seed, SessionConfig, ChannelModel};
@@ -36,6 +37,7 @@ pub mod error;
 pub mod estimation;
 pub mod gf2;
 pub mod keyrate;
+pub mod kex;
 pub mod keystore;
 pub mod link;
 pub mod msgs;

@@ -6,8 +6,8 @@
 //! - **fiber frames**: photons from Alice to the fiber, Bob's measurement
 //!   settings, and the detections the fiber returns. They model the optical path and Bob's own
 //!   detectors, so they carry no tag; the relay hands them to its fiber, never to a tab.
-//! - **classical frames** (`0x10..=0x1e`): the public, authenticated channel between Alice and
-//!   Bob, sealed by [`crate::auth::Channel`] as
+//! - **classical frames** (`0x10..=0x1e`; `0x20..=0x22` are the key exchanges of
+//!   [`crate::kex`]): the public, authenticated channel between Alice and Bob, sealed by [`crate::auth::Channel`] as
 //!   `version | type | direction | sequence (u32) | payload length (u32) | payload | tag`, the tag
 //!   also covering the round's session id. One exception: [`Ready`] (`0x1b`), Bob's fresh nonce
 //!   for the next round, travels untagged: it carries no authority, and the session id every

@@ -71,6 +71,9 @@ pub enum Kind {
     LdpcStart,
     LdpcRequest,
     LdpcReveal,
+    KexHello,
+    KexReply,
+    KexFinish,
 }
 
 /// One row of the table.
@@ -100,7 +103,7 @@ use Route::{Classical as C, Fiber as F};
 use Stage as S;
 
 /// The table.
-pub const TABLE: [MsgType; 18] = [
+pub const TABLE: [MsgType; 21] = [
     row(K::Photons, 0x01, "Photons", F, S::Quantum, false),
     row(K::Measure, 0x02, "Measure", F, S::Quantum, false),
     row(K::Detections, 0x03, "Detections", F, S::Quantum, false),
@@ -119,6 +122,10 @@ pub const TABLE: [MsgType; 18] = [
     row(K::LdpcStart, 0x1c, "LdpcStart", C, S::Reconciliation, true),
     row(K::LdpcRequest, 0x1d, "LdpcRequest", C, S::Reconciliation, true),
     row(K::LdpcReveal, 0x1e, "LdpcReveal", C, S::Reconciliation, true),
+    // Classical key establishment (`crate::kex`): not QKD, filed under the round's opening.
+    row(K::KexHello, 0x20, "KexHello", C, S::Quantum, true),
+    row(K::KexReply, 0x21, "KexReply", C, S::Quantum, true),
+    row(K::KexFinish, 0x22, "KexFinish", C, S::Quantum, true),
 ];
 
 /// The row of a type byte.
