@@ -346,3 +346,19 @@ impl KeyStore {
         Ok(KeyContainer { keys })
     }
 }
+
+/// Of a site's two stores (`[A->B, B->A]`), the one whose slave SAE is `slave` (ETSI "Get
+/// status", "Get key"); the spec's 401 if neither has it.
+pub fn for_slave<'a>(stores: &'a mut [KeyStore; 2], slave: &str) -> Result<&'a mut KeyStore, EtsiError> {
+    let i = usize::from(stores[0].status(slave).is_err());
+    stores[i].status(slave)?;
+    Ok(&mut stores[i])
+}
+
+/// Of a site's two stores, the one whose master SAE is `master` (ETSI "Get key with key IDs");
+/// the spec's 401 if neither has it.
+pub fn for_master<'a>(stores: &'a mut [KeyStore; 2], master: &str) -> Result<&'a mut KeyStore, EtsiError> {
+    let i = usize::from(stores[0].dec_check(master).is_err());
+    stores[i].dec_check(master)?;
+    Ok(&mut stores[i])
+}

@@ -58,6 +58,8 @@ pub struct Options {
     pub eve: Option<EveOptions>,
     /// The classical channel's credential.
     pub auth: Option<AuthOptions>,
+    /// A key exchange's method: "x25519", "ml-kem-768", "hybrid" or "toy-dh".
+    pub method: Option<String>,
 }
 
 /// An eavesdropper on the fiber.
@@ -363,6 +365,14 @@ impl Options {
                 Err(Error::invalid("auth.mode", format!("must be \"psk\", \"pki\" or \"pool-hmac\", got {other:?}")))
             }
         }
+    }
+
+    /// The key-exchange method (required).
+    pub fn kex_method(&self) -> Result<crate::kex::Method, Error> {
+        let name = self.method.as_deref().ok_or_else(|| {
+            Error::invalid("method", "is required (\"x25519\", \"ml-kem-768\", \"hybrid\" or \"toy-dh\")")
+        })?;
+        crate::kex::Method::parse("method", name)
     }
 
     /// OS randomness, refusing a seed: for parties that run apart (over any transport), whose

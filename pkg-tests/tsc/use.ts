@@ -4,7 +4,8 @@
 import init, {
   simulate, keyRate, maxDistance, toeplitzHash, hmacSha256, finiteKeyLength, reconcile, errorCodes,
   KeyStore, Alice, Bob, Fiber, Session, Link, Identity, frameInfo,
-  type ErrorCode, type QkdlabError, type Report, type EtsiKeyContainer,
+  KeyExchange, KexRecording, x25519, mlKem768Keygen, mlKem768Encapsulate, mlKem768Decapsulate,
+  type ErrorCode, type KexVerdict, type KexStep, type QkdlabError, type Report, type EtsiKeyContainer,
 } from "qkdlab";
 import type { WorkerMessage, WorkerRequest } from "qkdlab/worker";
 
@@ -36,6 +37,14 @@ export async function main(): Promise<number> {
   const view = link.pulseView;
   const request: WorkerRequest = { options: { pulses: 1000, auth: { mode: "psk", psk } } };
   const onMessage = (m: WorkerMessage) => ("report" in m ? m.report.ok : "error" in m ? m.error.code === "timeout" : false);
+  const kx = new KeyExchange({ role: "bob", method: "hybrid", link: "room", auth: { mode: "psk", psk } });
+  const step: KexStep = kx.handle(kx.readyFrame ?? new Uint8Array(0));
+  const fingerprint = step.events.map((e) => (e.type === "established" ? e.fingerprint : e.error.code));
+  const recording = new KexRecording("room");
+  const verdict: KexVerdict = recording.yearsLater({ discreteLog: true });
+  const pair = mlKem768Keygen();
+  const enc = mlKem768Encapsulate(pair.encapsulationKey);
+  const shared = mlKem768Decapsulate(pair.decapsulationKey, enc.ciphertext).length + x25519(new Uint8Array(32), new Uint8Array(32)).length;
   try {
     store.decKeys("SAE_A", { key_IDs: [{ key_ID: "nope" }] });
   } catch (e) {
@@ -53,8 +62,10 @@ export async function main(): Promise<number> {
   const wrong: ErrorCode = "qber_to_high";
   // @ts-expect-error intercept-resend options do not go with PNS
   simulate({ pulses: 1, auth: { mode: "psk", psk }, eve: { attack: "pns", interceptFraction: 1 } });
+  // @ts-expect-error no such key-exchange method
+  new KeyExchange({ role: "alice", method: "rsa", link: "room", auth: { mode: "psk", psk } });
   // @ts-expect-error the key rate's model is a closed set
   keyRate({ model: "laser" });
 
-  return [code, status.key_size, back.keys.length, rate, codes.length, view, request, onMessage, wrong].length;
+  return [code, status.key_size, back.keys.length, rate, codes.length, view, request, onMessage, wrong, fingerprint, verdict.falls, shared, kx.outcome?.bytesExchanged].length;
 }

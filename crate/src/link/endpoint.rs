@@ -5,7 +5,7 @@
 use super::{Event, LedgerEntry, LinkAlice, LinkBob, LinkSettings, Step};
 use crate::auth::Credential;
 use crate::error::Error;
-use crate::keystore::{EtsiError, KeyStore};
+use crate::keystore::KeyStore;
 use crate::party::{Config, Summary};
 use crate::rng::Seed;
 
@@ -163,23 +163,5 @@ impl Endpoint {
             Self::Alice(a) => a.stores_mut(),
             Self::Bob(b) => b.stores_mut(),
         }
-    }
-
-    /// The store whose slave SAE is `slave` (ETSI "Get status", "Get key"); the spec's 401 if
-    /// neither has it.
-    pub fn store_for_slave(&mut self, slave: &str) -> Result<&mut KeyStore, EtsiError> {
-        let stores = self.stores_mut();
-        let i = usize::from(stores[0].status(slave).is_err());
-        stores[i].status(slave)?;
-        Ok(&mut stores[i])
-    }
-
-    /// The store whose master SAE is `master` (ETSI "Get key with key IDs"); the spec's 401 if
-    /// neither has it.
-    pub fn store_for_master(&mut self, master: &str) -> Result<&mut KeyStore, EtsiError> {
-        let stores = self.stores_mut();
-        let i = usize::from(stores[0].dec_check(master).is_err());
-        stores[i].dec_check(master)?;
-        Ok(&mut stores[i])
     }
 }

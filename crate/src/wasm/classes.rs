@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use super::{JsClock, etsi_error, from_js, js_error, options, to_js, whole};
 use crate::auth::Identity as CoreIdentity;
 use crate::error::Error;
-use crate::keystore::{KeyIds, KeyRequest, KeyStore as CoreStore, Status};
+use crate::keystore::{KeyIds, KeyRequest, KeyStore as CoreStore, Status, for_master, for_slave};
 use crate::link::{Endpoint, Step};
 use crate::msgs::{NONCE_LEN, Ready};
 use crate::options::KeyStoreOptions;
@@ -18,7 +18,58 @@ use crate::quantum::Fiber as CoreFiber;
 use crate::rng::Seed;
 use crate::session::{Driver, Passive};
 
-fn frames(out: Vec<Vec<u8>>) -> Vec<Uint8Array> {
+/// The ETSI GS QKD 014 methods of a class whose core value holds a site's two key stores
+/// (`stores_mut()`): a QKD link endpoint or a classical key exchange.
+macro_rules! etsi_methods {
+    ($class:ident) => {
+        #[wasm_bindgen]
+        impl $class {
+            /// ETSI 014 "Get status" for `slaveSaeId`.
+            #[wasm_bindgen(unchecked_return_type = "EtsiStatus")]
+            pub fn status(&mut self, slave_sae_id: &str) -> Result<JsValue, JsValue> {
+                etsi(for_slave(self.0.stores_mut(), slave_sae_id).and_then(|s| s.status(slave_sae_id)))
+            }
+
+            /// ETSI 014 "Get key" (this side's SAE is the master): `{ number?, size? }`.
+            #[wasm_bindgen(js_name = encKeys, unchecked_return_type = "EtsiKeyContainer")]
+            pub fn enc_keys(
+                &mut self,
+                slave_sae_id: &str,
+                #[wasm_bindgen(unchecked_optional_param_type = "EtsiKeyRequest")] request: Option<JsValue>,
+            ) -> Result<JsValue, JsValue> {
+                let (number, size) = key_request(request)?;
+                etsi(for_slave(self.0.stores_mut(), slave_sae_id).and_then(|s| s.enc_keys(slave_sae_id, number, size)))
+            }
+
+            /// ETSI 014 "Get key with key IDs" (the peer's SAE was the master): `{ key_IDs }`.
+            #[wasm_bindgen(js_name = decKeys, unchecked_return_type = "EtsiKeyContainer")]
+            pub fn dec_keys(
+                &mut self,
+                master_sae_id: &str,
+                #[wasm_bindgen(unchecked_param_type = "EtsiKeyIds")] request: JsValue,
+            ) -> Result<JsValue, JsValue> {
+                let ids = key_ids(request)?;
+                etsi(for_master(self.0.stores_mut(), master_sae_id).and_then(|s| s.dec_keys(master_sae_id, &ids)))
+            }
+
+            /// Like `decKeys`, but the keys stay in the store (not part of ETSI 014): a receiver
+            /// checks a message's authenticity with them first and spends them with `decKeys`
+            /// only then, so a forged message naming key ids costs nothing.
+            #[wasm_bindgen(js_name = peekKeys, unchecked_return_type = "EtsiKeyContainer")]
+            pub fn peek_keys(
+                &mut self,
+                master_sae_id: &str,
+                #[wasm_bindgen(unchecked_param_type = "EtsiKeyIds")] request: JsValue,
+            ) -> Result<JsValue, JsValue> {
+                let ids = key_ids(request)?;
+                etsi(for_master(self.0.stores_mut(), master_sae_id).and_then(|s| s.peek_keys(master_sae_id, &ids)))
+            }
+        }
+    };
+}
+pub(super) use etsi_methods;
+
+pub(super) fn frames(out: Vec<Vec<u8>>) -> Vec<Uint8Array> {
     out.iter().map(|f| Uint8Array::from(f.as_slice())).collect()
 }
 
@@ -301,57 +352,18 @@ impl Link {
 
     /// Keys in the store this side's SAE draws from (`encKeys`) and the one it fetches from.
     #[wasm_bindgen(getter, js_name = storedKeyCounts, unchecked_return_type = "number[]")]
-    pub fn stored_key_counts(&mut self) -> Vec<usize> {
-        self.0.stores_mut().iter().map(CoreStore::len).collect()
-    }
-
-    /// ETSI 014 "Get status" for `slaveSaeId`.
-    #[wasm_bindgen(unchecked_return_type = "EtsiStatus")]
-    pub fn status(&mut self, slave_sae_id: &str) -> Result<JsValue, JsValue> {
-        etsi(self.0.store_for_slave(slave_sae_id).and_then(|s| s.status(slave_sae_id)))
-    }
-
-    /// ETSI 014 "Get key" (this side's SAE is the master): `{ number?, size? }`.
-    #[wasm_bindgen(js_name = encKeys, unchecked_return_type = "EtsiKeyContainer")]
-    pub fn enc_keys(
-        &mut self,
-        slave_sae_id: &str,
-        #[wasm_bindgen(unchecked_optional_param_type = "EtsiKeyRequest")] request: Option<JsValue>,
-    ) -> Result<JsValue, JsValue> {
-        let (number, size) = key_request(request)?;
-        etsi(self.0.store_for_slave(slave_sae_id).and_then(|s| s.enc_keys(slave_sae_id, number, size)))
-    }
-
-    /// ETSI 014 "Get key with key IDs" (the peer's SAE was the master): `{ key_IDs }`.
-    #[wasm_bindgen(js_name = decKeys, unchecked_return_type = "EtsiKeyContainer")]
-    pub fn dec_keys(
-        &mut self,
-        master_sae_id: &str,
-        #[wasm_bindgen(unchecked_param_type = "EtsiKeyIds")] request: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let ids = key_ids(request)?;
-        etsi(self.0.store_for_master(master_sae_id).and_then(|s| s.dec_keys(master_sae_id, &ids)))
-    }
-
-    /// Like `decKeys`, but the keys stay in the store (not part of ETSI 014): a receiver checks
-    /// a message's authenticity with them first and spends them with `decKeys` only then, so a
-    /// forged message naming key ids costs nothing.
-    #[wasm_bindgen(js_name = peekKeys, unchecked_return_type = "EtsiKeyContainer")]
-    pub fn peek_keys(
-        &mut self,
-        master_sae_id: &str,
-        #[wasm_bindgen(unchecked_param_type = "EtsiKeyIds")] request: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let ids = key_ids(request)?;
-        etsi(self.0.store_for_master(master_sae_id).and_then(|s| s.peek_keys(master_sae_id, &ids)))
+    pub fn stored_key_counts(&mut self) -> JsValue {
+        to_js(&self.0.stores_mut().iter().map(CoreStore::len).collect::<Vec<_>>())
     }
 }
 
-fn etsi<T: Serialize>(r: Result<T, crate::keystore::EtsiError>) -> Result<JsValue, JsValue> {
+etsi_methods!(Link);
+
+pub(super) fn etsi<T: Serialize>(r: Result<T, crate::keystore::EtsiError>) -> Result<JsValue, JsValue> {
     r.map(|v| to_js(&v)).map_err(etsi_error)
 }
 
-fn key_request(request: Option<JsValue>) -> Result<(Option<usize>, Option<usize>), JsValue> {
+pub(super) fn key_request(request: Option<JsValue>) -> Result<(Option<usize>, Option<usize>), JsValue> {
     let r: KeyRequest = match request {
         Some(v) if !v.is_undefined() && !v.is_null() => from_js(v, "request")?,
         _ => KeyRequest::default(),
@@ -359,7 +371,7 @@ fn key_request(request: Option<JsValue>) -> Result<(Option<usize>, Option<usize>
     r.counts().map_err(etsi_error)
 }
 
-fn key_ids(request: JsValue) -> Result<Vec<String>, JsValue> {
+pub(super) fn key_ids(request: JsValue) -> Result<Vec<String>, JsValue> {
     from_js::<KeyIds>(request, "request").map(|r| r.ids())
 }
 

@@ -17,6 +17,7 @@ use crate::session::Clock;
 use crate::{amplification, attacks, auth, link, reconciliation};
 
 mod classes;
+mod kex;
 mod types;
 
 /// Runs when the module loads: panics (which must not happen) show a readable stack.

@@ -213,6 +213,45 @@ export interface LdpcReconciliation {
   key: Uint8Array; aliceKey: Uint8Array; disclosed: number; efficiency: number; frames: number; failedFrames: number[];
   revealedFrames: number; messages: number; iterations: number; plan: { qber: number; keyBits: number; frames: LdpcFramePlan[] };
 }
+/** A classical key-exchange method (`kex::Method`): X25519 (RFC 7748), ML-KEM-768 (FIPS 203),
+ * both (X25519MLKEM768-style hybrid), or Diffie-Hellman in a 40-bit group that a tab breaks. */
+export type KexMethod = "x25519" | "ml-kem-768" | "hybrid" | "toy-dh";
+/** Options of a KeyExchange: like a link endpoint's, plus the method. */
+export interface KeyExchangeOptions {
+  /** "alice" starts; "bob" answers. */ role: "alice" | "bob";
+  /** The method (both sides must name the same one: the tags cover it). */ method: KexMethod;
+  /** The link id (the relay's room id): covered by every tag. */ link: string;
+  /** The bootstrap credential (a PSK, or this side's secret key and the peer's public key). */ auth: AuthOptions;
+}
+/** How an exchange ended (`kex::KexOutcome`). */
+export interface KexOutcome {
+  method: KexMethod; ok: boolean;
+  /** 32 bits derived beside the keys, hex: both sides show them. */ fingerprint: string;
+  /** Keys each store received, [A->B, B->A]. */ storedKeys: number[]; storedBits: number;
+  /** Bytes of every frame of the exchange (both directions). */ bytesExchanged: number; messages: number;
+}
+/** A key exchange's event: keys released, or a frame refused (it changed nothing). */
+export type KexEvent = ({ type: "established" } & KexOutcome) | Refused;
+/** What a KeyExchange returns for one input. */
+export interface KexStep { frames: Uint8Array[]; events: KexEvent[]; }
+/** What has fallen, years later (every field optional, default false). */
+export interface KexBreaks {
+  /** A quantum computer runs Shor's algorithm: discrete logarithms fall (X25519, the toy group). */ discreteLog?: boolean;
+  /** A cryptanalytic break of module lattices (ML-KEM). */ lattice?: boolean;
+  /** The bootstrap credential (PSK or signing key) leaked. */ credential?: boolean;
+}
+/** What a recorded exchange yields under the breaks (`kex::Verdict`). */
+export interface KexVerdict {
+  method: KexMethod;
+  /** Whether its keys fall. */ falls: boolean;
+  /** Whether this tab really recovered them (only the toy group); otherwise the break is described, not shown. */ recovered: boolean;
+  /** The recovered keys' fingerprint. */ fingerprint?: string;
+  /** Why, in words. */ why: string;
+}
+/** An ML-KEM-768 key pair in the FIPS 203 encodings (1184 and 2400 bytes). */
+export interface MlKemKeyPair { encapsulationKey: Uint8Array; decapsulationKey: Uint8Array; }
+/** An ML-KEM-768 encapsulation: the 1088-byte ciphertext and the 32-byte shared key. */
+export interface MlKemEncapsulation { ciphertext: Uint8Array; sharedKey: Uint8Array; }
 /** What anyone reads of a frame without a key (`msgs::FrameInfo`). */
 export interface FrameInfo { type: string; route: "fiber" | "classical"; stage: string; direction?: "aliceToBob" | "bobToAlice"; sequence?: number; }
 /** The public parameters a Hello announces (`auth::HelloParams`). */
