@@ -639,3 +639,141 @@ test("Eve's own pulse table: her bases and results on the pulses she measured", 
   rows.eveBases.forEach((b, i) => assert.equal(b === "", rows.eveBits[i] === "", `pulse ${i + 1}`));
   await context.close();
 });
+
+/** Alice opens a room for a classical key exchange (`method`), under a PSK. */
+async function openKexRoom(context, method) {
+  const alice = await tab(context, base);
+  await alice.selectOption("select[name=kex]", method);
+  await alice.click("#open-room");
+  await alice.waitForSelector("#bob-link[href*=room]");
+  return { alice, bobLink: await alice.getAttribute("#bob-link", "href"), eveLink: await alice.getAttribute("#eve-link", "href") };
+}
+
+const kexFingerprint = async (page) => {
+  await page.waitForSelector("#kex[data-fingerprint]", { state: "attached", timeout: 30_000 });
+  return page.getAttribute("#kex", "data-fingerprint");
+};
+
+/** Eve, years later: sets the switches and reads her recording. */
+async function readLater(eve, switches) {
+  for (const name of ["discreteLog", "lattice", "credential"]) {
+    await eve.setChecked(`#later-form input[name=${name}]`, switches.includes(name));
+  }
+  await eve.evaluate(() => document.querySelector("#later").removeAttribute("data-falls"));
+  await eve.click("#later-go");
+  await eve.waitForSelector("#later[data-falls]", { state: "attached", timeout: 30_000 });
+  return {
+    falls: await eve.getAttribute("#later", "data-falls"),
+    recovered: await eve.getAttribute("#later", "data-recovered"),
+    verdict: await eve.textContent("#later-verdict"),
+    messages: await eve.$$eval("#later-log li", (l) => l.map((li) => li.textContent)),
+  };
+}
+
+async function chat(from, to, text) {
+  await from.fill("#chat-form input[name=text]", text);
+  await from.click("#chat-form button");
+  await to.waitForSelector(`#chat-log li:has-text('${text}')`);
+}
+
+test("X25519 over the relay: the same key in both tabs and a working chat; years later Eve's recording falls only on paper", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink, eveLink } = await openKexRoom(context, "x25519");
+  const eve = await joinEve(context, eveLink, { mitm: "record" });
+  const bob = await startWithBob(context, alice, bobLink);
+  const fa = await kexFingerprint(alice);
+  assert.match(fa, /^[0-9a-f]{8}$/);
+  assert.equal(await kexFingerprint(bob), fa);
+  assert.match(await alice.textContent("#kex-figures"), /bytes exchanged\s*\d+ in 4 messages/);
+  await chat(alice, bob, "meet at noon");
+  assert.match(await bob.textContent("#chat-log li"), /^alice \[key [0-9a-f]{8}\]: meet at noon$/);
+  await eve.waitForFunction(() => true);
+  const closed = await readLater(eve, ["lattice", "credential"]);
+  assert.equal(closed.falls, "false");
+  assert.deepEqual(closed.messages, ["Alice: (unreadable)"]);
+  const later = await readLater(eve, ["discreteLog"]);
+  assert.deepEqual([later.falls, later.recovered], ["true", "false"]);
+  assert.match(later.verdict, /Falls \(simulated\): Shor's algorithm/);
+  assert.deepEqual(later.messages, ["Alice: (unreadable)"], "a simulated break decrypts nothing");
+  await eve.screenshot({ path: `${shots}/kex-x25519-eve-later.png`, fullPage: true });
+  assert.deepEqual([...alice.errors, ...bob.errors, ...eve.errors], []);
+  await context.close();
+});
+
+test("the toy group: Eve's tab really decrypts the recorded chat after the discrete-log switch, and not before", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink, eveLink } = await openKexRoom(context, "toy-dh");
+  const eve = await joinEve(context, eveLink, { mitm: "record" });
+  const bob = await startWithBob(context, alice, bobLink);
+  assert.equal(await kexFingerprint(bob), await kexFingerprint(alice));
+  await chat(alice, bob, "the vault code is 4711");
+  await chat(bob, alice, "noted");
+  await eve.waitForFunction(() => true);
+  const before = await readLater(eve, ["lattice", "credential"]);
+  assert.equal(before.falls, "false");
+  assert.deepEqual(before.messages, ["Alice: (unreadable)", "Bob: (unreadable)"]);
+  const after = await readLater(eve, ["discreteLog"]);
+  assert.deepEqual([after.falls, after.recovered], ["true", "true"]);
+  assert.match(after.verdict, /Broken for real in this tab/);
+  assert.deepEqual(after.messages, ["Alice: the vault code is 4711 (decrypted years later)", "Bob: noted (decrypted years later)"]);
+  await eve.screenshot({ path: `${shots}/kex-toy-eve-later.png`, fullPage: true });
+  await context.close();
+});
+
+test("a QKD round recorded by Eve stays closed under every switch", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink, eveLink } = await openRoom(context);
+  const eve = await joinEve(context, eveLink, { mitm: "record", psk: pskOf(bobLink) });
+  const bob = await startWithBob(context, alice, bobLink);
+  assert.equal(await outcome(alice), "ok");
+  assert.equal(await outcome(bob), "ok");
+  await chat(alice, bob, "quantum hello");
+  const later = await readLater(eve, ["discreteLog", "lattice", "credential"]);
+  assert.deepEqual([later.falls, later.recovered], ["false", "false"]);
+  assert.match(later.verdict, /stays closed under every switch/);
+  assert.match(later.verdict, /recorded frames verify/);
+  assert.deepEqual(later.messages, ["Alice: (unreadable)"]);
+  await context.close();
+});
+
+test("a man in the middle on a classical exchange: with the PSK two keys and a dead chat, without it Bob refuses at the first tag", async () => {
+  for (const method of ["ml-kem-768", "hybrid"]) {
+    const context = await browser.newContext();
+    const { alice, bobLink, eveLink } = await openKexRoom(context, method);
+    const eve = await joinEve(context, eveLink, { mitm: "full", psk: pskOf(bobLink) });
+    const bob = await startWithBob(context, alice, bobLink);
+    const [fa, fb] = [await kexFingerprint(alice), await kexFingerprint(bob)];
+    assert.notEqual(fa, fb, `${method}: Alice and Bob hold different keys`);
+    await eve.waitForSelector("#eve-guess:not([hidden])");
+    const says = await eve.textContent("#eve-guess");
+    assert.ok(says.replace(/ /g, "").includes(fa) && says.replace(/ /g, "").includes(fb), says);
+    await alice.fill("#chat-form input[name=text]", "secret plans");
+    await alice.click("#chat-form button");
+    await bob.waitForSelector("#chat-log li.bad");
+    await context.close();
+  }
+  const context = await browser.newContext();
+  const { alice, bobLink, eveLink } = await openKexRoom(context, "x25519");
+  await joinEve(context, eveLink, { mitm: "full", psk: "13".repeat(32) });
+  const bob = await startWithBob(context, alice, bobLink);
+  await bob.waitForSelector("#kex-outcome.bad");
+  assert.match(await bob.textContent("#kex-outcome"), /auth_bad_tag|tag/);
+  assert.equal(await alice.getAttribute("#kex", "data-fingerprint"), null);
+  await context.close();
+});
+
+test("the comparison table: measured rows for QKD and the three classical methods", async () => {
+  const context = await browser.newContext();
+  const alice = await tab(context, base);
+  await alice.click("#compare-measure");
+  await alice.waitForSelector("#compare-table table", { timeout: 60_000 });
+  const rows = await alice.$$eval("#compare-table tbody tr", (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+  assert.equal(rows[0].length, 5);
+  const bytes = rows.find((r) => r[0].startsWith("bytes exchanged"));
+  const [x, mlkem, hybrid] = bytes.slice(2).map((c) => Number(c.match(/^([\d,]+) B/)[1].replace(/,/g, "")));
+  assert.ok(x < 400 && mlkem > 2272 && hybrid === mlkem + 64, bytes.join(" | "));
+  assert.match(rows.find((r) => r[0].startsWith("time per key")).slice(1).join(" "), /\d+ ms.*\d ms.*\d ms.*\d ms/);
+  assert.match(rows.find((r) => r[0].startsWith("record now")).join(" "), /falls only if both fall/);
+  await alice.screenshot({ path: `${shots}/compare.png`, fullPage: true });
+  await context.close();
+});

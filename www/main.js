@@ -14,6 +14,10 @@ import { initPool, showSafetyNumber } from "./ui/pool.js";
 import { RelayLink, fingerprintOfBytes, formatFingerprint } from "./model/party.js";
 import { Chat } from "./model/chat.js";
 import { eveAttack } from "./model/eve.js";
+import { Recorder } from "./model/later.js";
+import { comparisonRows } from "./model/compare.js";
+import { initKex, showComparison } from "./ui/kex.js";
+import { initLater } from "./ui/later.js";
 import { plainWords, eveSays } from "./ui/words.js";
 
 const $ = (id) => document.getElementById(id);
@@ -167,8 +171,28 @@ function onRoundEvents(side, view, type, msg) {
   } else if (type === "refused") side.status.refused?.(msg.code, msg.message);
 }
 
+/** The comparison table on Alice's page, measured on demand (a QKD round takes a moment). */
+function initCompare() {
+  const root = $("compare");
+  root.hidden = false;
+  $("compare-measure").addEventListener("click", () => {
+    $("compare-measure").disabled = true;
+    say("Measuring the four methods in this tab…");
+    setTimeout(() => {
+      try {
+        showComparison($("compare-table"), comparisonRows(qkd));
+        say("Measured: see the comparison table.");
+      } catch (e) {
+        sayError(`The measurement failed: ${e.message}`);
+      }
+      $("compare-measure").disabled = false;
+    });
+  });
+}
+
 function runAlice(hash) {
   say("You are Alice: choose the parameters, then invite Bob.");
+  initCompare();
   const setup = initSetup($("setup"), hash, qkd.defaults(), {
     onChange: drawCurves,
     onRunLocal: (v) => runLocal(v).catch((e) => sayError(`Error: ${e.message}`)),
@@ -183,6 +207,9 @@ function runAlice(hash) {
       writeHash({ ...v, psk: undefined, seed: undefined });
       setup.disable();
       const pki = v.bootstrap === "pki";
+      // A classical key exchange instead of QKD: the same room, frames, chat and key stores.
+      const kex = v.kex && v.kex !== "qkd" ? v.kex : null;
+      const method = kex ? { method: kex } : {};
       const identity = pki ? new qkd.Identity() : null;
       let bobKey = null;
       let roles = [];
@@ -194,12 +221,23 @@ function runAlice(hash) {
         url: wsUrl(),
         onEvent: (type, msg) => {
           if (type === "joined") {
-            if (!pki) party.open({ auth: { mode: "psk", psk } });
+            if (!pki) party.open({ auth: { mode: "psk", psk }, ...method });
             links = initLinks($("links"), {
               room: msg.room,
-              extra: pki ? { bootstrap: "pki", apk: hex(identity.publicKey) } : { psk: v.psk },
+              extra: { ...(pki ? { bootstrap: "pki", apk: hex(identity.publicKey) } : { psk: v.psk }), ...(kex ? { kex } : {}) },
+              eveExtra: kex ? { kex } : {},
               onStart: () => {
                 links.started();
+                if (kex) {
+                  side.kexView ??= initKex($("kex"), kex);
+                  side.kexView.state("Alice sent her share; waiting for Bob's");
+                  try {
+                    party.startKex();
+                  } catch (e) {
+                    side.kexView.failed(e.code ?? "error", e.message);
+                  }
+                  return;
+                }
                 side.status ??= initStatus($("status"));
                 side.view ??= roundView(side);
                 try {
@@ -217,6 +255,14 @@ function runAlice(hash) {
             roles = msg.roles;
             links?.members(roles, canStart());
           } else if (type === "ready") links?.members(roles, canStart());
+          else if (kex && type === "kexDone") {
+            side.kexView.done(msg);
+            say(`You are Alice. ${kex}: a shared key with fingerprint ${formatFingerprint(msg.fingerprint)}; Bob's tag over the whole exchange verified.`);
+            openChat(side);
+          } else if (kex && (type === "refused" || type === "kexFailed")) {
+            (side.kexView ??= initKex($("kex"), kex)).failed(msg.code, `${plainWords(msg.code, msg.message)} (${msg.message})`);
+          }
+          else if (kex && type === "chat") side.chat?.(msg);
           else if (type === "status" && msg.identity && pki) {
             // Bob's identity is accepted once, from the relay-stamped Bob, and then frozen.
             if (msg.from !== "bob") return;
@@ -230,7 +276,7 @@ function runAlice(hash) {
             } catch (e) {
               return say(`Refused Bob's public key: ${e.message}`);
             }
-            party.open({ auth: { mode: "pki", secretKey: identity.secretKey, peerPublicKey: bobKey } });
+            party.open({ auth: { mode: "pki", secretKey: identity.secretKey, peerPublicKey: bobKey }, ...method });
             side.status ??= initStatus($("status"));
             showSafetyNumber($("safety"), qkd.safetyNumber(identity.publicKey, bobKey));
             links?.members(roles.length ? roles : ["alice", "bob"], canStart());
@@ -266,24 +312,37 @@ function runBob(hash) {
   } catch (e) {
     return sayError(`This link is incomplete (${e.message}). Ask Alice for a new one.`);
   }
-  const side = { role: "bob", status: initStatus($("status")) };
+  const kex = hash.kex && hash.kex !== "qkd" ? hash.kex : null;
+  const side = { role: "bob", status: kex ? null : initStatus($("status")) };
+  if (kex) side.kexView = initKex($("kex"), kex);
   const party = new RelayLink(qkd, {
     role: "bob",
     url: wsUrl(),
     onEvent: (type, msg) => {
       if (type === "joined" && msg.room !== hash.room) return sayError("The relay put this tab in another room than the link names.");
       if (type === "closed" && msg.reason) {
-        side.status.failed("relay_closed", `The relay refused this link: ${msg.reason}.`);
+        side.kexView?.failed("relay_closed", `The relay refused this link: ${msg.reason}.`);
+        side.status?.failed("relay_closed", `The relay refused this link: ${msg.reason}.`);
         return sayError(`The relay refused this link: ${msg.reason}. Ask Alice for a new one.`);
       }
-      if (type === "helloRefused") return side.status.failed(msg.code, plainWords(msg.code, msg.message), msg.message);
+      if (type === "helloRefused") {
+        if (kex) return side.kexView.failed(msg.code, `${plainWords(msg.code, msg.message)} (${msg.message})`);
+        return side.status.failed(msg.code, plainWords(msg.code, msg.message), msg.message);
+      }
+      if (kex && type === "kexDone") {
+        side.kexView.done(msg);
+        say(`You are Bob. ${kex}: a shared key with fingerprint ${formatFingerprint(msg.fingerprint)}; Alice's confirmation verified.`);
+        return openChat(side);
+      }
+      if (kex && (type === "refused" || type === "kexFailed")) return side.kexView.failed(msg.code, `${plainWords(msg.code, msg.message)} (${msg.message})`);
+      if (kex && type === "chat") return side.chat?.(msg);
       if (type === "joined") {
         if (pki) {
           party.sendText({ type: "status", to: "alice", identity: hex(identity.publicKey) });
           showSafetyNumber($("safety"), qkd.safetyNumber(identity.publicKey, auth.peerPublicKey));
         }
-        party.open({ auth });
-        side.view = roundView(side);
+        party.open({ auth, ...(kex ? { method: kex } : {}) });
+        if (!kex) side.view = roundView(side);
       } else if (side.view) onRoundEvents(side, side.view, type, msg);
     },
   });
@@ -303,7 +362,13 @@ function runEve(hash) {
           return eve.log(`Error: ${e.message}`);
         }
       }
-      const attack = eveAttack(qkd, { mode: mitm, auth, room: hash.room }, {
+      const recorder = mitm === "record" ? new Recorder(qkd, hash.room) : null;
+      if (recorder) {
+        initLater($("later"), {
+          onRead: (breaks) => recorder.yearsLater(breaks, breaks.credential && /^[0-9a-fA-F]{64}$/.test(psk ?? "") ? fromHex("the PSK", psk) : null),
+        });
+      }
+      const attack = eveAttack(qkd, { mode: mitm, auth, room: hash.room, kex: hash.kex && hash.kex !== "qkd" ? hash.kex : null, recorder }, {
         log: (e) => {
           eve.frames(e);
           eve.log(eveSays(e));
@@ -323,6 +388,7 @@ function runEve(hash) {
             eve.log(`Joined. On the fiber: ${onFiber}; classical channel: ${mitm}.`);
             attack.joined((f) => party.ws.send(f));
           } else if (type === "frame") attack.frame(msg.frame, msg.send);
+          else if (type === "chat") recorder?.chat(msg);
           else if (type === "fiber") eve.fiber(msg);
           else if (type === "eveKnows") eve.knows(msg);
           else if (type === "status" && msg.outcome && (msg.from === "alice" || msg.from === "bob")) eve.outcome(msg.from, msg.outcome);

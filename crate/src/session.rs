@@ -147,6 +147,9 @@ pub struct Report {
     pub leaked_bits: u64,
     /// Classical round trips (Bob-to-Alice flights).
     pub round_trips: usize,
+    /// Bytes of the classical frames Alice and Bob exchanged (photon and detection frames not
+    /// counted).
+    pub classical_bytes: usize,
     /// Final key length in bits (0 without a key).
     pub final_key_bits: usize,
     /// Alice's key, if both sides verified it.
@@ -261,6 +264,7 @@ pub struct Driver {
     times: [f64; 6],
     error: Option<(Error, &'static str)>,
     round_trips: usize,
+    classical_bytes: usize,
     started: bool,
     nonce_b: [u8; msgs::NONCE_LEN],
     notebook: Notebook,
@@ -297,6 +301,7 @@ impl Driver {
             times: [0.0; 6],
             error: None,
             round_trips: 0,
+            classical_bytes: 0,
             started: false,
         })
     }
@@ -344,6 +349,9 @@ impl Driver {
                 if let Ok(msg) = crate::auth::peek(&frame) {
                     self.notebook.overhear(&msg);
                 }
+            }
+            if to != To::Fiber && msgs::route(&frame) == Ok(Route::Classical) {
+                self.classical_bytes += frame.len();
             }
             let t = clock.now_ms();
             let result = match to {
@@ -419,6 +427,7 @@ impl Driver {
             disclosed,
             summary,
             round_trips: self.round_trips,
+            classical_bytes: self.classical_bytes,
             final_key_bits: if ok { key_alice.as_ref().map_or(0, BitVec::len) } else { 0 },
             key_alice: if ok { key_alice } else { None },
             key_bob: if ok { key_bob } else { None },

@@ -6,14 +6,16 @@ import { fingerprintOfBytes } from "./party.js";
 /** The frame handler for Eve's mode: "off" | "edit" | "drop" | "inject" | "pass", "full" (she
  * runs a QKD session with each side, knowing the PSK), "leak" (she records round 1 and the PSK
  * leaks to her afterwards). `auth` is the PSK credential she knows, if any. */
-export function eveAttack(qkd, { mode, auth, room }, on) {
+export function eveAttack(qkd, { mode, auth, room, kex, recorder }, on) {
   let seen = 0;
+  if (mode === "full" && kex) return cutKex(qkd, { auth, room, kex }, on);
   if (mode === "full") return cutLink(qkd, { auth, room }, on);
   if (mode === "leak") return recordThenBreak(qkd, { auth, room }, on);
   return {
     joined() {},
     frame(f, send) {
       seen++;
+      recorder?.frame(f);
       if (seen !== 3 || !["edit", "drop", "inject"].includes(mode)) {
         on.log({ kind: "passed", count: seen });
         return send(f);
@@ -81,6 +83,41 @@ function cutLink(qkd, { auth, room }, on) {
         done = true;
         on.guess({ kind: "twoKeys", withAlice: fingerprintOfBytes(herBob.takeKey()), withBob: fingerprintOfBytes(herAlice.takeKey()) });
       }
+    },
+  };
+}
+
+/** Two classical key exchanges: as "Bob" with Alice, as "Alice" with Bob (same method). */
+function cutKex(qkd, { auth, room, kex }, on) {
+  let herBob = null;
+  let herAlice = null;
+  const keys = {};
+  const take = (side, step, send) => {
+    step.frames.forEach(send);
+    for (const e of step.events) {
+      if (e.type === "established") keys[side] = e.fingerprint;
+      else on.log({ kind: "sessionFailed", with: side, code: e.error.code, message: e.error.message });
+    }
+    if (keys.alice && keys.bob && !keys.told) {
+      keys.told = true;
+      on.guess({ kind: "twoKeys", withAlice: keys.alice.match(/.{4}/g).join(" "), withBob: keys.bob.match(/.{4}/g).join(" ") });
+    }
+  };
+  return {
+    joined(sendFrame) {
+      herBob = new qkd.KeyExchange({ role: "bob", method: kex, link: room, auth });
+      sendFrame(herBob.readyFrame);
+    },
+    frame(f, send) {
+      const info = qkd.frameInfo(f);
+      if (info.type === "Ready") {
+        // Bob's nonce: her "Alice" starts her exchange with Bob.
+        herAlice = new qkd.KeyExchange({ role: "alice", method: kex, link: room, auth });
+        herAlice.handle(f);
+        return take("bob", herAlice.start(), send);
+      }
+      if (info.direction === "aliceToBob") take("alice", herBob.handle(f), send);
+      else if (herAlice) take("bob", herAlice.handle(f), send);
     },
   };
 }

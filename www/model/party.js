@@ -42,11 +42,15 @@ export class RelayLink {
     this.ws.send(JSON.stringify({ type: "join", role: this.role, ...request }));
   }
 
-  /** The endpoint, once the room is known: `{ auth, afterBootstrap?, poolTargetBits? }`. Bob
-   * announces his fresh nonce at once. */
+  /** The endpoint, once the room is known: `{ auth, afterBootstrap?, poolTargetBits? }` for a
+   * QKD link, `{ auth, method }` for a classical key exchange (same frames' path, same key
+   * stores). Bob announces his fresh nonce at once. */
   open(options) {
     if (this.link) return; // one endpoint per tab: its pools and stores are never replaced
-    this.link = new this.qkd.Link({ role: this.role, link: this.room, poolTargetBits: 1024, ...options });
+    this.kex = options.method ?? null;
+    this.link = this.kex
+      ? new this.qkd.KeyExchange({ role: this.role, link: this.room, method: options.method, auth: options.auth })
+      : new this.qkd.Link({ role: this.role, link: this.room, poolTargetBits: 1024, ...options });
     if (this.role === "bob") this.ws.send(this.link.readyFrame);
     if (this.early) {
       // Bob's Ready that came before the endpoint existed (PKI: before his key was pinned).
@@ -71,6 +75,11 @@ export class RelayLink {
     this.#watch();
   }
 
+  /** Alice: sends her share of the key exchange (once `ready`). */
+  startKex() {
+    this.#apply(this.link.start());
+  }
+
   sendText(obj) {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(obj));
   }
@@ -82,9 +91,13 @@ export class RelayLink {
   #apply(step, frame) {
     for (const f of step.frames) this.ws.send(f);
     for (const e of step.events) {
+      if (e.type === "established") {
+        this.emit("kexDone", e);
+        continue;
+      }
       if (e.type === "refused") {
         this.emit("refused", e.error);
-        if (this.role === "bob" && frame && this.#kind(frame) === "Hello") {
+        if (this.role === "bob" && frame && ["Hello", "KexHello"].includes(this.#kind(frame))) {
           // A Hello Bob refused (forged, replayed, another session): Alice's round cannot go
           // on; tell her (unauthenticated: it ends her round, it decides nothing else).
           this.sendText({ type: "abort", code: e.error.code, message: e.error.message });
@@ -145,6 +158,7 @@ export class RelayLink {
 
   /** Ends the running round for a reason from outside (the peer's abort, its departure). */
   #endFromOutside(code, message) {
+    if (this.kex && this.link && !this.link.established) return this.emit("kexFailed", { code, message });
     if (!this.link?.running) return;
     const step = this.link.abortRound(message);
     for (const f of step.frames) if (this.ws.readyState === WebSocket.OPEN) this.ws.send(f);

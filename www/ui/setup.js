@@ -39,6 +39,13 @@ export function initSetup(root, hash, defaults, { onOpenRoom, onRunLocal, onChan
       const always = l.querySelector("[name=signal], [name=pKeyBasis]");
       l.hidden = !(source === "weak-coherent" || (source === "weak-no-decoys" && always));
     });
+    // A classical key exchange has no photons: only the method and the bootstrap stay.
+    const classical = form.elements.kex.value !== "qkd";
+    form.querySelectorAll("label").forEach((l) => {
+      if (!l.querySelector("[name=kex], [name=bootstrap], [name=psk]") && classical) l.hidden = true;
+      else if (!classical && !l.hasAttribute("data-weak") && l !== psk.closest("label")) l.hidden = false;
+    });
+    root.querySelector("#run-local").hidden = classical;
     onChange?.(values());
   };
   form.addEventListener("input", sync);
@@ -60,13 +67,13 @@ export function initSetup(root, hash, defaults, { onOpenRoom, onRunLocal, onChan
   };
 }
 
-export function initLinks(root, { room, extra, onStart }) {
+export function initLinks(root, { room, extra, eveExtra = {}, onStart }) {
   root.hidden = false;
   if (extra.bootstrap === "pki") {
     root.querySelector("#bob-link-label").textContent = "Bob's link (carries Alice's public key, no secret; compare safety numbers by voice)";
   }
   const bob = linkFor({ role: "bob", room, ...extra });
-  const eve = linkFor({ role: "eve", room });
+  const eve = linkFor({ role: "eve", room, ...eveExtra });
   Object.assign(root.querySelector("#bob-link"), { href: bob, textContent: bob });
   Object.assign(root.querySelector("#eve-link"), { href: eve, textContent: eve });
   const start = root.querySelector("#start");

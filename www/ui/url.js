@@ -22,6 +22,7 @@ export function linkProblem(hash) {
   if (room !== undefined && role === undefined) return "This link names a room but no role (bob or eve). Ask Alice for the full link.";
   if (role !== undefined && room === undefined) return `This ${role} link names no room. Ask Alice for the full link.`;
   if (room !== undefined && !/^[0-9a-f]{32}$/.test(room)) return `The room id in this link is malformed (${room.length} characters; a room id is 32 hex digits). Ask Alice for a new link.`;
+  if (hash.kex !== undefined && !["qkd", "x25519", "ml-kem-768", "hybrid", "toy-dh"].includes(hash.kex)) return `This link names an unknown key establishment "${hash.kex}". Ask Alice for a new link.`;
   if (role === "bob" && hash.bootstrap !== "pki") {
     if (!hash.psk) return "This link carries no pre-shared key: Bob cannot authenticate Alice. Ask her for the full link.";
     if (!/^[0-9a-fA-F]{64}$/.test(hash.psk)) return `The pre-shared key in this link has ${hash.psk.length} characters; it must be 64 hex digits. Ask Alice for the full link.`;

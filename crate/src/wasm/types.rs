@@ -176,7 +176,7 @@ export interface AuthReport { mode: AuthMode; tagMode: TagMode; frames: number; 
 export interface Report {
   ok: boolean; error?: ReportError; summary: PartySummary; intercepted: number; eve?: EveReport; corrections: number;
   disclosed: { estimation: number; reconciliation: number; verification: number }; leakedBits: number;
-  roundTrips: number; finalKeyBits: number; keyAlice?: Uint8Array; keyBob?: Uint8Array;
+  roundTrips: number; /** Bytes of the classical frames exchanged. */ classicalBytes: number; finalKeyBits: number; keyAlice?: Uint8Array; keyBob?: Uint8Array;
   auth: AuthReport; stages: { name: string; ms: number }[];
   /** Each party's view of the first pulses, [Alice's, Bob's]. */ pulseViews: PulseView[];
 }
