@@ -1,6 +1,6 @@
 // The core benchmark's workloads in wasm under Node, printed beside the native figures.
 // Run by `npm run bench` after the native benchmark; figures, not pass/fail.
-import { reconcile, reconcileLdpc, toeplitzHash, simulate } from "qkdlab";
+import { reconcile, reconcileLdpc, toeplitzHash, simulate, KeyExchange } from "qkdlab";
 
 const native = JSON.parse(process.argv[2] ?? "{}");
 const h = (p) => (p <= 0 ? 0 : -p * Math.log2(p) - (1 - p) * Math.log2(1 - p));
@@ -50,6 +50,24 @@ for (const p of [1, 2, 5, 8]) {
 {
   const r = simulate({ pulses: 2_000_000, seed: "bench", channel: { lengthKm: 10, errorRate: 0.02 }, auth: { mode: "psk", psk: new Uint8Array(32) } });
   rows.push(["Session quantum stage 2e6 pulses ms", native.session_quantum_ms, r.stages[0].ms]);
+}
+// The classical key exchanges, both sides in one process (no native counterpart is timed).
+for (const method of ["toy-dh", "x25519", "ml-kem-768", "hybrid"]) {
+  const auth = { mode: "psk", psk: randomBytes(32) };
+  const once = () => {
+    const alice = new KeyExchange({ role: "alice", method, link: "bench", auth });
+    const bob = new KeyExchange({ role: "bob", method, link: "bench", auth });
+    alice.handle(bob.readyFrame);
+    let toBob = alice.start().frames;
+    while (toBob.length) toBob = toBob.flatMap((f) => bob.handle(f).frames).flatMap((f) => alice.handle(f).frames);
+    return alice.outcome.bytesExchanged;
+  };
+  once();
+  const runs = 50;
+  const [ms, bytes] = time(() => Array.from({ length: runs }, once)[0]);
+  rows.push([`key exchange ${method} ms (${bytes} B)`, undefined, ms / runs]);
+  figures[`kex_ms_${method.replace(/-/g, "_")}`] = +(ms / runs).toFixed(3);
+  figures[`kex_bytes_${method.replace(/-/g, "_")}`] = bytes;
 }
 console.log(`\n${"workload".padEnd(44)} ${"native".padStart(10)} ${"wasm".padStart(10)} ${"wasm/native".padStart(12)}`);
 for (const [name, nat, wasm] of rows) {
