@@ -219,6 +219,30 @@ impl KeyStore {
         added
     }
 
+    /// The store's description.
+    pub fn config(&self) -> &KeyStoreConfig {
+        &self.config
+    }
+
+    /// Takes every key out, in order (a key manager moving a link's keys into its own store).
+    pub fn take_all(&mut self) -> Vec<(String, Vec<u8>)> {
+        self.keys.drain(..).collect()
+    }
+
+    /// Appends keys taken from another store or from disk, up to `max_key_count`; returns how
+    /// many were kept.
+    pub fn extend(&mut self, keys: impl IntoIterator<Item = (String, Vec<u8>)>) -> usize {
+        let room = self.config.max_key_count.saturating_sub(self.keys.len());
+        let before = self.keys.len();
+        self.keys.extend(keys.into_iter().take(room));
+        self.keys.len() - before
+    }
+
+    /// The keys, in order (for a key manager's own persistence).
+    pub fn keys(&self) -> impl Iterator<Item = &(String, Vec<u8>)> {
+        self.keys.iter()
+    }
+
     /// An empty store with the same description.
     pub fn empty_like(&self) -> Self {
         Self { config: self.config.clone(), keys: VecDeque::new() }
@@ -289,10 +313,12 @@ impl KeyStore {
             ));
         }
         if number > self.keys.len() {
-            return Err(bad_request(
-                "not enough key material: wait for more QKD rounds",
-                serde_json::json!({ "stored_key_count": self.keys.len(), "number": number }),
-            ));
+            // ETSI GS QKD 014, table 2: 503, an error on the server side (the request was fine).
+            return Err(EtsiError {
+                status: 503,
+                message: "Not enough key material: wait for more QKD rounds".into(),
+                details: vec![serde_json::json!({ "stored_key_count": self.keys.len(), "number": number })],
+            });
         }
         Ok(KeyContainer {
             keys: self.keys.drain(..number).map(|(id, k)| Key { key_ID: id, key: STANDARD.encode(k) }).collect(),

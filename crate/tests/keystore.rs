@@ -74,7 +74,7 @@ fn bad_requests_get_the_spec_statuses() {
     assert_eq!(a.enc_keys("SAE_B", Some(1), Some(512)).expect_err("size").status, 400);
     assert_eq!(a.enc_keys("SAE_B", Some(129), None).expect_err("above max_key_per_request").status, 400);
     assert_eq!(a.enc_keys("SAE_B", Some(0), None).expect_err("zero").status, 400);
-    assert_eq!(a.enc_keys("SAE_B", Some(4), None).expect_err("only three stored").status, 400);
+    assert_eq!(a.enc_keys("SAE_B", Some(4), None).expect_err("only three stored").status, 503);
     let e = b.dec_keys("SAE_A", &["00000000-0000-4000-8000-000000000000".into()]).expect_err("unknown");
     assert_eq!(e.status, 400);
     let body = serde_json::to_value(&e).expect("json");

@@ -376,7 +376,7 @@ pub(super) fn key_ids(request: JsValue) -> Result<Vec<String>, JsValue> {
 }
 
 /// One site's key store, in the shape of ETSI GS QKD 014: `status`, `encKeys`, `decKeys`
-/// return the spec's JSON; failures throw an `Error` with `status` (400, 401) and `body`
+/// return the spec's JSON; failures throw an `Error` with `status` (400, 401, 503) and `body`
 /// (`{ message, details }`).
 #[wasm_bindgen]
 pub struct KeyStore(pub(super) CoreStore);

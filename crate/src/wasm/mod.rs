@@ -59,10 +59,14 @@ fn type_error(message: &str) -> JsValue {
     err.into()
 }
 
-/// An ETSI 014 failure: an `Error` with `status` (400, 401) and the spec's `body`.
+/// An ETSI 014 failure: an `Error` with `status` (400, 401, 503) and the spec's `body`.
 fn etsi_error(e: EtsiError) -> JsValue {
     let err = js_sys::Error::new(&format!("{} ({})", e.message, e.status));
-    let code = if e.status == 401 { "unauthorized" } else { "bad_request" };
+    let code = match e.status {
+        401 => "unauthorized",
+        503 => "unavailable",
+        _ => "bad_request",
+    };
     let _ = Reflect::set(&err, &"code".into(), &code.into());
     let _ = Reflect::set(&err, &"status".into(), &f64::from(e.status).into());
     let _ = Reflect::set(&err, &"body".into(), &to_js(&e));

@@ -133,7 +133,7 @@ export interface ErrorInfo { code: ErrorCode; message: string; }
  * arguments) with a stable `code`, the option's path in `field`, and for key stores the ETSI 014
  * `status` and `body`. */
 export interface QkdlabError extends Error {
-  code: ErrorCode | "unauthorized" | "bad_request";
+  code: ErrorCode | "unauthorized" | "bad_request" | "unavailable";
   /** The option or argument at fault (`pulses`, `channel.lengthKm`). */ field?: string;
   /** ETSI 014 HTTP status. */ status?: 400 | 401 | 503;
   /** ETSI 014 error body. */ body?: EtsiErrorBody;

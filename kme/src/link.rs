@@ -1,0 +1,245 @@
+//! The continuous QKD link between the two sites' KMEs: the core's link endpoint over TCP.
+//! Alice's site connects, names a fresh link id (every tag covers it, so a tampered one only
+//! fails the rounds) and opens round after round while its store has room; Bob's site
+//! accepts, holds the simulated fiber in front of its detectors, and answers. Committed keys
+//! move to the site's store on disk. A dropped connection is redialled; each connection starts
+//! a fresh link, bootstrapped with the pre-shared key.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use qkdlab::link::{Endpoint, Event, LinkSettings, Step};
+use qkdlab::msgs::{self, Route};
+use qkdlab::{ChannelModel, Config, Credential, Fiber, Seed};
+use serde::Serialize;
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+
+use crate::store::SiteStore;
+use crate::wire;
+
+/// What a KME's link does, for its `status` and its log.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LinkStatus {
+    /// Whether the connection to the peer site is up.
+    pub up: bool,
+    /// Rounds committed since the KME started.
+    pub rounds_ok: u64,
+    /// Rounds that ended without a key.
+    pub rounds_failed: u64,
+    /// Key bits committed since the KME started.
+    pub key_bits: u64,
+    /// The last failure, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// Everything the link task and the HTTP handlers share.
+pub struct Shared {
+    /// The site's key store on disk.
+    pub store: Mutex<SiteStore>,
+    /// The link's state.
+    pub link: Mutex<LinkStatus>,
+}
+
+/// The link's parameters.
+#[derive(Clone)]
+pub struct LinkParams {
+    /// The pre-shared key that authenticates each connection's first round.
+    pub psk: [u8; 32],
+    /// Pulses per round.
+    pub pulses: usize,
+    /// The fiber (used at Bob's site).
+    pub channel: ChannelModel,
+    /// Alice's site opens no new round while its A->B store holds this many keys.
+    pub max_keys: usize,
+}
+
+/// The link endpoint's settings (the key stores' default SAE and KME ids).
+pub fn settings() -> LinkSettings {
+    LinkSettings::default()
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn log(role: &str, text: &str) {
+    eprintln!("[kme {role}] {text}");
+}
+
+/// The link came up: no error to show any more.
+fn connected(shared: &Shared) {
+    let mut s = lock(&shared.link);
+    s.up = true;
+    s.last_error = None;
+}
+
+/// Files a step's events: committed keys to the store, counts to the status.
+fn events(role: &str, ep: &mut Endpoint, step_events: Vec<Event>, shared: &Shared) {
+    for e in step_events {
+        match e {
+            Event::RoundEnded(o) if o.ok => {
+                let moved = lock(&shared.store).take_from(ep.stores_mut());
+                let mut s = lock(&shared.link);
+                s.rounds_ok += 1;
+                s.key_bits += o.stored_bits as u64;
+                match moved {
+                    Ok(n) => log(role, &format!("round {} committed: {n} keys stored", o.round)),
+                    Err(e) => s.last_error = Some(format!("the key store could not be written: {e}")),
+                }
+            }
+            Event::RoundEnded(o) => {
+                let why = o.error.map_or_else(|| "unknown".into(), |e| e.to_string());
+                log(role, &format!("round {} ended without a key: {why}", o.round));
+                let mut s = lock(&shared.link);
+                s.rounds_failed += 1;
+                s.last_error = Some(why);
+            }
+            Event::Refused(e) => log(role, &format!("refused a frame: {e}")),
+        }
+    }
+}
+
+async fn send_all(w: &mut OwnedWriteHalf, frames: Vec<Vec<u8>>) -> std::io::Result<()> {
+    for f in frames {
+        wire::send(w, &f).await?;
+    }
+    Ok(())
+}
+
+/// Alice's site: dials `peer` for ever, one link per connection.
+pub async fn alice(peer: String, params: LinkParams, shared: Arc<Shared>) {
+    loop {
+        match TcpStream::connect(&peer).await {
+            Ok(stream) => {
+                connected(&shared);
+                log("alice", &format!("connected to the peer site at {peer}"));
+                let end = alice_session(stream, &params, &shared).await;
+                let mut s = lock(&shared.link);
+                s.up = false;
+                s.last_error = Some(format!("link down: {}", end.err().map_or("closed".into(), |e| e.to_string())));
+            }
+            Err(e) => lock(&shared.link).last_error = Some(format!("link down: cannot reach {peer}: {e}")),
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+async fn alice_session(stream: TcpStream, params: &LinkParams, shared: &Shared) -> std::io::Result<()> {
+    let (mut r, mut w) = stream.into_split();
+    let link_id: String = {
+        let mut b = [0u8; 16];
+        getrandom::fill(&mut b).map_err(std::io::Error::other)?;
+        format!("kme link {}", b.iter().map(|x| format!("{x:02x}")).collect::<String>())
+    };
+    wire::send(&mut w, link_id.as_bytes()).await?;
+    let credential = Credential::psk(&params.psk).map_err(std::io::Error::other)?;
+    let seed = Seed::from_entropy().map_err(std::io::Error::other)?;
+    let mut ep = Endpoint::new("alice", &link_id, settings(), credential, seed).map_err(std::io::Error::other)?;
+    let mut idle = 0u32;
+    loop {
+        let room = lock(&shared.store).counts()[0] < params.max_keys;
+        if ep.can_start() && !ep.is_running() && room {
+            let protocol = Config { pulses: params.pulses as u64, ..Config::default() };
+            match ep.start_round(protocol) {
+                Ok(step) => {
+                    events("alice", &mut ep, step.events, shared);
+                    send_all(&mut w, step.frames).await?;
+                }
+                Err(e) => return Err(std::io::Error::other(format!("cannot start a round: {e}"))),
+            }
+        }
+        match tokio::time::timeout(Duration::from_secs(1), wire::recv(&mut r)).await {
+            Ok(frame) => {
+                idle = 0;
+                let step = ep.handle(&frame?);
+                events("alice", &mut ep, step.events, shared);
+                send_all(&mut w, step.frames).await?;
+            }
+            Err(_) => {
+                idle += 1;
+                if ep.is_running() && idle >= 30 {
+                    let step = ep.abort_round("nothing arrived for 30 s");
+                    events("alice", &mut ep, step.events, shared);
+                }
+            }
+        }
+    }
+}
+
+/// Bob's site: accepts the peer's connections on `listener`, one link at a time.
+pub async fn bob(listener: tokio::net::TcpListener, params: LinkParams, shared: Arc<Shared>) {
+    loop {
+        let Ok((stream, from)) = listener.accept().await else { continue };
+        connected(&shared);
+        log("bob", &format!("the peer site connected from {from}"));
+        let end = bob_session(stream, &params, &shared).await;
+        let mut s = lock(&shared.link);
+        s.up = false;
+        s.last_error = Some(format!("link down: {}", end.err().map_or("closed".into(), |e| e.to_string())));
+    }
+}
+
+/// Where a frame at Bob's site goes next.
+enum To {
+    Endpoint(Vec<u8>),
+    Fiber(Vec<u8>),
+}
+
+async fn bob_session(stream: TcpStream, params: &LinkParams, shared: &Shared) -> std::io::Result<()> {
+    let (mut r, mut w): (OwnedReadHalf, OwnedWriteHalf) = stream.into_split();
+    let id = wire::recv(&mut r).await?;
+    if id.len() > 200 {
+        return Err(std::io::Error::other("the link id is too long"));
+    }
+    let link_id = String::from_utf8(id).map_err(std::io::Error::other)?;
+    let credential = Credential::psk(&params.psk).map_err(std::io::Error::other)?;
+    let seed = Seed::from_entropy().map_err(std::io::Error::other)?;
+    let mut ep = Endpoint::new("bob", &link_id, settings(), credential, seed).map_err(std::io::Error::other)?;
+    let fiber_seed = Seed::from_entropy().map_err(std::io::Error::other)?;
+    let mut fiber = Fiber::new(params.channel.clone(), None, &fiber_seed).map_err(std::io::Error::other)?;
+    if let Some(ready) = ep.ready_frame() {
+        wire::send(&mut w, &ready).await?;
+    }
+    loop {
+        let frame = match tokio::time::timeout(Duration::from_secs(30), wire::recv(&mut r)).await {
+            Ok(f) => f?,
+            Err(_) => {
+                let step = ep.abort_round("nothing arrived for 30 s");
+                events("bob", &mut ep, step.events, shared);
+                continue;
+            }
+        };
+        // Alice's photons pass the fiber; Bob's measurement settings too; what the fiber
+        // returns, and every classical frame, goes to his endpoint.
+        // A Hello opens a round: the fiber forgets the last round's batches (as the relay's does).
+        if msgs::kind(&frame) == Ok(msgs::Kind::Hello) {
+            fiber.reset();
+        }
+        let mut queue = VecDeque::new();
+        queue.push_back(if msgs::route(&frame) == Ok(Route::Fiber) { To::Fiber(frame) } else { To::Endpoint(frame) });
+        let mut out = Vec::new();
+        while let Some(next) = queue.pop_front() {
+            match next {
+                To::Fiber(f) => match fiber.handle(&f) {
+                    Ok(detections) => queue.extend(detections.into_iter().map(To::Endpoint)),
+                    Err(e) => log("bob", &format!("the fiber refused a frame: {e}")),
+                },
+                To::Endpoint(f) => {
+                    let Step { frames, events: ev } = ep.handle(&f);
+                    events("bob", &mut ep, ev, shared);
+                    for g in frames {
+                        if msgs::route(&g) == Ok(Route::Fiber) {
+                            queue.push_back(To::Fiber(g));
+                        } else {
+                            out.push(g);
+                        }
+                    }
+                }
+            }
+        }
+        send_all(&mut w, out).await?;
+    }
+}

@@ -1,0 +1,208 @@
+//! `qkdlab-kme`: a key management entity per site (see the library's docs).
+//!
+//! ```text
+//! qkdlab-kme certs --out DIR                       test PKI for a demo (rcgen)
+//! qkdlab-kme run --role alice|bob --psk HEX --state FILE --cert PEM --key PEM --ca PEM
+//!                [--https ADDR] [--peer ADDR | --link-listen ADDR]
+//!                [--pulses N] [--length-km KM] [--max-keys N]
+//! qkdlab-kme demo [--dir DIR]                      two sites on this machine, with curl lines
+//! ```
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use qkdlab::ChannelModel;
+use qkdlab::link::Endpoint;
+use qkdlab::{Credential, Seed};
+use qkdlab_kme::link::{self, LinkParams, LinkStatus, Shared};
+use qkdlab_kme::{api, certs, store::SiteStore, tls};
+use tokio::net::TcpListener;
+
+fn usage() -> ! {
+    eprintln!(
+        "{}",
+        include_str!("main.rs")
+            .lines()
+            .skip(3)
+            .take(5)
+            .map(|l| l.trim_start_matches("//! "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    std::process::exit(2)
+}
+
+fn flags(args: &[String]) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let Some(name) = a.strip_prefix("--") else { usage() };
+        let Some(v) = it.next() else { usage() };
+        out.insert(name.to_string(), v.clone());
+    }
+    out
+}
+
+fn need<'a>(f: &'a HashMap<String, String>, name: &str) -> &'a str {
+    f.get(name).map(String::as_str).unwrap_or_else(|| {
+        eprintln!("qkdlab-kme: --{name} is required");
+        std::process::exit(2)
+    })
+}
+
+fn number<T: std::str::FromStr>(f: &HashMap<String, String>, name: &str, default: T) -> T {
+    f.get(name).map_or(Some(default), |v| v.parse().ok()).unwrap_or_else(|| {
+        eprintln!("qkdlab-kme: --{name} must be a number");
+        std::process::exit(2)
+    })
+}
+
+fn psk(hex: &str) -> [u8; 32] {
+    let bytes: Option<Vec<u8>> =
+        (0..hex.len()).step_by(2).map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok())).collect();
+    bytes.and_then(|b| b.try_into().ok()).unwrap_or_else(|| {
+        eprintln!("qkdlab-kme: --psk must be 64 hex digits (32 bytes)");
+        std::process::exit(2)
+    })
+}
+
+/// One site: its store, its link task, its HTTPS server. Returns when the server fails.
+pub struct Site {
+    role: &'static str,
+    params: LinkParams,
+    state: PathBuf,
+    https: String,
+    tls: (PathBuf, PathBuf, PathBuf),
+    peer: String,
+}
+
+async fn run_site(site: Site) -> Result<(), String> {
+    let template = Endpoint::new(
+        site.role,
+        "template",
+        link::settings(),
+        Credential::psk(&site.params.psk).map_err(|e| e.to_string())?,
+        Seed::from_text("unused"),
+    )
+    .map_err(|e| e.to_string())?;
+    let mut template = template;
+    let store =
+        SiteStore::open(&site.state, template.stores_mut()).map_err(|e| format!("{}: {e}", site.state.display()))?;
+    if !store.possibly_lost.is_empty() {
+        eprintln!(
+            "[kme {}] the last run removed {} keys whose delivery it could not confirm; they are never served again: {}",
+            site.role,
+            store.possibly_lost.len(),
+            store.possibly_lost.join(", ")
+        );
+    }
+    eprintln!(
+        "[kme {}] {} keys on disk ({} delivered so far)",
+        site.role,
+        store.counts().iter().sum::<usize>(),
+        store.delivered
+    );
+    let shared = Arc::new(Shared { store: Mutex::new(store), link: Mutex::new(LinkStatus::default()) });
+    let config = tls::server_config(&site.tls.0, &site.tls.1, &site.tls.2)?;
+    let listener = TcpListener::bind(&site.https).await.map_err(|e| format!("{}: {e}", site.https))?;
+    eprintln!("[kme {}] ETSI GS QKD 014 on https://{}", site.role, listener.local_addr().map_err(|e| e.to_string())?);
+    if site.role == "alice" {
+        tokio::spawn(link::alice(site.peer.clone(), site.params.clone(), shared.clone()));
+    } else {
+        let l = TcpListener::bind(&site.peer).await.map_err(|e| format!("{}: {e}", site.peer))?;
+        eprintln!("[kme bob] waiting for the peer site's link on {}", site.peer);
+        tokio::spawn(link::bob(l, site.params.clone(), shared.clone()));
+    }
+    tls::serve(listener, config, api::router(shared)).await;
+    Ok(())
+}
+
+fn site_from(f: &HashMap<String, String>) -> Site {
+    let role = match need(f, "role") {
+        "alice" => "alice",
+        "bob" => "bob",
+        _ => usage(),
+    };
+    let peer = if role == "alice" { need(f, "peer") } else { need(f, "link-listen") };
+    Site {
+        role,
+        params: LinkParams {
+            psk: psk(need(f, "psk")),
+            pulses: number(f, "pulses", 1_000_000),
+            channel: ChannelModel { length_km: number(f, "length-km", 10.0), ..ChannelModel::default() },
+            max_keys: number(f, "max-keys", 10_000),
+        },
+        state: PathBuf::from(need(f, "state")),
+        https: f.get("https").cloned().unwrap_or_else(|| "127.0.0.1:8443".into()),
+        tls: (need(f, "cert").into(), need(f, "key").into(), need(f, "ca").into()),
+        peer: peer.into(),
+    }
+}
+
+fn demo_lines(dir: &Path) {
+    let d = dir.display();
+    println!(
+        "Two KMEs on this machine: site A (Alice's, https://localhost:8443) and site B (Bob's, https://localhost:8444)."
+    );
+    println!("Keys appear after the first QKD round (a few seconds). As SAE_A at site A, take a key:");
+    println!(
+        "  curl --cacert {d}/ca-a.pem --cert {d}/sae-a.pem --key {d}/sae-a.key 'https://localhost:8443/api/v1/keys/SAE_B/enc_keys?number=1'"
+    );
+    println!("As SAE_B at site B, fetch the same key by its id:");
+    println!(
+        "  curl --cacert {d}/ca-b.pem --cert {d}/sae-b.pem --key {d}/sae-b.key 'https://localhost:8444/api/v1/keys/SAE_A/dec_keys?key_ID=KEY_ID'"
+    );
+    println!("The link's state and the stores:");
+    println!(
+        "  curl --cacert {d}/ca-a.pem --cert {d}/sae-a.pem --key {d}/sae-a.key https://localhost:8443/api/v1/keys/SAE_B/status"
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(command) = args.first() else { usage() };
+    let f = flags(&args[1..]);
+    let result = match command.as_str() {
+        "certs" => certs::write_demo(Path::new(need(&f, "out"))).map_err(|e| e.to_string()),
+        "run" => run_site(site_from(&f)).await,
+        "demo" => {
+            let dir = PathBuf::from(f.get("dir").cloned().unwrap_or_else(|| "target/kme-demo".into()));
+            let secret: String = {
+                let mut b = [0u8; 32];
+                getrandom::fill(&mut b).expect("OS randomness");
+                b.iter().map(|x| format!("{x:02x}")).collect()
+            };
+            if let Err(e) = certs::write_demo(&dir) {
+                eprintln!("qkdlab-kme: {e}");
+                std::process::exit(1);
+            }
+            let site = |role: &'static str, https: &str, name: &str, ca: &str| Site {
+                role,
+                params: LinkParams {
+                    psk: psk(&secret),
+                    pulses: 1_000_000,
+                    channel: ChannelModel::default(),
+                    max_keys: 10_000,
+                },
+                state: dir.join(format!("{name}-store.json")),
+                https: https.into(),
+                tls: (dir.join(format!("{name}.pem")), dir.join(format!("{name}.key")), dir.join(ca)),
+                peer: "127.0.0.1:9444".into(),
+            };
+            demo_lines(&dir);
+            let b = tokio::spawn(run_site(site("bob", "127.0.0.1:8444", "kme-b", "ca-b.pem")));
+            let a = tokio::spawn(run_site(site("alice", "127.0.0.1:8443", "kme-a", "ca-a.pem")));
+            tokio::select! {
+                r = a => r.unwrap_or_else(|e| Err(e.to_string())),
+                r = b => r.unwrap_or_else(|e| Err(e.to_string())),
+            }
+        }
+        _ => usage(),
+    };
+    if let Err(e) = result {
+        eprintln!("qkdlab-kme: {e}");
+        std::process::exit(1);
+    }
+}
