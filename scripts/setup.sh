@@ -48,13 +48,14 @@ fi
 [ "$what" = wasm ] && exit 0
 
 if [ "$what" = all ]; then
-  if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
-    log "installing Debian chromium + chromium-driver"
+  # Chromium for the browser tests; curl, the KME tests' client (a client nobody here wrote).
+  if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] || ! command -v curl >/dev/null; then
+    log "installing Debian chromium + chromium-driver + curl"
     sudo_cmd=""
     [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
-      chromium chromium-driver >/dev/null
+      chromium chromium-driver curl ca-certificates >/dev/null
   fi
 fi
 

@@ -12,6 +12,7 @@
 pub mod api;
 pub mod certs;
 pub mod link;
+pub mod relay;
 pub mod store;
 pub mod tls;
 pub mod wire;

@@ -30,9 +30,15 @@ pub struct LinkStatus {
     pub rounds_failed: u64,
     /// Key bits committed since the KME started.
     pub key_bits: u64,
+    /// Keys of 256 bits committed per second since the KME started (both directions).
+    pub keys_per_second: f64,
     /// The last failure, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// Through a trusted node: its onward link to the far site, as it last reported ("up" or
+    /// "down"; unauthenticated, for display).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub onward: Option<String>,
 }
 
 /// Everything the link task and the HTTP handlers share.
@@ -41,6 +47,26 @@ pub struct Shared {
     pub store: Mutex<SiteStore>,
     /// The link's state.
     pub link: Mutex<LinkStatus>,
+    /// At the far end of a trusted-node path: the link's keys are one-time pads for relayed
+    /// keys, kept here, and never served.
+    pub pads: Option<Mutex<SiteStore>>,
+    /// Messages to send on the link's connection besides its frames (relayed keys, path state).
+    pub outbox: Mutex<Vec<(u8, Vec<u8>)>>,
+    /// When the KME started.
+    pub started: std::time::Instant,
+}
+
+impl Shared {
+    /// A site's shared state around its store.
+    pub fn new(store: SiteStore, pads: Option<SiteStore>) -> Self {
+        Self {
+            store: Mutex::new(store),
+            link: Mutex::new(LinkStatus::default()),
+            pads: pads.map(Mutex::new),
+            outbox: Mutex::new(Vec::new()),
+            started: std::time::Instant::now(),
+        }
+    }
 }
 
 /// The link's parameters.
@@ -81,12 +107,22 @@ fn events(role: &str, ep: &mut Endpoint, step_events: Vec<Event>, shared: &Share
     for e in step_events {
         match e {
             Event::RoundEnded(o) if o.ok => {
-                let moved = lock(&shared.store).take_from(ep.stores_mut());
+                let moved = match &shared.pads {
+                    Some(pads) => lock(pads).take_from(ep.stores_mut()),
+                    None => lock(&shared.store).take_from(ep.stores_mut()),
+                };
                 let mut s = lock(&shared.link);
                 s.rounds_ok += 1;
                 s.key_bits += o.stored_bits as u64;
+                s.keys_per_second = s.key_bits as f64 / 256.0 / shared.started.elapsed().as_secs_f64().max(1e-3);
                 match moved {
-                    Ok(n) => log(role, &format!("round {} committed: {n} keys stored", o.round)),
+                    Ok(n) => log(
+                        role,
+                        &format!(
+                            "round {} committed: {n} keys stored ({:.1} keys/s since start)",
+                            o.round, s.keys_per_second
+                        ),
+                    ),
                     Err(e) => s.last_error = Some(format!("the key store could not be written: {e}")),
                 }
             }
@@ -107,6 +143,31 @@ async fn send_all(w: &mut OwnedWriteHalf, frames: Vec<Vec<u8>>) -> std::io::Resu
         wire::send(w, &f).await?;
     }
     Ok(())
+}
+
+/// Sends what waits in the outbox.
+async fn flush_outbox(w: &mut OwnedWriteHalf, shared: &Shared) -> std::io::Result<()> {
+    let out = std::mem::take(&mut *lock(&shared.outbox));
+    for (channel, msg) in out {
+        wire::send_on(w, channel, &msg).await?;
+    }
+    Ok(())
+}
+
+/// A message on another channel than the link's frames: relayed keys (at the far end of a
+/// trusted-node path) or the node's onward link state.
+fn side_message(role: &str, channel: u8, msg: &[u8], shared: &Shared) {
+    match (channel, &shared.pads) {
+        (wire::RELAY, Some(pads)) => match crate::relay::receive(&mut lock(pads), &mut lock(&shared.store), msg) {
+            Ok(n) => log(role, &format!("received {n} keys relayed by the trusted node")),
+            Err(e) => log(role, &format!("refused relayed keys: {e}")),
+        },
+        (wire::PATH, _) => {
+            let state = String::from_utf8_lossy(msg).chars().take(16).collect::<String>();
+            lock(&shared.link).onward = Some(state);
+        }
+        _ => log(role, &format!("ignored a message on channel {channel}")),
+    }
 }
 
 /// Alice's site: dials `peer` for ever, one link per connection.
@@ -151,10 +212,16 @@ async fn alice_session(stream: TcpStream, params: &LinkParams, shared: &Shared) 
                 Err(e) => return Err(std::io::Error::other(format!("cannot start a round: {e}"))),
             }
         }
+        flush_outbox(&mut w, shared).await?;
         match tokio::time::timeout(Duration::from_secs(1), wire::recv(&mut r)).await {
-            Ok(frame) => {
+            Ok(msg) => {
                 idle = 0;
-                let step = ep.handle(&frame?);
+                let (channel, frame) = msg?;
+                if channel != wire::QKD {
+                    side_message("alice", channel, &frame, shared);
+                    continue;
+                }
+                let step = ep.handle(&frame);
                 events("alice", &mut ep, step.events, shared);
                 send_all(&mut w, step.frames).await?;
             }
@@ -190,7 +257,7 @@ enum To {
 
 async fn bob_session(stream: TcpStream, params: &LinkParams, shared: &Shared) -> std::io::Result<()> {
     let (mut r, mut w): (OwnedReadHalf, OwnedWriteHalf) = stream.into_split();
-    let id = wire::recv(&mut r).await?;
+    let (_, id) = wire::recv(&mut r).await?;
     if id.len() > 200 {
         return Err(std::io::Error::other("the link id is too long"));
     }
@@ -203,12 +270,25 @@ async fn bob_session(stream: TcpStream, params: &LinkParams, shared: &Shared) ->
     if let Some(ready) = ep.ready_frame() {
         wire::send(&mut w, &ready).await?;
     }
+    let mut idle = 0u32;
     loop {
-        let frame = match tokio::time::timeout(Duration::from_secs(30), wire::recv(&mut r)).await {
-            Ok(f) => f?,
+        flush_outbox(&mut w, shared).await?;
+        let frame = match tokio::time::timeout(Duration::from_secs(1), wire::recv(&mut r)).await {
+            Ok(msg) => {
+                idle = 0;
+                let (channel, frame) = msg?;
+                if channel != wire::QKD {
+                    side_message("bob", channel, &frame, shared);
+                    continue;
+                }
+                frame
+            }
             Err(_) => {
-                let step = ep.abort_round("nothing arrived for 30 s");
-                events("bob", &mut ep, step.events, shared);
+                idle += 1;
+                if ep.is_running() && idle >= 30 {
+                    let step = ep.abort_round("nothing arrived for 30 s");
+                    events("bob", &mut ep, step.events, shared);
+                }
                 continue;
             }
         };

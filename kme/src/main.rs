@@ -3,19 +3,20 @@
 //! ```text
 //! qkdlab-kme certs --out DIR                       test PKI for a demo (rcgen)
 //! qkdlab-kme run --role alice|bob --psk HEX --state FILE --cert PEM --key PEM --ca PEM
-//!                [--https ADDR] [--peer ADDR | --link-listen ADDR]
+//!                [--https ADDR] [--peer ADDR | --link-listen ADDR] [--relayed yes]
 //!                [--pulses N] [--length-km KM] [--max-keys N]
+//! qkdlab-kme relay --psk HEX --state PREFIX --link-listen ADDR --peer ADDR   (trusted node)
 //! qkdlab-kme demo [--dir DIR]                      two sites on this machine, with curl lines
 //! ```
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use qkdlab::ChannelModel;
 use qkdlab::link::Endpoint;
 use qkdlab::{Credential, Seed};
-use qkdlab_kme::link::{self, LinkParams, LinkStatus, Shared};
+use qkdlab_kme::link::{self, LinkParams, Shared};
 use qkdlab_kme::{api, certs, store::SiteStore, tls};
 use tokio::net::TcpListener;
 
@@ -25,7 +26,7 @@ fn usage() -> ! {
         include_str!("main.rs")
             .lines()
             .skip(3)
-            .take(5)
+            .take(7)
             .map(|l| l.trim_start_matches("//! "))
             .collect::<Vec<_>>()
             .join("\n")
@@ -75,35 +76,39 @@ pub struct Site {
     https: String,
     tls: (PathBuf, PathBuf, PathBuf),
     peer: String,
+    /// At the far end of a trusted-node path: the link's keys are pads, the served keys come
+    /// from the node.
+    relayed: bool,
 }
 
-async fn run_site(site: Site) -> Result<(), String> {
-    let template = Endpoint::new(
-        site.role,
-        "template",
-        link::settings(),
-        Credential::psk(&site.params.psk).map_err(|e| e.to_string())?,
-        Seed::from_text("unused"),
-    )
-    .map_err(|e| e.to_string())?;
-    let mut template = template;
-    let store =
-        SiteStore::open(&site.state, template.stores_mut()).map_err(|e| format!("{}: {e}", site.state.display()))?;
+fn open_store(role: &str, path: &Path, psk: &[u8; 32]) -> Result<SiteStore, String> {
+    let credential = Credential::psk(psk).map_err(|e| e.to_string())?;
+    let mut template = Endpoint::new(role, "template", link::settings(), credential, Seed::from_text("unused"))
+        .map_err(|e| e.to_string())?;
+    let store = SiteStore::open(path, template.stores_mut()).map_err(|e| format!("{}: {e}", path.display()))?;
     if !store.possibly_lost.is_empty() {
         eprintln!(
-            "[kme {}] the last run removed {} keys whose delivery it could not confirm; they are never served again: {}",
-            site.role,
+            "[kme {role}] the last run removed {} keys whose delivery it could not confirm; they are never served again: {}",
             store.possibly_lost.len(),
             store.possibly_lost.join(", ")
         );
     }
     eprintln!(
-        "[kme {}] {} keys on disk ({} delivered so far)",
-        site.role,
+        "[kme {role}] {} keys on disk ({} delivered so far)",
         store.counts().iter().sum::<usize>(),
         store.delivered
     );
-    let shared = Arc::new(Shared { store: Mutex::new(store), link: Mutex::new(LinkStatus::default()) });
+    Ok(store)
+}
+
+async fn run_site(site: Site) -> Result<(), String> {
+    let store = open_store(site.role, &site.state, &site.params.psk)?;
+    let pads = if site.relayed {
+        Some(open_store(site.role, &site.state.with_extension("pads.json"), &site.params.psk)?)
+    } else {
+        None
+    };
+    let shared = Arc::new(Shared::new(store, pads));
     let config = tls::server_config(&site.tls.0, &site.tls.1, &site.tls.2)?;
     let listener = TcpListener::bind(&site.https).await.map_err(|e| format!("{}: {e}", site.https))?;
     eprintln!("[kme {}] ETSI GS QKD 014 on https://{}", site.role, listener.local_addr().map_err(|e| e.to_string())?);
@@ -137,7 +142,29 @@ fn site_from(f: &HashMap<String, String>) -> Site {
         https: f.get("https").cloned().unwrap_or_else(|| "127.0.0.1:8443".into()),
         tls: (need(f, "cert").into(), need(f, "key").into(), need(f, "ca").into()),
         peer: peer.into(),
+        relayed: f.get("relayed").is_some_and(|v| v == "yes"),
     }
+}
+
+/// A trusted node: Bob to A (`--link-listen`), Alice to B (`--peer`), relaying A's keys to B.
+/// It serves no SAE.
+async fn run_relay(f: &HashMap<String, String>) -> Result<(), String> {
+    let params = LinkParams {
+        psk: psk(need(f, "psk")),
+        pulses: number(f, "pulses", 1_000_000),
+        channel: ChannelModel { length_km: number(f, "length-km", 10.0), ..ChannelModel::default() },
+        max_keys: number(f, "max-keys", 10_000),
+    };
+    let state = PathBuf::from(need(f, "state"));
+    let ar = Arc::new(Shared::new(open_store("bob", &state.with_extension("ar.json"), &params.psk)?, None));
+    let rb = Arc::new(Shared::new(open_store("alice", &state.with_extension("rb.json"), &params.psk)?, None));
+    let listen = need(f, "link-listen");
+    let l = TcpListener::bind(listen).await.map_err(|e| format!("{listen}: {e}"))?;
+    eprintln!("[kme relay] waiting for site A's link on {listen}; linking to site B at {}", need(f, "peer"));
+    tokio::spawn(link::bob(l, params.clone(), ar.clone()));
+    tokio::spawn(link::alice(need(f, "peer").into(), params, rb.clone()));
+    qkdlab_kme::relay::run(ar, rb).await;
+    Ok(())
 }
 
 fn demo_lines(dir: &Path) {
@@ -167,6 +194,7 @@ async fn main() {
     let result = match command.as_str() {
         "certs" => certs::write_demo(Path::new(need(&f, "out"))).map_err(|e| e.to_string()),
         "run" => run_site(site_from(&f)).await,
+        "relay" => run_relay(&f).await,
         "demo" => {
             let dir = PathBuf::from(f.get("dir").cloned().unwrap_or_else(|| "target/kme-demo".into()));
             let secret: String = {
@@ -190,6 +218,7 @@ async fn main() {
                 https: https.into(),
                 tls: (dir.join(format!("{name}.pem")), dir.join(format!("{name}.key")), dir.join(ca)),
                 peer: "127.0.0.1:9444".into(),
+                relayed: false,
             };
             demo_lines(&dir);
             let b = tokio::spawn(run_site(site("bob", "127.0.0.1:8444", "kme-b", "ca-b.pem")));

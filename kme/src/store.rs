@@ -78,6 +78,34 @@ impl SiteStore {
         self.save()
     }
 
+    /// Takes the first `n` keys of store `i` (fewer if it holds fewer) and saves.
+    pub fn take(&mut self, i: usize, n: usize) -> io::Result<Vec<(String, Vec<u8>)>> {
+        let mut all = self.stores[i].take_all();
+        let rest = all.split_off(n.min(all.len()));
+        self.stores[i].extend(rest);
+        self.save()?;
+        Ok(all)
+    }
+
+    /// The keys of store `i` with these ids, in order, without removing them; `None` if one is
+    /// missing.
+    pub fn peek(&self, i: usize, ids: &[String]) -> Option<Vec<Vec<u8>>> {
+        ids.iter().map(|id| self.stores[i].keys().find(|(k, _)| k == id).map(|(_, v)| v.clone())).collect()
+    }
+
+    /// Removes the keys with these ids from store `i` and saves.
+    pub fn remove(&mut self, i: usize, ids: &[String]) -> io::Result<()> {
+        let all = self.stores[i].take_all();
+        self.stores[i].extend(all.into_iter().filter(|(id, _)| !ids.contains(id)));
+        self.save()
+    }
+
+    /// Adds keys to store `i` and saves.
+    pub fn add(&mut self, i: usize, keys: Vec<(String, Vec<u8>)>) -> io::Result<()> {
+        self.stores[i].extend(keys);
+        self.save()
+    }
+
     /// Keys stored, per store.
     pub fn counts(&self) -> [usize; 2] {
         [self.stores[0].len(), self.stores[1].len()]

@@ -25,6 +25,10 @@ impl Drop for Kme {
 const PSK: &str = "0707070707070707070707070707070707070707070707070707070707070707";
 
 fn kme(dir: &Path, role: &str, https: u16, link: u16) -> Kme {
+    kme_with(dir, role, https, link, &[])
+}
+
+fn kme_with(dir: &Path, role: &str, https: u16, link: u16, extra: &[&str]) -> Kme {
     let (name, ca) = if role == "alice" { ("kme-a", "ca-a.pem") } else { ("kme-b", "ca-b.pem") };
     let link_flag = if role == "alice" { "--peer" } else { "--link-listen" };
     let child = Command::new(env!("CARGO_BIN_EXE_qkdlab-kme"))
@@ -38,6 +42,7 @@ fn kme(dir: &Path, role: &str, https: u16, link: u16) -> Kme {
         .arg(dir.join(format!("{name}.key")))
         .arg("--ca")
         .arg(dir.join(ca))
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -188,4 +193,55 @@ fn a_site_whose_peer_is_down_says_so_in_status() {
     }
     let (code, body) = curl(&dir, "sae-a", "ca-a.pem", a_https, "/api/v1/keys/SAE_B/enc_keys", None);
     assert_eq!(code, 503, "no key while the link never came up: {body}");
+}
+
+#[test]
+fn a_trusted_node_relays_keys_from_a_to_b_and_a_sees_when_its_onward_link_is_down() {
+    let dir = temp_dir("relay");
+    let (a_https, b_https, ar, rb) = (free_port(), free_port(), free_port(), free_port());
+    let mut bob = kme_with(&dir, "bob", b_https, rb, &["--relayed", "yes"]);
+    let log = std::fs::File::create(dir.join("relay.log")).expect("a log file");
+    let _relay = Kme(Command::new(env!("CARGO_BIN_EXE_qkdlab-kme"))
+        .args(["relay", "--psk", PSK, "--pulses", "300000", "--length-km", "5"])
+        .args(["--link-listen", &format!("127.0.0.1:{ar}"), "--peer", &format!("127.0.0.1:{rb}")])
+        .arg("--state")
+        .arg(dir.join("relay"))
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("the KME binary"));
+    std::thread::sleep(Duration::from_millis(300));
+    let _alice = kme(&dir, "alice", a_https, ar);
+    wait_for_keys(&dir, a_https, 2);
+    let (code, body) = curl(&dir, "sae-a", "ca-a.pem", a_https, "/api/v1/keys/SAE_B/enc_keys?number=1", None);
+    assert_eq!(code, 200, "{body}");
+    let sent = json(&body);
+    let id = ids(&sent).remove(0);
+    // B holds it once R relayed it (R relays every 300 ms, when it has R-B keys to pad it).
+    let t = Instant::now();
+    let got = loop {
+        let (code, body) =
+            curl(&dir, "sae-b", "ca-b.pem", b_https, &format!("/api/v1/keys/SAE_A/dec_keys?key_ID={id}"), None);
+        if code == 200 {
+            break json(&body);
+        }
+        assert!(t.elapsed() < Duration::from_secs(90), "B never received the key ({code} {body})");
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert_eq!(got["keys"][0], sent["keys"][0], "A and B share the key through R");
+    let relay_log = std::fs::read_to_string(dir.join("relay.log")).expect("R's log");
+    assert!(relay_log.contains("relayed") && relay_log.contains("this node saw them"), "{relay_log}");
+
+    // R's link to B goes down: A's status says so.
+    bob.0.kill().expect("kill B");
+    let _ = bob.0.wait();
+    let t = Instant::now();
+    loop {
+        let (code, body) = curl(&dir, "sae-a", "ca-a.pem", a_https, "/api/v1/keys/SAE_B/status", None);
+        if code == 200 && json(&body)["status_extension"]["qkdlab"]["onward"] == "down" {
+            break;
+        }
+        assert!(t.elapsed() < Duration::from_secs(30), "A never saw the onward link down ({code} {body})");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
