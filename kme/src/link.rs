@@ -189,6 +189,8 @@ pub async fn alice(peer: String, params: LinkParams, shared: Arc<Shared>) {
 }
 
 async fn alice_session(stream: TcpStream, params: &LinkParams, shared: &Shared) -> std::io::Result<()> {
+    // Cascade's round trips are small frames: no Nagle delay on them.
+    stream.set_nodelay(true)?;
     let (mut r, mut w) = stream.into_split();
     let link_id: String = {
         let mut b = [0u8; 16];
@@ -256,6 +258,7 @@ enum To {
 }
 
 async fn bob_session(stream: TcpStream, params: &LinkParams, shared: &Shared) -> std::io::Result<()> {
+    stream.set_nodelay(true)?;
     let (mut r, mut w): (OwnedReadHalf, OwnedWriteHalf) = stream.into_split();
     let (_, id) = wire::recv(&mut r).await?;
     if id.len() > 200 {
