@@ -2,8 +2,8 @@
 //! trips, frame error rates and time, Toeplitz hashing time, authentication key cost per round,
 //! quantum-layer throughput (single photons, weak pulses with decoys) and the analytic maximum
 //! distances for the GYS parameters. A benchmark, not a test: it asserts nothing and prints
-//! numbers. `cargo bench --bench figures` (add `-- --quick` for fewer runs). The last line is
-//! one JSON object (the figures contract of `npm run bench`).
+//! numbers. `cargo bench --bench figures` (add `-- --quick` for fewer runs, `-- --only ldpc` for
+//! one part). The last line is one JSON object (the figures contract of `npm run bench`).
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -15,7 +15,6 @@ use qkdlab::quantum::photons::surviving;
 use qkdlab::quantum::{
     ChannelModel, PulseBatch, Source, SourceConfig, WeakCoherent, detect, fill_bernoulli, random_bits,
 };
-use qkdlab::reconciliation::ldpc::reconcile_ldpc;
 use qkdlab::reconciliation::reconcile;
 use qkdlab::rng::Seed;
 use qkdlab::toeplitz_hash;
@@ -23,34 +22,66 @@ use qkdlab::toeplitz_hash;
 const QBERS: [f64; 4] = [0.01, 0.02, 0.05, 0.08];
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    // `--only NAME` (cascade, ldpc, small, sessions, toeplitz, wc, quantum, gys, session) runs
+    // one part; the JSON line then holds only its keys.
+    let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
+    let part = |name: &str| only.as_deref().is_none_or(|o| o == name);
     let runs = if quick { 3 } else { 10 };
     let mut json = String::from("{");
-    for (q, f, rt, ms) in cascade(runs) {
-        let p = (q * 100.0).round();
-        let _ = write!(json, "\"cascade_f_{p}\":{f:.4},\"cascade_rt_mean_{p}\":{rt:.1},\"cascade_ms_{p}\":{ms:.3},");
+    if part("cascade") {
+        for (q, f, rt, ms) in cascade(runs) {
+            let p = (q * 100.0).round();
+            let _ =
+                write!(json, "\"cascade_f_{p}\":{f:.4},\"cascade_rt_mean_{p}\":{rt:.1},\"cascade_ms_{p}\":{ms:.3},");
+        }
     }
-    for (q, f, fer, ms) in ldpc(runs) {
-        let p = (q * 100.0).round();
-        let _ = write!(json, "\"ldpc_f_{p}\":{f:.4},\"ldpc_fer_{p}\":{fer:.4},\"ldpc_ms_{p}\":{ms:.3},");
+    if part("ldpc") {
+        for r in ldpc(runs) {
+            let p = (r.qber * 100.0).round();
+            let _ = write!(
+                json,
+                "\"ldpc_f_{p}\":{:.4},\"ldpc_fer_{p}\":{:.4},\"ldpc_ms_{p}\":{:.3},\"ldpc_decode_mbps_{p}\":{:.2},",
+                r.f, r.fer, r.full_ms, r.decode_mbps
+            );
+        }
     }
-    let (fer_runs, fer) = small_block_fer(quick);
-    let _ = write!(json, "\"cascade_fer_small\":{fer:e},\"cascade_fer_small_runs\":{fer_runs},");
-    let (sessions, failed) = small_sessions(if quick { 300 } else { 3000 });
-    let _ = write!(json, "\"sessions_20k\":{sessions},\"sessions_20k_verification_failed\":{failed},");
-    let _ = write!(json, "\"toeplitz_ms\":{:.3},", toeplitz(if quick { 3 } else { 10 }));
-    let (transcript, per_frame) = wegman_carter_cost();
-    let _ = write!(json, "\"wc_bits_per_round\":{transcript},\"wc_bits_per_round_per_frame\":{per_frame},");
-    let pulses = if quick { 20_000_000 } else { 100_000_000 };
-    let single = quantum(pulses, SourceConfig::SinglePhoton);
-    let decoy = quantum(pulses, SourceConfig::WeakCoherent(WeakCoherent::default()));
-    let _ = write!(json, "\"quantum_mpps_single\":{single:.1},\"quantum_mpps_decoy\":{decoy:.1},");
-    for (name, model, published) in DISTANCE_MODELS {
-        let km = max_distance(&KeyRateParams::gys(model, 0.0)).expect("valid GYS parameters");
-        println!("GYS maximum distance, {name}: {km:.1} km (published: {published})");
-        let _ = write!(json, "\"gys_max_km_{}\":{km:.1},", name.replace('-', "_"));
+    if part("small") {
+        let (fer_runs, fer) = small_block_fer(quick);
+        let _ = write!(json, "\"cascade_fer_small\":{fer:e},\"cascade_fer_small_runs\":{fer_runs},");
     }
-    let _ = write!(json, "\"session_quantum_ms\":{:.3}}}", session_quantum_stage());
+    if part("sessions") {
+        let (sessions, failed) = small_sessions(if quick { 300 } else { 3000 });
+        let _ = write!(json, "\"sessions_20k\":{sessions},\"sessions_20k_verification_failed\":{failed},");
+    }
+    if part("toeplitz") {
+        let _ = write!(json, "\"toeplitz_ms\":{:.3},", toeplitz(if quick { 3 } else { 10 }));
+    }
+    if part("wc") {
+        let (transcript, per_frame) = wegman_carter_cost();
+        let _ = write!(json, "\"wc_bits_per_round\":{transcript},\"wc_bits_per_round_per_frame\":{per_frame},");
+    }
+    if part("quantum") {
+        let pulses = if quick { 20_000_000 } else { 100_000_000 };
+        let single = quantum(pulses, SourceConfig::SinglePhoton);
+        let decoy = quantum(pulses, SourceConfig::WeakCoherent(WeakCoherent::default()));
+        let _ = write!(json, "\"quantum_mpps_single\":{single:.1},\"quantum_mpps_decoy\":{decoy:.1},");
+    }
+    if part("gys") {
+        for (name, model, published) in DISTANCE_MODELS {
+            let km = max_distance(&KeyRateParams::gys(model, 0.0)).expect("valid GYS parameters");
+            println!("GYS maximum distance, {name}: {km:.1} km (published: {published})");
+            let _ = write!(json, "\"gys_max_km_{}\":{km:.1},", name.replace('-', "_"));
+        }
+    }
+    if part("session") {
+        let _ = write!(json, "\"session_quantum_ms\":{:.3},", session_quantum_stage());
+    }
+    if json.ends_with(',') {
+        json.pop();
+    }
+    json.push('}');
     // The last line is machine-readable, for the wasm comparison in `npm run bench`.
     println!("{json}");
 }
@@ -121,38 +152,98 @@ fn cascade(runs: usize) -> Vec<(f64, f64, f64, f64)> {
     out
 }
 
+/// One error rate's LDPC figures.
+struct LdpcFigures {
+    qber: f64,
+    /// Mean efficiency.
+    f: f64,
+    /// Frames dropped or wrong / frames.
+    fer: f64,
+    /// Mean wall time per run, everything included (plan, Alice, Bob, and code construction
+    /// whenever a run needs a mother code not built before in this process).
+    full_ms: f64,
+    /// Key bits per second of Bob's decoding alone (all attempts), over all runs, in Mbit/s.
+    decode_mbps: f64,
+}
+
 /// Rate-adaptive LDPC on the same kind of keys: efficiency, frame error rate (frames dropped
-/// after the blind reveal, plus frames whose decoded word is wrong), decode time.
-fn ldpc(runs: usize) -> Vec<(f64, f64, f64, f64)> {
+/// after the blind reveal, plus frames whose decoded word is wrong), decoding throughput (Bob's
+/// belief propagation only) and the full time per run. Mother codes are cached process-wide, so
+/// only runs that need a new code length pay its construction: the first run's time is printed
+/// apart.
+fn ldpc(runs: usize) -> Vec<LdpcFigures> {
+    use qkdlab::reconciliation::ldpc::{LdpcAlice, LdpcBob, LdpcPlan, LdpcStep};
     let mut out = Vec::new();
     let n = 100_000;
     println!(
         "LDPC, n = {n} bits (one frame), {runs} runs per QBER (f as above; FER = frames dropped or wrong / frames)"
     );
     println!(
-        "  {:>6} {:>8} {:>8} {:>8} {:>9} {:>9} {:>8}",
-        "QBER", "f mean", "f max", "FER", "messages", "ms/run", "Mbit/s"
+        "  {:>6} {:>8} {:>8} {:>8} {:>9} {:>10} {:>10} {:>13} {:>12} {:>12}",
+        "QBER",
+        "f mean",
+        "f max",
+        "FER",
+        "messages",
+        "iters",
+        "decode ms",
+        "decode Mbit/s",
+        "full ms/run",
+        "1st run ms"
     );
     for q in QBERS {
-        let (mut fs, mut bad, mut frames, mut messages, mut ms) = (Vec::new(), 0usize, 0usize, 0usize, 0.0);
+        let (mut fs, mut bad, mut frames, mut messages) = (Vec::new(), 0usize, 0usize, 0usize);
+        let (mut full, mut decode, mut first, mut iterations) = (0.0, Vec::new(), 0.0, 0u64);
         for run in 0..runs {
-            let (alice, bob) = noisy_pair(n, q, &format!("ldpc bench {q} {run}"));
-            let actual = alice.hamming_distance(&bob) as f64 / n as f64;
+            let (alice_key, bob_key) = noisy_pair(n, q, &format!("ldpc bench {q} {run}"));
+            let actual = alice_key.hamming_distance(&bob_key) as f64 / n as f64;
+            let seed = [run as u8 ^ 0x5a; 32];
             let t = Instant::now();
-            let r = reconcile_ldpc(&alice, &bob, actual, &[run as u8 ^ 0x5a; 32]).expect("valid lengths");
-            ms += t.elapsed().as_secs_f64() * 1e3;
-            fs.push(r.disclosed as f64 / (n as f64 * binary_entropy(actual)));
-            frames += r.frames;
-            bad += r.failed_frames.len() + usize::from(r.key != r.alice_key);
-            messages = messages.max(r.messages);
+            let plan = LdpcPlan::for_qber(n, actual).expect("a valid error rate");
+            let mut alice = LdpcAlice::new(&alice_key, &plan, &seed, &[run as u8 ^ 0xa5; 32]).expect("valid lengths");
+            let mut bob = LdpcBob::new(bob_key, &plan, &seed).expect("valid lengths");
+            let syndromes = alice.syndromes();
+            let d = Instant::now();
+            let mut step = bob.receive_syndromes(&syndromes).expect("well-formed");
+            let mut decode_s = d.elapsed().as_secs_f64();
+            let mut sent = 1;
+            if let LdpcStep::Reveal(request) = &step {
+                let bits = alice.reveal(request).expect("a valid request");
+                let d = Instant::now();
+                step = bob.receive_reveal(&bits).expect("well-formed");
+                decode_s += d.elapsed().as_secs_f64();
+                sent = 3;
+            }
+            let LdpcStep::Done { failed } = step else { panic!("Bob asked twice for punctured bits") };
+            let alice_kept = alice.drop_frames(&failed).expect("Bob's list");
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            full += ms;
+            if run == 0 {
+                first = ms;
+            }
+            decode.push(decode_s);
+            iterations += bob.iterations();
+            fs.push(alice.disclosed() as f64 / (n as f64 * binary_entropy(actual)));
+            frames += plan.frames().len();
+            bad += failed.len() + usize::from(bob.key() != alice_kept);
+            messages = messages.max(sent);
         }
         let mean = fs.iter().sum::<f64>() / fs.len() as f64;
         let max = fs.iter().copied().fold(0.0, f64::max);
-        let (fer, ms) = (bad as f64 / frames as f64, ms / runs as f64);
-        let rate = n as f64 / ms / 1e3;
-        println!("  {:>5.0}% {mean:>8.3} {max:>8.3} {fer:>8.3} {messages:>9} {ms:>9.1} {rate:>8.1}", q * 100.0);
-        out.push((q, mean, fer, ms));
+        let fer = bad as f64 / frames as f64;
+        let decode_total: f64 = decode.iter().sum();
+        let decode_mbps = (n * runs) as f64 / decode_total / 1e6;
+        let (full_ms, decode_ms) = (full / runs as f64, decode_total * 1e3 / runs as f64);
+        let iters = iterations as f64 / runs as f64;
+        println!(
+            "  {:>5.0}% {mean:>8.3} {max:>8.3} {fer:>8.3} {messages:>9} {iters:>10.1} {decode_ms:>10.1} {decode_mbps:>13.2} {full_ms:>12.1} {first:>12.1}",
+            q * 100.0
+        );
+        out.push(LdpcFigures { qber: q, f: mean, fer, full_ms, decode_mbps });
     }
+    println!(
+        "  (decode = Bob's belief propagation, all attempts; full = plan, both parties, code construction when a run needs a new code)"
+    );
     out
 }
 

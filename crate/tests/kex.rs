@@ -19,7 +19,7 @@ fn data(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("test data")).expect("json")
 }
 
-fn field<'a>(v: &'a Value, k: &str) -> Vec<u8> {
+fn field(v: &Value, k: &str) -> Vec<u8> {
     unhex(v[k].as_str().expect("a hex string"))
 }
 

@@ -74,8 +74,9 @@ pub fn reconcile_seeded(
 /// let r = reconcile(&alice, &bob, 0.01, &[1u8; 32])?;
 /// assert_eq!(r.key, alice);
 /// assert_eq!(r.corrections, 100);
-/// // Every parity Alice sent is counted: at least n h(Q) = 808 bits (Shannon's bound).
-/// assert!(r.disclosed > 808 && r.disclosed < 1000, "{}", r.disclosed);
+/// // Every parity Alice sent is counted: close to n h(Q) = 808 bits (Shannon's bound for
+/// // random errors; these evenly spaced ones each sit alone in a first-pass block).
+/// assert!(r.disclosed > 750 && r.disclosed < 1000, "{}", r.disclosed);
 /// # Ok::<(), qkdlab::Error>(())
 /// ```
 pub fn reconcile(reference: &BitVec, noisy: &BitVec, qber: f64, seed: &[u8; 32]) -> Result<Reconciled, Error> {

@@ -1,6 +1,9 @@
 //! Bob's side of Cascade: binary searches in the blocks whose parity differs from Alice's,
 //! every pending query of a round trip in one message.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
 use super::{Layout, range_parity};
 use crate::bits::BitVec;
 use crate::error::Error;
@@ -15,31 +18,81 @@ pub enum CascadeStep {
     Done,
 }
 
-/// Alice's parities of one pass's sub-blocks, by node: a top-level block is a binary tree
-/// (root 1, children `2h` and `2h + 1`, the left child the first `len / 2` bits), and node
-/// `h` of block `b` sits at `b << (depth + 1) | h`.
-struct Known {
-    depth: u32,
-    have: BitVec,
-    value: BitVec,
+/// How a searched range of a pass was cut: its left part's length and, once Bob knows it,
+/// Alice's parity of that part (the right part's follows from the range's).
+#[derive(Clone, Copy)]
+struct Split {
+    at: u32,
+    left: Option<bool>,
 }
 
-impl Known {
-    fn get(&self, at: usize) -> Option<bool> {
-        self.have.get(at).then(|| self.value.get(at))
+/// Bob's search state in one pass.
+struct PassSearch {
+    /// The ranges searched so far, by [`node`].
+    known: NodeMap<Split>,
+    /// Per top-level block, where its search stands.
+    blocks: Vec<Resume>,
+}
+
+/// Where a block's search last stopped to ask: range `start .. start + len`, Alice's parity
+/// `parity`, when Bob had made `asked` flips. The next descent starts there unless a flip has
+/// since touched the block (`flipped`, the flip count at its last flip), which saves walking
+/// the known levels again.
+#[derive(Clone, Copy)]
+struct Resume {
+    start: u32,
+    len: u32,
+    parity: bool,
+    asked: u32,
+    flipped: u32,
+}
+
+impl Resume {
+    const NONE: Self = Self { start: 0, len: 0, parity: false, asked: u32::MAX, flipped: 0 };
+}
+
+/// Maps keyed by [`node`]: the keys are Bob's own ranges, not the peer's, so a multiplicative
+/// hash does (SipHash's flooding resistance is not needed, and lookups are a search's main cost).
+type NodeMap<V> = HashMap<u64, V, BuildHasherDefault<NodeHasher>>;
+
+#[derive(Default)]
+struct NodeHasher(u64);
+
+impl Hasher for NodeHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
     }
 
-    fn set(&mut self, at: usize, parity: bool) {
-        self.have.set(at, true);
-        self.value.set(at, parity);
+    fn write_u64(&mut self, x: u64) {
+        // One 128-bit multiply folded: every output bit depends on every input bit.
+        let m = u128::from(self.0 ^ x) * 0x9e37_79b9_7f4a_7c15;
+        self.0 = (m as u64) ^ ((m >> 64) as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
+
+/// A range `start .. start + len` of a pass's order, as a map key.
+fn node(start: usize, len: usize) -> u64 {
+    ((start as u64) << 32) | len as u64
+}
+
+/// Longest range [`CascadeBob::cut`] weighs: a later pass's half key holds thousands of bits
+/// of every kind, so its halves carry equal chances (and weighing them would cost a millisecond
+/// a search).
+const WEIGHED_UP_TO: usize = 1024;
 
 /// Bob's side: corrects his key by binary search on blocks whose parities differ.
 ///
 /// Bob keeps, per pass, which top-level blocks have odd parity against Alice's (updated on
-/// every flip, so a round trip costs work in proportion to the errors, not the key), and
-/// every sub-block parity Alice disclosed or that follows from two known ones.
+/// every flip, so a round trip costs work in proportion to the errors, not the key), every
+/// sub-block parity Alice disclosed or that follows from two known ones, and which bits are
+/// settled: a part made only of settled bits is never asked, and a range with one unsettled
+/// bit left needs no last step.
 pub struct CascadeBob {
     layout: Layout,
     key: BitVec,
@@ -49,10 +102,18 @@ pub struct CascadeBob {
     top: Vec<BitVec>,
     /// Top-level blocks whose parity differs from Alice's, per pass.
     odd: Vec<BitVec>,
-    known: Vec<Option<Known>>,
-    /// The queries in flight, as (pass, node).
-    pending: Vec<(usize, usize)>,
+    /// Per pass, the ranges searched so far and where each block's search stands.
+    search: Vec<PassSearch>,
+    /// Per key position, the size of the smallest range around it whose parity Bob knows
+    /// (tracked below the first block size, at most 255): a search's prior, see [`Self::cut`].
+    /// 0 marks a settled bit, one Bob knows equals Alice's (a located error, or a single bit
+    /// whose parity Alice disclosed and Bob's matches). A byte a bit keeps it in cache.
+    span: Vec<u8>,
+    /// The queries in flight, as (pass, the range whose left part is asked).
+    pending: Vec<(usize, u64)>,
     frontier: usize,
+    /// Reused by [`Self::cut`].
+    scratch: Vec<u64>,
     received: u64,
     corrections: usize,
     round_trips: usize,
@@ -64,13 +125,17 @@ impl CascadeBob {
         let passes = layout.passes();
         Self {
             permuted: (0..passes).map(|_| None).collect(),
-            known: (0..passes).map(|_| None).collect(),
+            search: (0..passes)
+                .map(|p| PassSearch { known: NodeMap::default(), blocks: vec![Resume::NONE; layout.block_count(p)] })
+                .collect(),
+            span: vec![layout.first_block().min(255) as u8; layout.n],
             layout,
             key,
             top: Vec::new(),
             odd: Vec::new(),
             pending: Vec::new(),
             frontier: 0,
+            scratch: Vec::new(),
             received: 0,
             corrections: 0,
             round_trips: 0,
@@ -109,7 +174,7 @@ impl CascadeBob {
             return Err(Error::inconsistent("number of Cascade parities"));
         }
         for (i, (p, at)) in core::mem::take(&mut self.pending).into_iter().enumerate() {
-            self.known(p).set(at, parities.get(i));
+            self.learn(p, at, parities.get(i));
         }
         self.received += parities.len() as u64;
         self.round_trips += 1;
@@ -175,27 +240,132 @@ impl CascadeBob {
 
     /// Follows known parities down from odd top-level block `b` of pass `p`: either to the
     /// error, or to the first sub-block whose parity Alice has not disclosed. Only the left
-    /// half's parity is ever asked; the right half's follows from its parent.
+    /// part's parity is ever asked; the right part's follows from its parent, and a part made
+    /// of settled bits has Bob's parity.
     fn descend(&mut self, p: usize, b: usize) -> Descent {
         let (mut s, mut l) = self.layout.block(p, b);
         let mut parent = self.top[p].get(b);
-        let base = b << (self.known(p).depth + 1);
-        let mut node = 1;
+        let r = self.search[p].blocks[b];
+        if r.asked != u32::MAX && r.flipped <= r.asked {
+            (s, l, parent) = (r.start as usize, r.len as usize, r.parity);
+        }
         while l > 1 {
-            let half = l / 2;
-            let Some(left) = self.known(p).get(base | (2 * node)) else {
-                let q = ParityQuery { pass: p as u8, start: s as u32, len: half as u32 };
-                return Descent::Ask(q, base | (2 * node));
+            let at = node(s, l);
+            let split = match self.search[p].known.get(&at) {
+                Some(&split) => split,
+                None => match self.cut(p, s, l) {
+                    Cut::At(m) => {
+                        let split = Split { at: m as u32, left: None };
+                        self.search[p].known.insert(at, split);
+                        split
+                    }
+                    Cut::Only(j) => return Descent::Flip(self.layout.order_at(p, j)),
+                },
+            };
+            let m = split.at as usize;
+            let left = match split.left {
+                Some(v) => v,
+                None => {
+                    let v = if self.all_settled(p, s + m, l - m) {
+                        parent ^ range_parity(self.permuted(p), s + m, l - m)
+                    } else if self.all_settled(p, s, m) {
+                        range_parity(self.permuted(p), s, m)
+                    } else {
+                        let q = ParityQuery { pass: p as u8, start: s as u32, len: m as u32 };
+                        let flipped = r.flipped;
+                        let asked = self.corrections as u32;
+                        self.search[p].blocks[b] =
+                            Resume { start: s as u32, len: l as u32, parity: parent, asked, flipped };
+                        return Descent::Ask(q, at);
+                    };
+                    self.learn(p, at, v);
+                    v
+                }
             };
             let right = parent ^ left;
-            self.known(p).set(base | (2 * node + 1), right);
-            if range_parity(self.permuted(p), s, half) != left {
-                (l, parent, node) = (half, left, 2 * node);
+            let differs = range_parity(self.permuted(p), s, m) != left;
+            // The part that matches, if a single bit, is Alice's bit.
+            match (differs, m, l - m) {
+                (true, _, 1) => self.settle(self.layout.order_at(p, s + m)),
+                (false, 1, _) => self.settle(self.layout.order_at(p, s)),
+                _ => {}
+            }
+            if differs {
+                (l, parent) = (m, left);
             } else {
-                (s, l, parent, node) = (s + half, l - half, right, 2 * node + 1);
+                (s, l, parent) = (s + m, l - m, right);
             }
         }
         Descent::Flip(self.layout.order_at(p, s))
+    }
+
+    /// Where to cut odd range `s .. s + l` of pass `p`: where it halves the chance of holding
+    /// the error, not the bits. A settled bit holds none; any other bit's chance grows with
+    /// the smallest range around it whose parity is known (and even): a pair of errors left in
+    /// a range of `r` bits has `r - 1` places for the second. Uniform chances (the first
+    /// pass's searches) cut in halves, as plain Cascade does; a lone unsettled bit is the error.
+    fn cut(&mut self, p: usize, s: usize, l: usize) -> Cut {
+        if l > WEIGHED_UP_TO {
+            return Cut::At(l / 2);
+        }
+        let mut cum = core::mem::take(&mut self.scratch);
+        cum.clear();
+        let mut total = 0u64;
+        let (mut first, mut last) = (usize::MAX, 0);
+        for j in 0..l {
+            let i = self.layout.order_at(p, s + j);
+            let w = match self.span[i] {
+                0 => 0,
+                r => u64::from(r.max(2) - 1),
+            };
+            if w > 0 {
+                first = first.min(j);
+                last = j;
+            }
+            total += w;
+            cum.push(total);
+        }
+        let cut = if first == usize::MAX {
+            // No unsettled bit in an odd range: Alice's parities contradict; any cut will do.
+            Cut::At(l / 2)
+        } else if first == last {
+            Cut::Only(s + first)
+        } else {
+            // The least m with half the weight in `0..m`, or the one before if nearer.
+            let m = cum.partition_point(|&c| 2 * c < total) + 1;
+            let m = if m > 1 && total.abs_diff(2 * cum[m - 2]) < total.abs_diff(2 * cum[m - 1]) { m - 1 } else { m };
+            Cut::At(m.clamp(first + 1, last))
+        };
+        self.scratch = cum;
+        cut
+    }
+
+    /// Whether every bit of range `s .. s + l` of pass `p` is settled.
+    fn all_settled(&self, p: usize, s: usize, l: usize) -> bool {
+        (s..s + l).all(|j| self.span[self.layout.order_at(p, j)] == 0)
+    }
+
+    fn settle(&mut self, i: usize) {
+        self.span[i] = 0;
+    }
+
+    /// Records Alice's parity of the left part of searched range `at` of pass `p` (so both
+    /// parts' parities are known), narrowing their bits' spans.
+    fn learn(&mut self, p: usize, at: u64, parity: bool) {
+        let Some(split) = self.search[p].known.get_mut(&at) else {
+            return;
+        };
+        split.left = Some(parity);
+        let (s, l, m) = ((at >> 32) as usize, (at & u64::from(u32::MAX)) as usize, split.at as usize);
+        let small = self.layout.first_block().min(255);
+        for (s, l) in [(s, m), (s + m, l - m)] {
+            if l < small {
+                for j in s..s + l {
+                    let i = self.layout.order_at(p, j);
+                    self.span[i] = self.span[i].min(l as u8);
+                }
+            }
+        }
     }
 
     fn flip(&mut self, i: usize) -> Result<(), Error> {
@@ -205,11 +375,14 @@ impl CascadeBob {
             return Err(Error::inconsistent("Cascade parities (no convergence)"));
         }
         self.key.flip(i);
+        self.settle(i);
         for p in 0..self.layout.passes() {
             if let Some(v) = &mut self.permuted[p] {
                 v.flip(self.layout.place_of(p, i));
             }
-            self.odd[p].flip(self.layout.block_of(p, i));
+            let b = self.layout.block_of(p, i);
+            self.odd[p].flip(b);
+            self.search[p].blocks[b].flipped = self.corrections as u32;
         }
         Ok(())
     }
@@ -219,20 +392,16 @@ impl CascadeBob {
         let (layout, key) = (&self.layout, &self.key);
         self.permuted[p].get_or_insert_with(|| layout.permuted(key, p))
     }
-
-    /// Pass `p`'s known parities, allocated on first use.
-    fn known(&mut self, p: usize) -> &mut Known {
-        let layout = &self.layout;
-        self.known[p].get_or_insert_with(|| {
-            let longest = layout.blocks(p).iter().map(|&(_, l)| l).max().unwrap_or(1);
-            let depth = usize::BITS - (longest.max(1) - 1).leading_zeros();
-            let size = layout.block_count(p) << (depth + 1);
-            Known { depth, have: BitVec::zeros(size), value: BitVec::zeros(size) }
-        })
-    }
 }
 
 enum Descent {
-    Ask(ParityQuery, usize),
+    Ask(ParityQuery, u64),
     Flip(usize),
+}
+
+enum Cut {
+    /// Ask the parity of the first `m` bits.
+    At(usize),
+    /// The only unsettled bit, at this place.
+    Only(usize),
 }

@@ -63,6 +63,11 @@ impl Layout {
         self.params.passes
     }
 
+    /// Block size of the first pass.
+    pub(super) fn first_block(&self) -> usize {
+        self.params.block(0, self.n)
+    }
+
     /// Top-level blocks of pass `p`, as `(start, len)` in the pass's order.
     pub fn blocks(&self, p: usize) -> Vec<(usize, usize)> {
         match &self.passes[p] {

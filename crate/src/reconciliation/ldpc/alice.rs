@@ -30,8 +30,8 @@ enum Phase {
 }
 
 impl LdpcAlice {
-    /// Alice for `key` under `plan`. `seed` is the public seed both parties use for codes and
-    /// layouts; `private` seeds her punctured bits, which must stay unknown to Bob and Eve (for
+    /// Alice for `key` under `plan`. `seed` is the public seed both parties draw the frame
+    /// layouts from; `private` seeds her punctured bits, which must stay unknown to Bob and Eve (for
     /// example `Seed::rng("alice")` output or fresh entropy), else the syndrome leaks `p` more
     /// bits than counted.
     pub fn new(key: &BitVec, plan: &LdpcPlan, seed: &[u8; 32], private: &[u8; 32]) -> Result<Self, Error> {

@@ -1,7 +1,6 @@
 //! Where a frame's key, punctured and shortened bits sit in its mother code, and the codes
 //! themselves, shared by both parties.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rand::Rng;
@@ -12,12 +11,23 @@ use super::plan::{FramePlan, LdpcPlan};
 use crate::bits::BitVec;
 use crate::rng::Seed;
 
-/// Codes kept for reuse, keyed by (length, ensemble, seed). A reconciliation needs at most two
-/// (frames differ in length by one bit at most), and both parties of an in-memory run share
-/// them; the cache is emptied when it grows past this.
+/// Mother codes kept for reuse, process-wide, keyed by (length, ensemble). A code depends on
+/// nothing else (it is built from [`CODE_SEED`]), so every session, both parties of an in-memory
+/// run and every benchmark run pay its construction once. Lengths are rounded to a grid
+/// ([`super::plan`]), so a key at a given error rate needs one or two of them; past this many,
+/// the least recently used is dropped (each holds about 3 MB for a 10^5-bit frame).
 const CACHED_CODES: usize = 8;
 
-type CodeKey = (usize, usize, [u8; 32]);
+/// The public seed every mother code is drawn from. Codes are public in syndrome
+/// reconciliation (the security analysis counts the syndrome as disclosed whatever the code), so
+/// one fixed graph per (length, ensemble) loses nothing; the session seed still draws each
+/// frame's positions of punctured, shortened and key bits.
+pub(crate) const CODE_SEED: [u8; 32] = *b"qkdlab ldpc mother codes, v2 ...";
+
+type CodeKey = (usize, usize);
+
+/// The cache: most recently used last.
+type CodeCache = Mutex<Vec<(CodeKey, Arc<LdpcCode>)>>;
 
 /// One frame: its plan, its code and the positions of its bits in the code word.
 #[derive(Debug, Clone)]
@@ -42,7 +52,7 @@ pub(crate) fn frames(plan: &LdpcPlan, seed: &[u8; 32]) -> Vec<Frame> {
     let mut offset = 0;
     let mut out = Vec::with_capacity(plan.frames().len());
     for (i, fp) in plan.frames().iter().enumerate() {
-        let code = code(fp, seed);
+        let code = code(fp);
         let mut order: Vec<u32> = (0..fp.code_length as u32).collect();
         order.shuffle(&mut base.rng(&format!("ldpc layout {i}")));
         // Random puncturing: untainted puncturing (Elkouss, Martinez-Mateo & Martin, IEEE Wireless
@@ -67,20 +77,28 @@ pub(crate) fn frames(plan: &LdpcPlan, seed: &[u8; 32]) -> Vec<Frame> {
 }
 
 /// The frame's mother code, from the cache when the same one was built before.
-fn code(fp: &FramePlan, seed: &[u8; 32]) -> Arc<LdpcCode> {
-    static CACHE: OnceLock<Mutex<HashMap<CodeKey, Arc<LdpcCode>>>> = OnceLock::new();
-    let key = (fp.code_length, fp.distribution, *seed);
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    // A poisoned lock only means another thread panicked mid-insert: rebuilding is safe.
-    if let Some(c) = cache.lock().ok().and_then(|m| m.get(&key).cloned()) {
-        return c;
-    }
-    let built = Arc::new(LdpcCode::build(fp.code_length, fp.distribution(), seed));
+fn code(fp: &FramePlan) -> Arc<LdpcCode> {
+    static CACHE: OnceLock<CodeCache> = OnceLock::new();
+    let key = (fp.code_length, fp.distribution);
+    let cache = CACHE.get_or_init(|| Mutex::new(Vec::new()));
+    // A poisoned lock only means another thread panicked mid-update:
+    // building again is safe.
     if let Ok(mut m) = cache.lock() {
-        if m.len() >= CACHED_CODES {
-            m.clear();
+        if let Some(i) = m.iter().position(|(k, _)| *k == key) {
+            let entry = m.remove(i);
+            let code = entry.1.clone();
+            m.push(entry);
+            return code;
         }
-        m.insert(key, built.clone());
+    }
+    let built = Arc::new(LdpcCode::build(fp.code_length, fp.distribution(), &CODE_SEED));
+    if let Ok(mut m) = cache.lock() {
+        if !m.iter().any(|(k, _)| *k == key) {
+            if m.len() >= CACHED_CODES {
+                m.remove(0);
+            }
+            m.push((key, built.clone()));
+        }
     }
     built
 }

@@ -1,10 +1,12 @@
 //! One-way, rate-adaptive LDPC reconciliation: Alice sends syndromes, Bob decodes.
 //!
-//! - Mother codes are built here, deterministically from a public seed, from the BSC-optimized
+//! - Mother codes are built here, from one fixed public seed, from the BSC-optimized
 //!   ensembles of Elkouss, Leverrier, Alléaume and Boutros, "Efficient reconciliation protocol
 //!   for discrete-variable quantum key distribution", ISIT 2009, Table I ([`distributions`]);
 //!   edges avoid 4-cycles, and degree-2 variables avoid short cycles among themselves, which
-//!   would be low-weight code words ([`LdpcCode`]).
+//!   would be low-weight code words ([`LdpcCode`]). A code depends only on its length (on a
+//!   grid, [`LENGTH_GRID`]) and ensemble, so each is built once per process and shared by every
+//!   session (`frame`); the session seed draws where key, punctured and shortened bits sit.
 //! - Each frame's rate is tuned to the estimated error rate by puncturing and shortening
 //!   (Elkouss, Martinez-Mateo, Lancho & Martin, "Rate compatible protocol for information
 //!   reconciliation: an application to QKD", ITW 2010; Elkouss, Martinez-Mateo & Martin,
@@ -33,7 +35,9 @@ pub use alice::LdpcAlice;
 pub use bob::{LdpcBob, LdpcStep, MAX_ITERATIONS};
 pub use code::LdpcCode;
 pub use decoder::{Decoded, MAX_VAR_DEGREE, STALL, decode};
-pub use plan::{BLIND_RESERVE, FRAME_BITS, FramePlan, LdpcPlan, MAX_QBER, binary_entropy, first_efficiency};
+pub use plan::{
+    BLIND_RESERVE, FRAME_BITS, FramePlan, LENGTH_GRID, LdpcPlan, MAX_QBER, binary_entropy, first_efficiency,
+};
 
 use crate::bits::BitVec;
 use crate::error::Error;

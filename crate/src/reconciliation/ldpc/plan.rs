@@ -58,6 +58,17 @@ pub fn first_efficiency(qber: f64) -> f64 {
 /// own threshold is at f = 1.15, so low error rates cost more).
 pub const FIRST_EFFICIENCY: [(f64, f64); 4] = [(0.01, 1.20), (0.02, 1.098), (0.05, 1.08), (0.08, 1.06)];
 
+/// Mother code lengths are multiples of `n / LENGTH_GRID` (rounded to a power of two), so that
+/// keys at nearby error rates share codes (built once per process and cached); the bits
+/// added by rounding up are shortened, and the puncturing grows by `(1 - R)` of them to keep the
+/// leak on target.
+pub const LENGTH_GRID: usize = 128;
+
+/// The grid step for frames of `n` bits (1 for small frames).
+fn length_step(n: usize) -> usize {
+    (n.next_power_of_two() / LENGTH_GRID).max(1)
+}
+
 /// Binary entropy `h(q) = -q log2 q - (1 - q) log2 (1 - q)`.
 pub fn binary_entropy(q: f64) -> f64 {
     if q <= 0.0 || q >= 1.0 { 0.0 } else { -q * q.log2() - (1.0 - q) * (1.0 - q).log2() }
@@ -116,6 +127,7 @@ impl FramePlan {
                 (i, n + p as usize)
             }
         };
+        let code_length = code_length.next_multiple_of(length_step(n));
         let dist = &DISTRIBUTIONS[distribution];
         let m = LdpcCode::checks_for(code_length, dist);
         // p makes the leak M - p meet the target; whatever is left over is shortened.

@@ -180,6 +180,21 @@ fn reconcile_at_two_percent_on_100_000_bits_agrees_within_f_1_10() {
 }
 
 #[test]
+fn mother_codes_are_built_once_and_shared_by_every_session() {
+    // Two sessions at nearby error rates: other seeds, other layouts, the same code (built
+    // once unless another test evicted it meanwhile).
+    let a = LdpcPlan::for_qber(100_000, 0.030).expect("valid");
+    let b = LdpcPlan::for_qber(100_000, 0.0301).expect("valid");
+    let (fa, fb) = (a.frames()[0], b.frames()[0]);
+    assert_eq!(fa.code_length % (131_072 / LENGTH_GRID), 0);
+    assert_eq!((fa.code_length, fa.mother_rate), (fb.code_length, fb.mother_rate));
+    let one = super::frame::frames(&a, &[1; 32]);
+    let two = super::frame::frames(&b, &[2; 32]);
+    assert_eq!(one[0].code, two[0].code);
+    assert_ne!(one[0].punctured_pos, two[0].punctured_pos);
+}
+
+#[test]
 fn small_keys_reconcile_too() {
     for n in [1, 64, 1000] {
         let (a, b) = keys(n, 0.02, &format!("small {n}"));
