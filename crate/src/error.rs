@@ -67,6 +67,8 @@ pub enum Error {
     },
     /// A link-level refusal: the round's opening, lifecycle or control.
     Link(LinkError),
+    /// A trust anchor (a CA certificate chain, a web of trust) did not vouch for a key.
+    Trust(crate::trust::TrustError),
 }
 
 /// Why a link endpoint refused a round or ended one.
@@ -153,7 +155,7 @@ pub enum PeerMisbehaved {
 
 /// Every code [`Error::code`] returns: the package's `ErrorCode` union is this list (a test
 /// holds them equal).
-pub const ERROR_CODES: [&str; 22] = [
+pub const ERROR_CODES: [&str; 30] = [
     "invalid_parameter",
     "decode_error",
     "auth_bad_tag",
@@ -176,6 +178,14 @@ pub const ERROR_CODES: [&str; 22] = [
     "auth_downgrade",
     "pool_out_of_step",
     "round_running",
+    "cert_malformed",
+    "cert_expired",
+    "cert_revoked",
+    "cert_unknown_issuer",
+    "cert_not_ca",
+    "cert_bad_signature",
+    "cert_wrong_name",
+    "wot_not_enough",
 ];
 
 impl Error {
@@ -204,6 +214,7 @@ impl Error {
             Self::Link(LinkError::Downgrade) => "auth_downgrade",
             Self::Link(LinkError::PoolOutOfStep) => "pool_out_of_step",
             Self::Link(LinkError::Busy) => "round_running",
+            Self::Trust(e) => e.code(),
         }
     }
 
@@ -265,6 +276,7 @@ impl fmt::Display for Error {
                 "the authentication key pool is empty ({have} bits left, {need} needed): stopping instead of reusing key"
             ),
             Self::Link(e) => write!(f, "{e}"),
+            Self::Trust(e) => write!(f, "{e}"),
         }
     }
 }

@@ -48,6 +48,7 @@ pub mod reconciliation;
 pub mod rng;
 pub mod session;
 pub mod sifting;
+pub mod trust;
 pub mod verification;
 
 pub use amplification::toeplitz_hash;

@@ -5,6 +5,7 @@ import init, {
   simulate, keyRate, maxDistance, toeplitzHash, hmacSha256, finiteKeyLength, reconcile, errorCodes,
   KeyStore, Alice, Bob, Fiber, Session, Link, Identity, frameInfo,
   KeyExchange, KexRecording, x25519, mlKem768Keygen, mlKem768Encapsulate, mlKem768Decapsulate,
+  TestCa, verifyCertificateChain, vouch, verifyWebOfTrust,
   type ErrorCode, type KexVerdict, type KexStep, type QkdlabError, type Report, type EtsiKeyContainer,
 } from "qkdlab";
 import type { WorkerMessage, WorkerRequest } from "qkdlab/worker";
@@ -42,6 +43,9 @@ export async function main(): Promise<number> {
   const fingerprint = step.events.map((e) => (e.type === "established" ? e.fingerprint : e.error.code));
   const recording = new KexRecording("room");
   const verdict: KexVerdict = recording.yearsLater({ discreteLog: true });
+  const ca = new TestCa({ name: "root", notBefore: 0, notAfter: 2e9 });
+  const pinned = verifyCertificateChain([ca.issue(id.publicKey, { name: "bob", notBefore: 0, notAfter: 2e9 })], ca.certificate, "bob", 1e9);
+  const web = verifyWebOfTrust({ name: "bob", publicKey: pinned, vouches: [{ introducer: id.publicKey, signature: vouch(id.secretKey, "bob", pinned) }], introducers: [{ key: id.publicKey, level: "full" }] });
   const pair = mlKem768Keygen();
   const enc = mlKem768Encapsulate(pair.encapsulationKey);
   const shared = mlKem768Decapsulate(pair.decapsulationKey, enc.ciphertext).length + x25519(new Uint8Array(32), new Uint8Array(32)).length;
@@ -62,10 +66,12 @@ export async function main(): Promise<number> {
   const wrong: ErrorCode = "qber_to_high";
   // @ts-expect-error intercept-resend options do not go with PNS
   simulate({ pulses: 1, auth: { mode: "psk", psk }, eve: { attack: "pns", interceptFraction: 1 } });
+  // @ts-expect-error a trust level is full or marginal
+  verifyWebOfTrust({ name: "bob", publicKey: pinned, vouches: [], introducers: [{ key: pinned, level: "total" }] });
   // @ts-expect-error no such key-exchange method
   new KeyExchange({ role: "alice", method: "rsa", link: "room", auth: { mode: "psk", psk } });
   // @ts-expect-error the key rate's model is a closed set
   keyRate({ model: "laser" });
 
-  return [code, status.key_size, back.keys.length, rate, codes.length, view, request, onMessage, wrong, fingerprint, verdict.falls, shared, kx.outcome?.bytesExchanged].length;
+  return [code, status.key_size, back.keys.length, rate, codes.length, view, request, onMessage, wrong, fingerprint, verdict.falls, shared, kx.outcome?.bytesExchanged, web.length].length;
 }

@@ -18,6 +18,7 @@ use crate::{amplification, attacks, auth, link, reconciliation};
 
 mod classes;
 mod kex;
+mod trust;
 mod types;
 
 /// Runs when the module loads: panics (which must not happen) show a readable stack.

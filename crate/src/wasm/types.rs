@@ -126,7 +126,7 @@ export interface EveReport {
   knownKeyBits: number; keyBits: number; /** Her guess of the final key equals Alice's. */ finalKeyKnown?: boolean;
 }
 /** Every stable error code (`error::ERROR_CODES`; `errorCodes()` returns the same list). */
-export type ErrorCode = "invalid_parameter" | "decode_error" | "auth_bad_tag" | "auth_sequence" | "auth_direction" | "peer_misbehaved" | "qber_too_high" | "not_enough_bits" | "no_secret_key" | "detector_alarm" | "verification_failed" | "finished" | "timeout" | "entropy" | "auth_pool_exhausted" | "link_not_ready" | "aborted" | "uncommitted" | "stale_round" | "auth_downgrade" | "pool_out_of_step" | "round_running";
+export type ErrorCode = "invalid_parameter" | "decode_error" | "auth_bad_tag" | "auth_sequence" | "auth_direction" | "peer_misbehaved" | "qber_too_high" | "not_enough_bits" | "no_secret_key" | "detector_alarm" | "verification_failed" | "finished" | "timeout" | "entropy" | "auth_pool_exhausted" | "link_not_ready" | "aborted" | "uncommitted" | "stale_round" | "auth_downgrade" | "pool_out_of_step" | "round_running" | "cert_malformed" | "cert_expired" | "cert_revoked" | "cert_unknown_issuer" | "cert_not_ca" | "cert_bad_signature" | "cert_wrong_name" | "wot_not_enough";
 /** A typed failure (`error::Error`): `code` is stable, `message` readable. */
 export interface ErrorInfo { code: ErrorCode; message: string; }
 /** What every function of the package throws: an `Error` (a `RangeError` or `TypeError` for bad
@@ -252,6 +252,14 @@ export interface KexVerdict {
 export interface MlKemKeyPair { encapsulationKey: Uint8Array; decapsulationKey: Uint8Array; }
 /** An ML-KEM-768 encapsulation: the 1088-byte ciphertext and the 32-byte shared key. */
 export interface MlKemEncapsulation { ciphertext: Uint8Array; sharedKey: Uint8Array; }
+/** A certificate's contents (`trust::CertificateSpec`): the subject's common name, validity in Unix seconds, serial number. */
+export interface CertificateSpec { name: string; notBefore: number; notAfter: number; serial?: number; }
+/** A web-of-trust check: the key claimed for `name`, the vouches it carries, the introducers the verifier trusts. */
+export interface WebOfTrustOptions {
+  name: string; publicKey: Uint8Array;
+  vouches: { introducer: Uint8Array; signature: Uint8Array }[];
+  introducers: { key: Uint8Array; level: "full" | "marginal" }[];
+}
 /** What anyone reads of a frame without a key (`msgs::FrameInfo`). */
 export interface FrameInfo { type: string; route: "fiber" | "classical"; stage: string; direction?: "aliceToBob" | "bobToAlice"; sequence?: number; }
 /** The public parameters a Hello announces (`auth::HelloParams`). */
