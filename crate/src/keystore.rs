@@ -338,6 +338,12 @@ impl KeyStore {
         if key_ids.is_empty() {
             return Err(bad_request("key_IDs shall not be empty", serde_json::json!({})));
         }
+        if key_ids.len() > self.config.max_key_per_request {
+            return Err(bad_request(
+                format!("at most max_key_per_request ({}) key_IDs per request", self.config.max_key_per_request),
+                serde_json::json!({ "count": key_ids.len() }),
+            ));
+        }
         let unknown: Vec<&String> = key_ids.iter().filter(|id| !self.keys.iter().any(|(k, _)| k == *id)).collect();
         if !unknown.is_empty() {
             return Err(bad_request("key not found", serde_json::json!({ "key_IDs": unknown })));

@@ -140,3 +140,24 @@ fn eve_with_the_ca_key_in_round_1_runs_two_sessions_and_without_it_her_certifica
     // And once the issuing CA's certificate is revoked, its certificates are refused later on.
     assert_eq!(code(verify_chain(&chain(&fake_bob), root.certificate(), "bob", NOW, &[2])), "cert_revoked");
 }
+
+#[test]
+fn weak_keys_constraints_and_a_ca_as_the_leaf_are_refused() {
+    // The identity point: refused as a pinned key and as a certificate's subject.
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    assert_eq!(qkdlab::auth::verifying_key("k", &identity).map(|_| ()).map_err(|e| e.code()), Err("invalid_parameter"));
+    assert!(Credential::pki(&[1u8; 32], &identity).is_err());
+    // A CA certificate offered as a party's.
+    let (root, inter, _, _) = pki();
+    assert_eq!(
+        code(verify_chain(
+            &[inter.certificate().to_vec()],
+            root.certificate(),
+            "qkdlab playground issuing CA",
+            NOW,
+            &[]
+        )),
+        "cert_not_ca"
+    );
+}

@@ -49,28 +49,35 @@ fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The store whose slave SAE is `slave`, if the caller is its master SAE.
+/// The stream that starts at this site (`local`), if the caller is its master SAE and `slave`
+/// its slave: an SAE's name alone does not open the other site's streams.
 fn for_master_caller<'a>(
     stores: &'a mut [KeyStore; 2],
+    local: usize,
     slave: &str,
     caller: &str,
 ) -> Result<&'a mut KeyStore, EtsiError> {
-    stores
-        .iter_mut()
-        .find(|s| s.config().slave_sae_id == slave && s.config().master_sae_id == caller)
-        .ok_or_else(|| unauthorized(caller, &format!("ask for keys shared with {slave:?}")))
+    let s = &mut stores[local];
+    if s.config().slave_sae_id == slave && s.config().master_sae_id == caller {
+        Ok(s)
+    } else {
+        Err(unauthorized(caller, &format!("ask this site for keys shared with {slave:?}")))
+    }
 }
 
-/// The store whose master SAE is `master`, if the caller is its slave SAE.
+/// The stream that ends at this site, if the caller is its slave SAE and `master` its master.
 fn for_slave_caller<'a>(
     stores: &'a mut [KeyStore; 2],
+    local: usize,
     master: &str,
     caller: &str,
 ) -> Result<&'a mut KeyStore, EtsiError> {
-    stores
-        .iter_mut()
-        .find(|s| s.config().master_sae_id == master && s.config().slave_sae_id == caller)
-        .ok_or_else(|| unauthorized(caller, &format!("fetch keys of {master:?}")))
+    let s = &mut stores[1 - local];
+    if s.config().master_sae_id == master && s.config().slave_sae_id == caller {
+        Ok(s)
+    } else {
+        Err(unauthorized(caller, &format!("fetch keys of {master:?} at this site")))
+    }
 }
 
 async fn status(
@@ -80,7 +87,7 @@ async fn status(
 ) -> Response {
     let link = lock(&shared.link).clone();
     let mut store = lock(&shared.store);
-    let r = for_master_caller(&mut store.stores, &slave, &caller).and_then(|s| s.status(&slave));
+    let r = for_master_caller(&mut store.stores, shared.local, &slave, &caller).and_then(|s| s.status(&slave));
     match r {
         Ok(st) => {
             let mut v = serde_json::to_value(st).unwrap_or_default();
@@ -139,7 +146,7 @@ fn deliver(shared: &Shared, take: impl FnOnce(&mut [KeyStore; 2]) -> Result<KeyC
 }
 
 fn enc(shared: &Shared, caller: &str, slave: &str, q: EncRequest) -> Response {
-    deliver(shared, |stores| for_master_caller(stores, slave, caller)?.enc_keys(slave, q.number, q.size))
+    deliver(shared, |stores| for_master_caller(stores, shared.local, slave, caller)?.enc_keys(slave, q.number, q.size))
 }
 
 #[derive(Deserialize)]
@@ -188,5 +195,5 @@ async fn dec_post(
 }
 
 fn dec(shared: &Shared, caller: &str, master: &str, ids: Vec<String>) -> Response {
-    deliver(shared, |stores| for_slave_caller(stores, master, caller)?.dec_keys(master, &ids))
+    deliver(shared, |stores| for_slave_caller(stores, shared.local, master, caller)?.dec_keys(master, &ids))
 }

@@ -34,7 +34,8 @@ fn leaf(
 
 /// Writes the demo PKI into `dir`: `ca-a.pem`, `ca-b.pem`, `kme-a.pem/.key`, `kme-b.pem/.key`,
 /// `sae-a.pem/.key` (SAE_A, site A's CA), `sae-b.pem/.key` (SAE_B, site B's CA),
-/// `sae-c.pem/.key` (SAE_C, site A's CA), `rogue.pem/.key` (SAE_A from an untrusted CA).
+/// `sae-c.pem/.key` (SAE_C, site A's CA), `rogue.pem/.key` (SAE_A from an untrusted CA), and
+/// `ca-r.pem`, `kme-r.pem/.key` for a trusted node.
 pub fn write_demo(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let err = std::io::Error::other;
@@ -48,5 +49,11 @@ pub fn write_demo(dir: &Path) -> std::io::Result<()> {
     leaf(dir, "sae-a", "SAE_A", &[], &ca_a)?;
     leaf(dir, "sae-b", "SAE_B", &[], &ca_b)?;
     leaf(dir, "sae-c", "SAE_C", &[], &ca_a)?;
-    leaf(dir, "rogue", "SAE_A", &[], &rogue)
+    leaf(dir, "rogue", "SAE_A", &[], &rogue)?;
+    // SAE_A's name under site B's CA: it must not open A's stream at site B.
+    leaf(dir, "impostor", "SAE_A", &[], &ca_b)?;
+    // A trusted node's KME, under its own site's CA.
+    let ca_r = ca("qkdlab site R CA").map_err(err)?;
+    std::fs::write(dir.join("ca-r.pem"), ca_r.pem())?;
+    leaf(dir, "kme-r", "KME_R", &local, &ca_r)
 }

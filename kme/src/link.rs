@@ -1,4 +1,5 @@
-//! The continuous QKD link between the two sites' KMEs: the core's link endpoint over TCP.
+//! The continuous QKD link between the two sites' KMEs: the core's link endpoint over TCP inside
+//! mutual TLS (the simulated photons cross this connection, so its secrecy is the keys').
 //! Alice's site connects, names a fresh link id (every tag covers it, so a tampered one only
 //! fails the rounds) and opens round after round while its store has room; Bob's site
 //! accepts, holds the simulated fiber in front of its detectors, and answers. Committed keys
@@ -13,8 +14,8 @@ use qkdlab::link::{Endpoint, Event, LinkSettings, Step};
 use qkdlab::msgs::{self, Route};
 use qkdlab::{ChannelModel, Config, Credential, Fiber, Seed};
 use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncWrite, ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 
 use crate::store::SiteStore;
 use crate::wire;
@@ -54,17 +55,21 @@ pub struct Shared {
     pub outbox: Mutex<Vec<(u8, Vec<u8>)>>,
     /// When the KME started.
     pub started: std::time::Instant,
+    /// The store whose master SAE is at this site (`enc_keys`, `status`): 0 (A->B) at Alice's
+    /// site, 1 (B->A) at Bob's. `dec_keys` serves the other one.
+    pub local: usize,
 }
 
 impl Shared {
-    /// A site's shared state around its store.
-    pub fn new(store: SiteStore, pads: Option<SiteStore>) -> Self {
+    /// A site's shared state around its store; `alice_site` says which direction starts here.
+    pub fn new(store: SiteStore, pads: Option<SiteStore>, alice_site: bool) -> Self {
         Self {
             store: Mutex::new(store),
             link: Mutex::new(LinkStatus::default()),
             pads: pads.map(Mutex::new),
             outbox: Mutex::new(Vec::new()),
             started: std::time::Instant::now(),
+            local: if alice_site { 0 } else { 1 },
         }
     }
 }
@@ -80,6 +85,19 @@ pub struct LinkParams {
     pub channel: ChannelModel,
     /// Alice's site opens no new round while its A->B store holds this many keys.
     pub max_keys: usize,
+    /// Mutual TLS between the two KMEs: the simulated photons cross this connection (the fiber
+    /// sits at Bob's site), so the link is only as secret as it. The dialling side's config
+    /// (its certificate, the peer site's CA) and the accepting side's.
+    pub tls: LinkTls,
+}
+
+/// The link's TLS configurations (one side needs only one of them).
+#[derive(Clone)]
+pub struct LinkTls {
+    /// For dialling the peer KME.
+    pub client: Option<Arc<rustls::ClientConfig>>,
+    /// For accepting the peer KME.
+    pub server: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// The link endpoint's settings (the key stores' default SAE and KME ids).
@@ -138,7 +156,7 @@ fn events(role: &str, ep: &mut Endpoint, step_events: Vec<Event>, shared: &Share
     }
 }
 
-async fn send_all(w: &mut OwnedWriteHalf, frames: Vec<Vec<u8>>) -> std::io::Result<()> {
+async fn send_all<W: AsyncWrite + Unpin>(w: &mut W, frames: Vec<Vec<u8>>) -> std::io::Result<()> {
     for f in frames {
         wire::send(w, &f).await?;
     }
@@ -146,7 +164,7 @@ async fn send_all(w: &mut OwnedWriteHalf, frames: Vec<Vec<u8>>) -> std::io::Resu
 }
 
 /// Sends what waits in the outbox.
-async fn flush_outbox(w: &mut OwnedWriteHalf, shared: &Shared) -> std::io::Result<()> {
+async fn flush_outbox<W: AsyncWrite + Unpin>(w: &mut W, shared: &Shared) -> std::io::Result<()> {
     let out = std::mem::take(&mut *lock(&shared.outbox));
     for (channel, msg) in out {
         wire::send_on(w, channel, &msg).await?;
@@ -173,25 +191,45 @@ fn side_message(role: &str, channel: u8, msg: &[u8], shared: &Shared) {
 /// Alice's site: dials `peer` for ever, one link per connection.
 pub async fn alice(peer: String, params: LinkParams, shared: Arc<Shared>) {
     loop {
-        match TcpStream::connect(&peer).await {
+        match dial(&peer, &params).await {
             Ok(stream) => {
                 connected(&shared);
-                log("alice", &format!("connected to the peer site at {peer}"));
+                log("alice", &format!("connected to the peer site at {peer} (mutual TLS)"));
                 let end = alice_session(stream, &params, &shared).await;
                 let mut s = lock(&shared.link);
                 s.up = false;
                 s.last_error = Some(format!("link down: {}", end.err().map_or("closed".into(), |e| e.to_string())));
             }
-            Err(e) => lock(&shared.link).last_error = Some(format!("link down: cannot reach {peer}: {e}")),
+            Err(e) => {
+                let mut st = lock(&shared.link);
+                st.up = false;
+                st.last_error = Some(format!("link down: cannot reach {peer}: {e}"));
+            }
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 
-async fn alice_session(stream: TcpStream, params: &LinkParams, shared: &Shared) -> std::io::Result<()> {
+/// TCP, then TLS with this KME's certificate, the peer's checked against its site's CA.
+async fn dial(peer: &str, params: &LinkParams) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    let config = params.tls.client.clone().ok_or_else(|| std::io::Error::other("no TLS configuration to dial with"))?;
+    let stream = TcpStream::connect(peer).await?;
     // Cascade's round trips are small frames: no Nagle delay on them.
     stream.set_nodelay(true)?;
-    let (mut r, mut w) = stream.into_split();
+    let host = peer.rsplit_once(':').map_or(peer, |(h, _)| h).trim_matches(['[', ']']);
+    let name = rustls::pki_types::ServerName::try_from(host.to_string()).map_err(std::io::Error::other)?;
+    let tls = tokio_rustls::TlsConnector::from(config).connect(name, stream);
+    tokio::time::timeout(Duration::from_secs(10), tls)
+        .await
+        .map_err(|_| std::io::Error::other("TLS handshake timed out"))?
+}
+
+async fn alice_session<S: AsyncRead + AsyncWrite>(
+    stream: S,
+    params: &LinkParams,
+    shared: &Shared,
+) -> std::io::Result<()> {
+    let (mut r, mut w): (ReadHalf<S>, WriteHalf<S>) = tokio::io::split(stream);
     let link_id: String = {
         let mut b = [0u8; 16];
         getrandom::fill(&mut b).map_err(std::io::Error::other)?;
@@ -233,6 +271,9 @@ async fn alice_session(stream: TcpStream, params: &LinkParams, shared: &Shared) 
                     let step = ep.abort_round("nothing arrived for 30 s");
                     events("alice", &mut ep, step.events, shared);
                 }
+                if idle >= 60 && !ep.is_running() && !ep.can_start() {
+                    return Err(std::io::Error::other("nothing arrived for 60 s"));
+                }
             }
         }
     }
@@ -242,8 +283,19 @@ async fn alice_session(stream: TcpStream, params: &LinkParams, shared: &Shared) 
 pub async fn bob(listener: tokio::net::TcpListener, params: LinkParams, shared: Arc<Shared>) {
     loop {
         let Ok((stream, from)) = listener.accept().await else { continue };
+        let Some(config) = params.tls.server.clone() else {
+            log("bob", "no TLS configuration to accept the peer with");
+            return;
+        };
+        let _ = stream.set_nodelay(true);
+        let accepted =
+            tokio::time::timeout(Duration::from_secs(10), tokio_rustls::TlsAcceptor::from(config).accept(stream)).await;
+        let Ok(Ok(stream)) = accepted else {
+            log("bob", &format!("refused a link connection from {from}: no valid peer certificate"));
+            continue;
+        };
         connected(&shared);
-        log("bob", &format!("the peer site connected from {from}"));
+        log("bob", &format!("the peer site connected from {from} (mutual TLS)"));
         let end = bob_session(stream, &params, &shared).await;
         let mut s = lock(&shared.link);
         s.up = false;
@@ -257,10 +309,16 @@ enum To {
     Fiber(Vec<u8>),
 }
 
-async fn bob_session(stream: TcpStream, params: &LinkParams, shared: &Shared) -> std::io::Result<()> {
-    stream.set_nodelay(true)?;
-    let (mut r, mut w): (OwnedReadHalf, OwnedWriteHalf) = stream.into_split();
-    let (_, id) = wire::recv(&mut r).await?;
+async fn bob_session<S: AsyncRead + AsyncWrite>(
+    stream: S,
+    params: &LinkParams,
+    shared: &Shared,
+) -> std::io::Result<()> {
+    let (mut r, mut w): (ReadHalf<S>, WriteHalf<S>) = tokio::io::split(stream);
+    // A connection that names no link soon is not the peer KME: it must not hold the port.
+    let (_, id) = tokio::time::timeout(Duration::from_secs(10), wire::recv(&mut r))
+        .await
+        .map_err(|_| std::io::Error::other("no link id within 10 s"))??;
     if id.len() > 200 {
         return Err(std::io::Error::other("the link id is too long"));
     }
@@ -291,6 +349,10 @@ async fn bob_session(stream: TcpStream, params: &LinkParams, shared: &Shared) ->
                 if ep.is_running() && idle >= 30 {
                     let step = ep.abort_round("nothing arrived for 30 s");
                     events("bob", &mut ep, step.events, shared);
+                }
+                if idle >= 60 {
+                    // A silent peer must not hold the only session: close it, accept again.
+                    return Err(std::io::Error::other("nothing arrived for 60 s"));
                 }
                 continue;
             }

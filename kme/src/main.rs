@@ -2,10 +2,11 @@
 //!
 //! ```text
 //! qkdlab-kme certs --out DIR                       test PKI for a demo (rcgen)
-//! qkdlab-kme run --role alice|bob --psk HEX --state FILE --cert PEM --key PEM --ca PEM
-//!                [--https ADDR] [--peer ADDR | --link-listen ADDR] [--relayed yes]
+//! qkdlab-kme run --role alice|bob --psk-file F --state FILE --cert PEM --key PEM --ca PEM
+//!                --peer-ca PEM [--https ADDR] [--peer ADDR | --link-listen ADDR] [--relayed yes]
 //!                [--pulses N] [--length-km KM] [--max-keys N]
-//! qkdlab-kme relay --psk HEX --state PREFIX --link-listen ADDR --peer ADDR   (trusted node)
+//! qkdlab-kme relay --psk-file F --state P --cert PEM --key PEM --a-ca PEM --b-ca PEM
+//!                  --link-listen ADDR --peer ADDR                          (trusted node)
 //! qkdlab-kme demo [--dir DIR]                      two sites on this machine, with curl lines
 //! ```
 
@@ -16,7 +17,7 @@ use std::sync::Arc;
 use qkdlab::ChannelModel;
 use qkdlab::link::Endpoint;
 use qkdlab::{Credential, Seed};
-use qkdlab_kme::link::{self, LinkParams, Shared};
+use qkdlab_kme::link::{self, LinkParams, LinkTls, Shared};
 use qkdlab_kme::{api, certs, store::SiteStore, tls};
 use tokio::net::TcpListener;
 
@@ -26,7 +27,7 @@ fn usage() -> ! {
         include_str!("main.rs")
             .lines()
             .skip(3)
-            .take(7)
+            .take(9)
             .map(|l| l.trim_start_matches("//! "))
             .collect::<Vec<_>>()
             .join("\n")
@@ -57,6 +58,22 @@ fn number<T: std::str::FromStr>(f: &HashMap<String, String>, name: &str, default
         eprintln!("qkdlab-kme: --{name} must be a number");
         std::process::exit(2)
     })
+}
+
+/// The pre-shared key: from `--psk-file`, else the environment's `QKDLAB_KME_PSK`, else
+/// `--psk` (which other local users can read in the process list).
+fn psk_of(f: &HashMap<String, String>) -> [u8; 32] {
+    if let Some(path) = f.get("psk-file") {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+            eprintln!("qkdlab-kme: --psk-file {path}: {e}");
+            std::process::exit(2)
+        });
+        return psk(text.trim());
+    }
+    if let Ok(hex) = std::env::var("QKDLAB_KME_PSK") {
+        return psk(hex.trim());
+    }
+    psk(need(f, "psk"))
 }
 
 fn psk(hex: &str) -> [u8; 32] {
@@ -108,7 +125,7 @@ async fn run_site(site: Site) -> Result<(), String> {
     } else {
         None
     };
-    let shared = Arc::new(Shared::new(store, pads));
+    let shared = Arc::new(Shared::new(store, pads, site.role == "alice"));
     let config = tls::server_config(&site.tls.0, &site.tls.1, &site.tls.2)?;
     let listener = TcpListener::bind(&site.https).await.map_err(|e| format!("{}: {e}", site.https))?;
     eprintln!("[kme {}] ETSI GS QKD 014 on https://{}", site.role, listener.local_addr().map_err(|e| e.to_string())?);
@@ -130,13 +147,15 @@ fn site_from(f: &HashMap<String, String>) -> Site {
         _ => usage(),
     };
     let peer = if role == "alice" { need(f, "peer") } else { need(f, "link-listen") };
+    let (cert, key, peer_ca) = (Path::new(need(f, "cert")), Path::new(need(f, "key")), Path::new(need(f, "peer-ca")));
     Site {
         role,
         params: LinkParams {
-            psk: psk(need(f, "psk")),
+            psk: psk_of(f),
             pulses: number(f, "pulses", 1_000_000),
             channel: ChannelModel { length_km: number(f, "length-km", 10.0), ..ChannelModel::default() },
             max_keys: number(f, "max-keys", 10_000),
+            tls: exit_on_error(link_tls(role == "alice", cert, key, peer_ca)),
         },
         state: PathBuf::from(need(f, "state")),
         https: f.get("https").cloned().unwrap_or_else(|| "127.0.0.1:8443".into()),
@@ -146,23 +165,43 @@ fn site_from(f: &HashMap<String, String>) -> Site {
     }
 }
 
-/// A trusted node: Bob to A (`--link-listen`), Alice to B (`--peer`), relaying A's keys to B.
-/// It serves no SAE.
+fn exit_on_error<T>(r: Result<T, String>) -> T {
+    r.unwrap_or_else(|e| {
+        eprintln!("qkdlab-kme: {e}");
+        std::process::exit(2)
+    })
+}
+
+/// The link's mutual TLS: dialling (Alice's side) or accepting (Bob's), with this KME's
+/// certificate and the CA the peer KME's certificate must chain to.
+fn link_tls(dials: bool, cert: &Path, key: &Path, peer_ca: &Path) -> Result<LinkTls, String> {
+    Ok(if dials {
+        LinkTls { client: Some(tls::client_config(cert, key, peer_ca)?), server: None }
+    } else {
+        LinkTls { client: None, server: Some(tls::server_config(cert, key, peer_ca)?) }
+    })
+}
+
+/// A trusted node: Bob to A (`--link-listen`, A's KME certified by `--a-ca`), Alice to B
+/// (`--peer`, B's KME certified by `--b-ca`), relaying A's keys to B. It serves no SAE.
 async fn run_relay(f: &HashMap<String, String>) -> Result<(), String> {
+    let (cert, key) = (Path::new(need(f, "cert")), Path::new(need(f, "key")));
     let params = LinkParams {
-        psk: psk(need(f, "psk")),
+        psk: psk_of(f),
         pulses: number(f, "pulses", 1_000_000),
         channel: ChannelModel { length_km: number(f, "length-km", 10.0), ..ChannelModel::default() },
         max_keys: number(f, "max-keys", 10_000),
+        tls: link_tls(false, cert, key, Path::new(need(f, "a-ca")))?,
     };
+    let onward = LinkParams { tls: link_tls(true, cert, key, Path::new(need(f, "b-ca")))?, ..params.clone() };
     let state = PathBuf::from(need(f, "state"));
-    let ar = Arc::new(Shared::new(open_store("bob", &state.with_extension("ar.json"), &params.psk)?, None));
-    let rb = Arc::new(Shared::new(open_store("alice", &state.with_extension("rb.json"), &params.psk)?, None));
+    let ar = Arc::new(Shared::new(open_store("bob", &state.with_extension("ar.json"), &params.psk)?, None, false));
+    let rb = Arc::new(Shared::new(open_store("alice", &state.with_extension("rb.json"), &params.psk)?, None, true));
     let listen = need(f, "link-listen");
     let l = TcpListener::bind(listen).await.map_err(|e| format!("{listen}: {e}"))?;
     eprintln!("[kme relay] waiting for site A's link on {listen}; linking to site B at {}", need(f, "peer"));
     tokio::spawn(link::bob(l, params.clone(), ar.clone()));
-    tokio::spawn(link::alice(need(f, "peer").into(), params, rb.clone()));
+    tokio::spawn(link::alice(need(f, "peer").into(), onward, rb.clone()));
     qkdlab_kme::relay::run(ar, rb).await;
     Ok(())
 }
@@ -206,13 +245,19 @@ async fn main() {
                 eprintln!("qkdlab-kme: {e}");
                 std::process::exit(1);
             }
-            let site = |role: &'static str, https: &str, name: &str, ca: &str| Site {
+            let site = |role: &'static str, https: &str, name: &str, ca: &str, peer_ca: &str| Site {
                 role,
                 params: LinkParams {
                     psk: psk(&secret),
                     pulses: 1_000_000,
                     channel: ChannelModel::default(),
                     max_keys: 10_000,
+                    tls: exit_on_error(link_tls(
+                        role == "alice",
+                        &dir.join(format!("{name}.pem")),
+                        &dir.join(format!("{name}.key")),
+                        &dir.join(peer_ca),
+                    )),
                 },
                 state: dir.join(format!("{name}-store.json")),
                 https: https.into(),
@@ -221,8 +266,8 @@ async fn main() {
                 relayed: false,
             };
             demo_lines(&dir);
-            let b = tokio::spawn(run_site(site("bob", "127.0.0.1:8444", "kme-b", "ca-b.pem")));
-            let a = tokio::spawn(run_site(site("alice", "127.0.0.1:8443", "kme-a", "ca-a.pem")));
+            let b = tokio::spawn(run_site(site("bob", "127.0.0.1:8444", "kme-b", "ca-b.pem", "ca-a.pem")));
+            let a = tokio::spawn(run_site(site("alice", "127.0.0.1:8443", "kme-a", "ca-a.pem", "ca-b.pem")));
             tokio::select! {
                 r = a => r.unwrap_or_else(|e| Err(e.to_string())),
                 r = b => r.unwrap_or_else(|e| Err(e.to_string())),

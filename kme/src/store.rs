@@ -118,9 +118,18 @@ impl SiteStore {
             delivered: self.delivered,
         };
         let tmp = self.path.with_extension("tmp");
-        std::fs::write(&tmp, serde_json::to_vec(&saved).map_err(io::Error::other)?)?;
-        // Durable before it replaces the old state: a crash leaves one or the other, whole.
-        std::fs::File::open(&tmp)?.sync_all()?;
-        std::fs::rename(&tmp, &self.path)
+        // Key material: readable by this user only.
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&tmp)?;
+        io::Write::write_all(&mut file, &serde_json::to_vec(&saved).map_err(io::Error::other)?)?;
+        // Durable before it replaces the old state, and the rename durable before the keys
+        // leave: a crash or a power loss leaves one state or the other, whole.
+        file.sync_all()?;
+        std::fs::rename(&tmp, &self.path)?;
+        let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::File::open(dir)?.sync_all()
     }
 }

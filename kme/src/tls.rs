@@ -48,6 +48,27 @@ pub fn server_config(cert: &Path, key: &Path, client_ca: &Path) -> Result<Arc<ru
     Ok(Arc::new(config))
 }
 
+/// The TLS configuration for dialling the peer KME: this KME's chain and key, and the CA the
+/// peer's certificate must chain to (PEM files).
+pub fn client_config(cert: &Path, key: &Path, peer_ca: &Path) -> Result<Arc<rustls::ClientConfig>, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .and_then(|i| i.collect())
+        .map_err(|e| format!("{}: {e}", cert.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
+    let mut roots = RootCertStore::empty();
+    for ca in CertificateDer::pem_file_iter(peer_ca).map_err(|e| format!("{}: {e}", peer_ca.display()))? {
+        roots.add(ca.map_err(|e| format!("{}: {e}", peer_ca.display()))?).map_err(|e| e.to_string())?;
+    }
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .map_err(|e| e.to_string())?;
+    Ok(Arc::new(config))
+}
+
 /// The common name of a certificate's subject.
 pub fn common_name(der: &[u8]) -> Option<String> {
     let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;

@@ -29,10 +29,15 @@ fn kme(dir: &Path, role: &str, https: u16, link: u16) -> Kme {
 }
 
 fn kme_with(dir: &Path, role: &str, https: u16, link: u16, extra: &[&str]) -> Kme {
-    let (name, ca) = if role == "alice" { ("kme-a", "ca-a.pem") } else { ("kme-b", "ca-b.pem") };
+    let (name, ca, peer_ca) =
+        if role == "alice" { ("kme-a", "ca-a.pem", "ca-b.pem") } else { ("kme-b", "ca-b.pem", "ca-a.pem") };
+    // Through a trusted node, each end's link peer is R.
+    let peer_ca = if extra.contains(&"--relayed") || extra.contains(&"via-r") { "ca-r.pem" } else { peer_ca };
+    let extra: Vec<&str> = extra.iter().copied().filter(|a| *a != "via-r").collect();
     let link_flag = if role == "alice" { "--peer" } else { "--link-listen" };
     let child = Command::new(env!("CARGO_BIN_EXE_qkdlab-kme"))
-        .args(["run", "--role", role, "--psk", PSK, "--pulses", "300000", "--length-km", "5"])
+        .args(["run", "--role", role, "--pulses", "300000", "--length-km", "5"])
+        .env("QKDLAB_KME_PSK", PSK)
         .args(["--https", &format!("127.0.0.1:{https}"), link_flag, &format!("127.0.0.1:{link}")])
         .arg("--state")
         .arg(dir.join(format!("{name}-store.json")))
@@ -42,6 +47,8 @@ fn kme_with(dir: &Path, role: &str, https: u16, link: u16, extra: &[&str]) -> Km
         .arg(dir.join(format!("{name}.key")))
         .arg("--ca")
         .arg(dir.join(ca))
+        .arg("--peer-ca")
+        .arg(dir.join(peer_ca))
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -106,6 +113,8 @@ fn two_sites_deliver_the_same_keys_by_id_over_mutual_tls() {
     let (a_https, b_https, link) = (free_port(), free_port(), free_port());
     let _bob = kme(&dir, "bob", b_https, link);
     std::thread::sleep(Duration::from_millis(300));
+    // Someone who reaches the link port first and says nothing: the link must still come up.
+    let _squatter = std::net::TcpStream::connect(("127.0.0.1", link)).expect("the link port");
     let mut alice = kme(&dir, "alice", a_https, link);
     let status = wait_for_keys(&dir, a_https, 4);
     assert_eq!(status["status_extension"]["link"], "up");
@@ -135,6 +144,9 @@ fn two_sites_deliver_the_same_keys_by_id_over_mutual_tls() {
     // The spec's errors.
     let (code, body) = curl(&dir, "sae-c", "ca-a.pem", a_https, "/api/v1/keys/SAE_B/enc_keys", None);
     assert_eq!((code, json(&body)["message"].as_str()), (401, Some("Unauthorized")), "another SAE of the same CA");
+    // SAE_A's name under site B's CA opens nothing of A's stream at site B.
+    let (code, _) = curl(&dir, "impostor", "ca-b.pem", b_https, "/api/v1/keys/SAE_B/enc_keys", None);
+    assert_eq!(code, 401, "an SAE is known by its site, not its name alone");
     let (code, body) = curl(
         &dir,
         "sae-b",
@@ -202,7 +214,16 @@ fn a_trusted_node_relays_keys_from_a_to_b_and_a_sees_when_its_onward_link_is_dow
     let mut bob = kme_with(&dir, "bob", b_https, rb, &["--relayed", "yes"]);
     let log = std::fs::File::create(dir.join("relay.log")).expect("a log file");
     let _relay = Kme(Command::new(env!("CARGO_BIN_EXE_qkdlab-kme"))
-        .args(["relay", "--psk", PSK, "--pulses", "300000", "--length-km", "5"])
+        .args(["relay", "--pulses", "300000", "--length-km", "5"])
+        .env("QKDLAB_KME_PSK", PSK)
+        .arg("--cert")
+        .arg(dir.join("kme-r.pem"))
+        .arg("--key")
+        .arg(dir.join("kme-r.key"))
+        .arg("--a-ca")
+        .arg(dir.join("ca-a.pem"))
+        .arg("--b-ca")
+        .arg(dir.join("ca-b.pem"))
         .args(["--link-listen", &format!("127.0.0.1:{ar}"), "--peer", &format!("127.0.0.1:{rb}")])
         .arg("--state")
         .arg(dir.join("relay"))
@@ -211,7 +232,7 @@ fn a_trusted_node_relays_keys_from_a_to_b_and_a_sees_when_its_onward_link_is_dow
         .spawn()
         .expect("the KME binary"));
     std::thread::sleep(Duration::from_millis(300));
-    let _alice = kme(&dir, "alice", a_https, ar);
+    let _alice = kme_with(&dir, "alice", a_https, ar, &["via-r"]);
     wait_for_keys(&dir, a_https, 2);
     let (code, body) = curl(&dir, "sae-a", "ca-a.pem", a_https, "/api/v1/keys/SAE_B/enc_keys?number=1", None);
     assert_eq!(code, 200, "{body}");

@@ -44,7 +44,7 @@ pub mod wegman_carter;
 pub use pki::{Identity, fingerprint, safety_number, verifying_key};
 pub use pool::KeyPool;
 
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
@@ -599,7 +599,7 @@ impl Channel {
             }
             RecvMac::Ed25519(key) => {
                 let sig = Signature::from_slice(tag).map_err(|_| AuthError::BadTag)?;
-                key.verify(&covered, &sig).map_err(|_| AuthError::BadTag)?;
+                key.verify_strict(&covered, &sig).map_err(|_| AuthError::BadTag)?;
             }
             RecvMac::WegmanCarter(k) => {
                 // The pad of the next expected tag: taken only when the tag matches, so a

@@ -39,7 +39,13 @@ impl Identity {
 pub fn verifying_key(field: &'static str, bytes: &[u8]) -> Result<VerifyingKey, crate::error::Error> {
     use crate::error::Error;
     let arr: [u8; 32] = bytes.try_into().map_err(|_| Error::invalid(field, "must be a 32-byte public key"))?;
-    VerifyingKey::from_bytes(&arr).map_err(|_| Error::invalid(field, "is not a valid Ed25519 public key"))
+    let key = VerifyingKey::from_bytes(&arr).map_err(|_| Error::invalid(field, "is not a valid Ed25519 public key"))?;
+    // A small-order point: signatures "verify" for it without any secret (RFC 8032 does not
+    // forbid it; we do).
+    if key.is_weak() {
+        return Err(Error::invalid(field, "is a small-order (weak) Ed25519 key"));
+    }
+    Ok(key)
 }
 
 /// A public key's fingerprint: the first 15 bytes of SHA-256, as five groups of five digits.

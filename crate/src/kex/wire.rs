@@ -3,7 +3,7 @@
 //! the whole transcript so far: an HMAC-SHA256 (32 bytes) under a pre-shared key, or an Ed25519
 //! signature (64 bytes) under public keys.
 
-use ed25519_dalek::{Signature, Signer, Verifier};
+use ed25519_dalek::{Signature, Signer};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
@@ -143,7 +143,9 @@ pub fn open<'a>(
             mac.update(&digest);
             mac.verify_slice(tag).is_ok()
         }
-        Credential::Pki { peer, .. } => Signature::from_slice(tag).is_ok_and(|s| peer.verify(&digest, &s).is_ok()),
+        Credential::Pki { peer, .. } => {
+            Signature::from_slice(tag).is_ok_and(|s| peer.verify_strict(&digest, &s).is_ok())
+        }
         _ => false,
     };
     if !good {

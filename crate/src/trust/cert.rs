@@ -5,7 +5,7 @@
 //! issuer, a revocation list, and the name it expects on the leaf. What it returns, the leaf's
 //! public key, is then pinned for the round-1 transcript signature as with a safety number.
 
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyUsagePurpose, PublicKeyData, SerialNumber};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
@@ -108,6 +108,9 @@ impl TestCa {
 
     /// A certificate for `subject` (an Ed25519 public key), issued by this CA (DER).
     pub fn issue(&self, subject: &VerifyingKey, spec: &CertificateSpec) -> Result<Vec<u8>, Error> {
+        if subject.is_weak() {
+            return Err(Error::invalid("publicKey", "is a small-order (weak) Ed25519 key"));
+        }
         let signer = Ed25519Key { public: self.identity.public().to_bytes(), signing: Some(&self.identity.signing) };
         let issuer = Issuer::from_params(&self.params, signer);
         let subject = Ed25519Key { public: subject.to_bytes(), signing: None };
@@ -140,6 +143,9 @@ fn parse(der: &[u8]) -> Result<Parsed<'_>, Error> {
         .try_into()
         .map_err(|_| TrustError::Malformed("an Ed25519 key is 32 bytes".into()))?;
     let key = VerifyingKey::from_bytes(&raw).map_err(|_| TrustError::Malformed("not a valid Ed25519 key".into()))?;
+    if key.is_weak() {
+        return Err(TrustError::Malformed("a small-order (weak) Ed25519 key".into()).into());
+    }
     Ok(Parsed { cert, key })
 }
 
@@ -151,13 +157,45 @@ fn serial(cert: &X509Certificate<'_>) -> u64 {
     cert.serial.iter_u64_digits().next().unwrap_or(0)
 }
 
-/// Checks that `issuer` signed `cert` and may sign certificates.
+/// Refuses a certificate with a critical extension this verifier does not understand (RFC
+/// 5280, section 4.2).
+fn known_critical(c: &Parsed<'_>) -> Result<(), Error> {
+    use x509_parser::extensions::ParsedExtension;
+    for ext in c.cert.extensions() {
+        if ext.critical && matches!(ext.parsed_extension(), ParsedExtension::UnsupportedExtension { .. }) {
+            return Err(
+                TrustError::Malformed(format!("an unknown critical extension ({})", ext.oid.to_id_string())).into()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Whether `issuer` may sign certificates with `below` CA certificates under it before the
+/// leaf (RFC 5280, section 4.2.1.9): a CA, `keyCertSign` in its key usage when it has one, and
+/// a path length constraint, if any, not exceeded.
+fn may_issue(issuer: &Parsed<'_>, below: usize) -> Result<(), Error> {
+    let bc = issuer.cert.basic_constraints().ok().flatten();
+    let Some(bc) = bc.filter(|b| b.value.ca) else {
+        return Err(TrustError::NotCa(name(&issuer.cert)).into());
+    };
+    if bc.value.path_len_constraint.is_some_and(|n| below > n as usize) {
+        return Err(
+            TrustError::NotCa(format!("{} (path length {below} exceeds its constraint)", name(&issuer.cert))).into()
+        );
+    }
+    if let Ok(Some(ku)) = issuer.cert.key_usage() {
+        if !ku.value.key_cert_sign() {
+            return Err(TrustError::NotCa(format!("{} (no keyCertSign)", name(&issuer.cert))).into());
+        }
+    }
+    Ok(())
+}
+
+/// Checks that `issuer` signed `cert`.
 fn signed_by(cert: &Parsed<'_>, issuer: &Parsed<'_>) -> Result<(), Error> {
     if cert.cert.issuer() != issuer.cert.subject() {
         return Err(TrustError::UnknownIssuer(name(&cert.cert)).into());
-    }
-    if !issuer.cert.is_ca() {
-        return Err(TrustError::NotCa(name(&issuer.cert)).into());
     }
     if cert.cert.signature_algorithm.algorithm.to_id_string() != "1.3.101.112" {
         return Err(TrustError::Malformed("not signed with Ed25519".into()).into());
@@ -166,7 +204,7 @@ fn signed_by(cert: &Parsed<'_>, issuer: &Parsed<'_>) -> Result<(), Error> {
         .map_err(|_| TrustError::BadSignature(name(&cert.cert)))?;
     issuer
         .key
-        .verify(cert.cert.tbs_certificate.as_ref(), &sig)
+        .verify_strict(cert.cert.tbs_certificate.as_ref(), &sig)
         .map_err(|_| TrustError::BadSignature(name(&cert.cert)).into())
 }
 
@@ -183,6 +221,7 @@ pub fn verify_chain(
 ) -> Result<VerifyingKey, Error> {
     let root = parse(root)?;
     signed_by(&root, &root)?;
+    known_critical(&root)?;
     let certs: Vec<Parsed<'_>> = chain.iter().map(|c| parse(c)).collect::<Result<_, _>>()?;
     let leaf = certs.first().ok_or_else(|| Error::invalid("chain", "holds no certificate"))?;
     for (i, c) in certs.iter().chain(std::iter::once(&root)).enumerate() {
@@ -195,7 +234,14 @@ pub fn verify_chain(
         }
     }
     for (i, c) in certs.iter().enumerate() {
+        known_critical(c)?;
         signed_by(c, certs.get(i + 1).unwrap_or(&root))?;
+        // The issuer has `i` CA certificates below it (the intermediates between it and the leaf).
+        may_issue(certs.get(i + 1).unwrap_or(&root), i)?;
+    }
+    // The leaf identifies a party: a CA certificate is not accepted in its place.
+    if leaf.cert.is_ca() {
+        return Err(TrustError::NotCa(format!("{} is a CA certificate, not a party's", name(&leaf.cert))).into());
     }
     let got = name(&leaf.cert);
     if got != expected {
