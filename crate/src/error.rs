@@ -397,6 +397,18 @@ mod codes {
             Error::Link(LinkError::PoolOutOfStep),
             Error::Link(LinkError::Busy),
         ];
+        use crate::trust::TrustError as T;
+        let trust = [
+            T::Malformed("x".into()),
+            T::Expired { name: "x".into(), now: 0 },
+            T::Revoked { name: "x".into(), serial: 1 },
+            T::UnknownIssuer("x".into()),
+            T::NotCa("x".into()),
+            T::BadSignature("x".into()),
+            T::WrongName { expected: "x".into(), got: "y".into() },
+            T::NotEnoughVouches { full: 0, marginal: 0 },
+        ];
+        let all: Vec<Error> = all.into_iter().chain(trust.into_iter().map(Error::Trust)).collect();
         let mut codes: Vec<&str> = all.iter().map(Error::code).collect();
         codes.sort_unstable();
         codes.dedup();
