@@ -24,18 +24,26 @@ use tower::ServiceExt;
 #[derive(Debug, Clone)]
 pub struct Sae(pub String);
 
-/// The server's TLS configuration: its chain and key, and the CA its SAEs' certificates chain
-/// to (PEM files).
-pub fn server_config(cert: &Path, key: &Path, client_ca: &Path) -> Result<Arc<rustls::ServerConfig>, String> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+/// This KME's chain and key and the CA store of its peers, read from PEM files.
+type Material = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>, RootCertStore);
+
+fn material(cert: &Path, key: &Path, ca: &Path) -> Result<Material, String> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
         .and_then(|i| i.collect())
         .map_err(|e| format!("{}: {e}", cert.display()))?;
     let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
     let mut roots = RootCertStore::empty();
-    for ca in CertificateDer::pem_file_iter(client_ca).map_err(|e| format!("{}: {e}", client_ca.display()))? {
-        roots.add(ca.map_err(|e| format!("{}: {e}", client_ca.display()))?).map_err(|e| e.to_string())?;
+    for c in CertificateDer::pem_file_iter(ca).map_err(|e| format!("{}: {e}", ca.display()))? {
+        roots.add(c.map_err(|e| format!("{}: {e}", ca.display()))?).map_err(|e| e.to_string())?;
     }
+    Ok((chain, key, roots))
+}
+
+/// The server's TLS configuration: its chain and key, and the CA its clients' certificates
+/// chain to (PEM files): the site's SAEs, or on the link the peer KME.
+pub fn server_config(cert: &Path, key: &Path, client_ca: &Path) -> Result<Arc<rustls::ServerConfig>, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let (chain, key, roots) = material(cert, key, client_ca)?;
     let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
         .map_err(|e| e.to_string())?;
@@ -52,14 +60,7 @@ pub fn server_config(cert: &Path, key: &Path, client_ca: &Path) -> Result<Arc<ru
 /// peer's certificate must chain to (PEM files).
 pub fn client_config(cert: &Path, key: &Path, peer_ca: &Path) -> Result<Arc<rustls::ClientConfig>, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .and_then(|i| i.collect())
-        .map_err(|e| format!("{}: {e}", cert.display()))?;
-    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
-    let mut roots = RootCertStore::empty();
-    for ca in CertificateDer::pem_file_iter(peer_ca).map_err(|e| format!("{}: {e}", peer_ca.display()))? {
-        roots.add(ca.map_err(|e| format!("{}: {e}", peer_ca.display()))?).map_err(|e| e.to_string())?;
-    }
+    let (chain, key, roots) = material(cert, key, peer_ca)?;
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
