@@ -165,7 +165,7 @@ pub async fn run(socket: WebSocket, state: AppState, ip: std::net::IpAddr, _admi
                 if t.len() > MAX_TEXT_BYTES {
                     break Some((TOO_BIG, format!("text messages are limited to {MAX_TEXT_BYTES} bytes")));
                 }
-                match relay_text(&t, role) {
+                match relay_text(&t, role, state.rooms.eve_in_middle(&room)) {
                     Ok((to, text)) => match to {
                         Some(to) => state.rooms.send_text(&room, to, text),
                         None => state.rooms.broadcast(&room, Some(role), &text),
@@ -222,12 +222,12 @@ fn join(state: &AppState, conn: u64, text: &str, tx: &Outbox) -> Result<(String,
     if j.r#type != "join" {
         return Err("the first message must be a join request".into());
     }
-    let role = Role::parse(&j.role).ok_or_else(|| format!("unknown role {:?} (alice, bob or eve)", j.role))?;
+    let role = Role::parse(&j.role).ok_or_else(|| format!("unknown role {:?} (alice, bob, eve or carol)", j.role))?;
     let room = match (role, j.room) {
         (Role::Alice, None) => state.rooms.create(conn, j.channel.model().map_err(|e| e.to_string())?, tx.clone())?,
         (Role::Alice, Some(_)) => return Err("Alice opens a new room; she does not join one".into()),
         (_, None) => return Err("a room id is required".into()),
-        (Role::Bob, Some(id)) => {
+        (Role::Bob | Role::Carol, Some(id)) => {
             state.rooms.join(&id, role, conn, tx.clone(), None)?;
             id
         }
@@ -268,19 +268,39 @@ fn announce(state: &AppState, room: &str) {
     state.rooms.broadcast(room, None, &json!({ "type": "members", "roles": roles }).to_string());
 }
 
-/// Control messages between tabs (chat, abort notices): JSON objects with a known `type`,
-/// stamped with the sender's role. `to` (optional) addresses one role.
-fn relay_text(text: &str, from: Role) -> Result<(Option<Role>, String), String> {
+/// Control messages between tabs (chat, abort notices, status): JSON objects with a known
+/// `type`, stamped with the sender's role. `to` (optional) addresses one role.
+///
+/// With Eve in the middle (`eve_in_middle`), a `status` addressed by one party to another goes
+/// to her instead (`to` kept), and her messages may carry `as` (`alice`, `bob` or `carol`): the
+/// name they are stamped with. That is what an attacker on the classical channel can do; the
+/// parties trust a status only through their own checks (a certificate chain, a vouch, a
+/// safety number), never through its `from`.
+fn relay_text(text: &str, from: Role, eve_in_middle: bool) -> Result<(Option<Role>, String), String> {
     let mut v: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("bad control message: {e}"))?;
     let obj = v.as_object_mut().ok_or("control messages are JSON objects")?;
-    match obj.get("type").and_then(|t| t.as_str()) {
-        Some("chat" | "abort" | "status") => {}
+    let status = match obj.get("type").and_then(|t| t.as_str()) {
+        Some("status") => true,
+        Some("chat" | "abort") => false,
         other => return Err(format!("unknown control message type {other:?}")),
-    }
-    let to = match obj.get("to").and_then(|t| t.as_str()) {
+    };
+    let mut to = match obj.get("to").and_then(|t| t.as_str()) {
         Some(r) => Some(Role::parse(r).ok_or("unknown addressee")?),
         None => None,
     };
-    obj.insert("from".into(), from.name().into());
+    let stamp = match obj.remove("as") {
+        None => from,
+        Some(_) if from != Role::Eve || !eve_in_middle => {
+            return Err("only Eve in the middle of the classical channel may send under another name".into());
+        }
+        Some(name) => match name.as_str().and_then(Role::parse) {
+            Some(r) if r != Role::Eve => r,
+            _ => return Err("\"as\" names alice, bob or carol".into()),
+        },
+    };
+    if status && eve_in_middle && from != Role::Eve && to.is_some_and(|r| r != Role::Eve) {
+        to = Some(Role::Eve);
+    }
+    obj.insert("from".into(), stamp.name().into());
     Ok((to, v.to_string()))
 }

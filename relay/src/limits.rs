@@ -24,8 +24,8 @@ pub const MAX_CONNECTIONS_PER_ADDRESS: usize = 64;
 /// Most failed joins (unknown room, taken role) from one address per minute: room ids are
 /// unguessable, and guessing them is refused.
 pub const MAX_FAILED_JOINS_PER_MINUTE: u32 = 30;
-/// Members of a room: Alice, Bob and at most one Eve.
-pub const MAX_MEMBERS: usize = 3;
+/// Members of a room: Alice, Bob, at most one Eve and at most one introducer (Carol).
+pub const MAX_MEMBERS: usize = 4;
 /// A connection that makes no progress (sends no frame or control message: pings do not count)
 /// for this long is closed.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(600);

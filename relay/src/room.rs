@@ -25,6 +25,8 @@ pub enum Role {
     Bob,
     /// The eavesdropper: on the fiber, and optionally in the middle of the classical channel.
     Eve,
+    /// An introducer (web of trust): sends and receives control messages only, never a frame.
+    Carol,
 }
 
 impl Role {
@@ -34,6 +36,7 @@ impl Role {
             "alice" => Some(Self::Alice),
             "bob" => Some(Self::Bob),
             "eve" => Some(Self::Eve),
+            "carol" => Some(Self::Carol),
             _ => None,
         }
     }
@@ -44,6 +47,7 @@ impl Role {
             Self::Alice => "alice",
             Self::Bob => "bob",
             Self::Eve => "eve",
+            Self::Carol => "carol",
         }
     }
 }
@@ -258,6 +262,17 @@ impl Rooms {
         }
     }
 
+    /// Whether Eve sits in the middle of this room's classical channel: then control messages
+    /// addressed from one party to another pass through her tab, and she may send hers under
+    /// another member's name (the classical channel is not authenticated; only the parties'
+    /// own checks are).
+    pub fn eve_in_middle(&self, id: &str) -> bool {
+        self.room(id).is_some_and(|r| {
+            let room = guard(&r);
+            room.mitm != Mitm::Off && room.members.contains_key(&Role::Eve)
+        })
+    }
+
     /// Sends a text message to one role, if present.
     pub fn send_text(&self, id: &str, to: Role, text: String) {
         if let Some(room) = self.room(id) {
@@ -320,6 +335,7 @@ impl Rooms {
         };
         let full = room.mitm == Mitm::Full && room.members.contains_key(&Role::Eve);
         match (from, route) {
+            (Role::Carol, _) => return Err("Carol (an introducer) sends control messages only, never a frame".into()),
             (_, Route::Fiber) => {
                 // Photons come from a sender, measurement settings from a receiver.
                 let (photons, measure) = (Some(Kind::Photons), Some(Kind::Measure));

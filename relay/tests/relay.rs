@@ -302,6 +302,43 @@ async fn chat_messages_reach_the_peer_stamped_with_the_sender() {
     assert_eq!(chat["ct"], "ab");
 }
 
+/// Carol (an introducer) joins as a fourth member; she exchanges status messages and may not
+/// send a frame. Only Eve in the middle sees the parties' addressed status messages and may send
+/// hers under another name; without her in the middle, `as` is refused.
+#[tokio::test]
+async fn carol_sends_status_only_and_eve_in_the_middle_relays_status_under_any_name() {
+    let url = start().await;
+    let (mut a, mut b, room) = room_with_bob(&url).await;
+    let mut c = connect(&url, json!({ "type": "join", "role": "carol", "room": room })).await;
+    until(&mut c, "joined").await;
+    while until(&mut a, "members").await["roles"] != json!(["alice", "bob", "carol"]) {}
+    // Without Eve: addressed status goes straight to its addressee, stamped with the sender.
+    b.send(Message::text(json!({ "type": "status", "to": "carol", "identity": "b0" }).to_string())).await.expect("send");
+    let got = until(&mut c, "status").await;
+    assert_eq!((got["from"].as_str(), got["identity"].as_str()), (Some("bob"), Some("b0")));
+    // Carol may not send a frame, nor anyone but Eve a message under another name.
+    c.send(Message::binary(ready(1))).await.expect("send");
+    assert!(until(&mut c, "close").await["reason"].as_str().is_some_and(|r| r.contains("never a frame")));
+    a.send(Message::text(json!({ "type": "status", "to": "bob", "as": "carol" }).to_string())).await.expect("send");
+    assert!(until(&mut a, "close").await["reason"].as_str().is_some_and(|r| r.contains("only Eve")));
+
+    // With Eve in the middle: Bob's status to Carol reaches Eve (addressee kept), and Eve's
+    // reaches Alice stamped as Carol's.
+    let (mut a, mut b, room) = room_with_bob(&url).await;
+    let mut c = connect(&url, json!({ "type": "join", "role": "carol", "room": room })).await;
+    until(&mut c, "joined").await;
+    let mut e = connect(&url, json!({ "type": "join", "role": "eve", "room": room, "mitm": true })).await;
+    until(&mut e, "joined").await;
+    b.send(Message::text(json!({ "type": "status", "to": "carol", "identity": "b1" }).to_string())).await.expect("send");
+    let got = until(&mut e, "status").await;
+    assert_eq!((got["from"].as_str(), got["to"].as_str(), got["identity"].as_str()), (Some("bob"), Some("carol"), Some("b1")));
+    e.send(Message::text(json!({ "type": "status", "to": "alice", "as": "carol", "vouch": "v" }).to_string())).await.expect("send");
+    let got = until(&mut a, "status").await;
+    assert_eq!((got["from"].as_str(), got["vouch"].as_str()), (Some("carol"), Some("v")));
+    e.send(Message::text(json!({ "type": "status", "to": "alice", "as": "eve" }).to_string())).await.expect("send");
+    assert!(until(&mut e, "close").await["reason"].as_str().is_some_and(|r| r.contains("alice, bob or carol")));
+}
+
 /// Eve with the leaked PSK cuts the link: a QKD session with each side, over two fibers.
 #[tokio::test]
 async fn eve_with_the_leaked_psk_cuts_the_link_and_alice_and_bob_get_different_keys() {
