@@ -10,7 +10,7 @@ use qkdlab::auth::{Credential, Direction, Identity, safety_number};
 use qkdlab::error::{AuthError, Error, LinkError};
 use qkdlab::keystore::KeyStoreConfig;
 use qkdlab::link::{self, Event, LinkAlice, LinkBob, LinkConfig, LinkReport, LinkSettings, PoolMac, PoolUse};
-use qkdlab::msgs::{self, Kind, RoundAuth, Route};
+use qkdlab::msgs::{self, Kind, RoundAuth};
 use qkdlab::party::{Alice, RoundContext};
 use qkdlab::rng::Seed;
 use qkdlab::session::{Adversary, NoClock, Passive};
@@ -364,27 +364,7 @@ fn a_key_whose_done_was_dropped_is_discarded_on_both_sides() {
 fn after_a_committed_round_the_bootstrap_credential_is_refused() {
     let config = common::small(0.02, "x").protocol;
     let (mut alice, mut bob) = endpoints("room", "down");
-    // Round 1 to the end.
-    let mut queue: Vec<(bool, Vec<u8>)> = vec![(true, bob.ready_frame())];
-    let mut fiber = qkdlab::Fiber::new(common::small(0.02, "x").channel, None, &Seed::from_text("f")).expect("fiber");
-    let mut started = false;
-    while let Some((to_alice, f)) = queue.pop() {
-        let step = if to_alice {
-            alice.handle(&f)
-        } else if msgs::route(&f) == Ok(Route::Fiber) && msgs::kind(&f) != Ok(Kind::Detections) {
-            let out = fiber.handle(&f).expect("fiber");
-            queue.extend(out.into_iter().map(|f| (false, f)));
-            continue;
-        } else {
-            bob.handle(&f)
-        };
-        queue.extend(step.frames.into_iter().map(|f| (msgs::route(&f) == Ok(Route::Classical) && !to_alice, f)).rev());
-        if alice.is_ready() && !started {
-            started = true;
-            let s = alice.start_round(config.clone()).expect("start");
-            queue.extend(s.frames.into_iter().map(|f| (false, f)).rev());
-        }
-    }
+    common::link_round(&mut alice, &mut bob, &common::small(0.02, "x"), "f");
     assert_eq!((alice.last_committed(), bob.last_committed()), (1, 1));
     // Mallory holds the PSK and opens round 2 with it: Bob refuses the downgrade.
     let psk = Credential::psk(&[0x42; 32]).expect("32 bytes");

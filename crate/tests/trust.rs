@@ -2,7 +2,13 @@
 //! signature, revoked), the web of trust's thresholds, and what each anchor's secret is worth to
 //! a man in the middle during round 1 and after it.
 
+mod common;
+
 use qkdlab::auth::Identity;
+use qkdlab::error::{Error, LinkError};
+use qkdlab::link::{Event, LinkAlice, LinkBob, LinkSettings};
+use qkdlab::msgs::{self, Kind, RoundAuth};
+use qkdlab::party::{Alice, RoundContext};
 use qkdlab::session::{Driver, NoClock, Passive};
 use qkdlab::trust::{CertificateSpec, TestCa, TrustLevel, verify_chain, verify_web, vouch};
 use qkdlab::{ChannelModel, Config, Credential, Seed, SessionConfig};
@@ -139,6 +145,110 @@ fn eve_with_the_ca_key_in_round_1_runs_two_sessions_and_without_it_her_certifica
     assert!(refused.is_err());
     // And once the issuing CA's certificate is revoked, its certificates are refused later on.
     assert_eq!(code(verify_chain(&chain(&fake_bob), root.certificate(), "bob", NOW, &[2])), "cert_revoked");
+}
+
+#[test]
+fn a_certificate_is_described_as_issued_and_garbage_is_refused() {
+    let (root, inter, bob, bob_cert) = pki();
+    let info = qkdlab::trust::describe(&bob_cert).expect("readable");
+    assert_eq!((info.subject.as_str(), info.issuer.as_str(), info.ca), ("bob", "qkdlab playground issuing CA", false));
+    assert_eq!(info.public_key, bob.public().to_bytes().to_vec());
+    assert!(info.not_before < NOW && NOW < info.not_after);
+    let ca = qkdlab::trust::describe(root.certificate()).expect("readable");
+    assert!(ca.ca && ca.subject == ca.issuer);
+    assert_ne!(qkdlab::trust::describe(inter.certificate()).expect("readable").serial, info.serial);
+    assert_eq!(qkdlab::trust::describe(&bob_cert[..40]).map(|_| ()).map_err(|e| e.code()), Err("cert_malformed"));
+}
+
+/// How one anchor authenticates a peer's key, and how Eve, holding the anchor's secret, gets
+/// her own key accepted under a party's name.
+enum Anchor {
+    Ca { root: TestCa, issuer: TestCa },
+    Web { carol: Identity },
+}
+
+impl Anchor {
+    /// The verifier's check of `key` presented as `name`, with what the anchor's holder made
+    /// for it (a chain, or Carol's vouch); `revoked` serials for the CA.
+    fn accept(
+        &self,
+        name: &str,
+        key: &ed25519_dalek::VerifyingKey,
+        revoked: &[u64],
+    ) -> Result<ed25519_dalek::VerifyingKey, qkdlab::Error> {
+        match self {
+            Self::Ca { root, issuer } => {
+                let serial = if name == "bob" { 3 } else { 4 };
+                let leaf = issuer.issue(key, &spec(name, serial)).expect("issued");
+                verify_chain(&[leaf, issuer.certificate().to_vec()], root.certificate(), name, NOW, revoked)
+            }
+            Self::Web { carol } => {
+                verify_web(name, key, &[vouch(carol, name, key)], &[(carol.public(), TrustLevel::Full)]).map(|()| *key)
+            }
+        }
+    }
+}
+
+/// For each anchor: with its secret in round 1, Eve runs a session with each side. Without her,
+/// round 1 is authenticated by keys the anchor vouched for; then its secret leaks.
+/// Eve's key, vouched for with it, is accepted as Bob's or Alice's by the anchor's check, yet her
+/// round-2 Hello signed with it is refused (round 2 is authenticated from the pool: a bootstrap
+/// credential is a downgrade). A certificate revoked later is refused when presented again;
+/// the keys already stored stay, and round 2 adds more.
+#[test]
+fn an_anchor_secret_wins_round_1_but_leaked_after_it_gives_nothing_and_revocation_keeps_past_keys() {
+    let (root, issuer, bob, _) = pki();
+    let anchors = [Anchor::Ca { root, issuer }, Anchor::Web { carol: id("carol") }];
+    let (alice, eve) = (id("alice"), id("eve"));
+    let config = common::small(0.02, "anchors");
+    for (i, anchor) in anchors.iter().enumerate() {
+        // With the anchor's secret during round 1, Eve is accepted as each one's peer: two
+        // sessions, two different keys, each shared with her.
+        let fake_bob = anchor.accept("bob", &eve.public(), &[]).expect("Eve's key as Bob's");
+        let fake_alice = anchor.accept("alice", &eve.public(), &[]).expect("Eve's key as Alice's");
+        let with_alice = session(&pki_credential(&alice, &fake_bob), &pki_credential(&eve, &alice.public()), "wa");
+        let with_bob = session(&pki_credential(&eve, &bob.public()), &pki_credential(&bob, &fake_alice), "wb");
+        assert!(with_alice.ok && with_bob.ok && with_alice.key_alice != with_bob.key_bob);
+
+        let pinned_by_alice = anchor.accept("bob", &bob.public(), &[]).expect("Bob's key");
+        let pinned_by_bob = anchor.accept("alice", &alice.public(), &[]).expect("Alice's key");
+        let s = LinkSettings { pool_target_bits: 512, pad_budget_bits: 1024, ..LinkSettings::default() };
+        let (sa, sb) = (Seed::from_text(&format!("a{i}")), Seed::from_text(&format!("b{i}")));
+        let mut a = LinkAlice::new("room", s.clone(), pki_credential(&alice, &pinned_by_alice), sa).expect("valid");
+        let mut b = LinkBob::new("room", s, pki_credential(&bob, &pinned_by_bob), sb).expect("valid");
+        common::link_round(&mut a, &mut b, &config, "one");
+        assert_eq!((a.last_committed(), b.last_committed()), (1, 1));
+        let count = |s: &[qkdlab::keystore::KeyStore; 2]| s[0].len() + s[1].len();
+        let stored = (count(a.stores()), count(b.stores()));
+        assert!(stored.0 > 0 && stored.0 == stored.1);
+
+        // The anchor's secret leaks: Eve's key passes the anchor's check as Alice's...
+        assert_eq!(anchor.accept("alice", &eve.public(), &[]).expect("vouched with the leaked secret"), eve.public());
+        // ...but Bob follows the pool now: her signed Hello for round 2 is a downgrade.
+        let context = RoundContext { link: "room".into(), round: 2, auth: RoundAuth::Bootstrap, prev_committed: 1 };
+        let mut mallory = Alice::new(
+            config.protocol.clone(),
+            &pki_credential(&eve, &bob.public()),
+            context,
+            Seed::from_text("m").rng("m"),
+        )
+        .expect("valid");
+        let hello =
+            mallory.handle(&b.ready_frame()).expect("Ready").into_iter().find(|f| msgs::kind(f) == Ok(Kind::Hello));
+        let events = b.handle(&hello.expect("Hello")).events;
+        let refused = events.iter().find_map(|e| if let Event::Refused(e) = e { Some(e.clone()) } else { None });
+        assert_eq!(refused, Some(Error::Link(LinkError::Downgrade)));
+
+        if matches!(anchor, Anchor::Ca { .. }) {
+            // Bob's certificate (serial 3) revoked: presented again, it is refused...
+            assert_eq!(code(anchor.accept("bob", &bob.public(), &[3])), "cert_revoked");
+        }
+        // ...and the keys made while it was valid stay; round 2 runs from the pool and adds more.
+        assert_eq!((count(a.stores()), count(b.stores())), stored);
+        common::link_round(&mut a, &mut b, &config, "two");
+        assert_eq!((a.last_committed(), b.last_committed()), (2, 2));
+        assert!(count(a.stores()) > stored.0 && count(a.stores()) == count(b.stores()));
+    }
 }
 
 #[test]

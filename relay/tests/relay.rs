@@ -313,7 +313,9 @@ async fn carol_sends_status_only_and_eve_in_the_middle_relays_status_under_any_n
     until(&mut c, "joined").await;
     while until(&mut a, "members").await["roles"] != json!(["alice", "bob", "carol"]) {}
     // Without Eve: addressed status goes straight to its addressee, stamped with the sender.
-    b.send(Message::text(json!({ "type": "status", "to": "carol", "identity": "b0" }).to_string())).await.expect("send");
+    b.send(Message::text(json!({ "type": "status", "to": "carol", "identity": "b0" }).to_string()))
+        .await
+        .expect("send");
     let got = until(&mut c, "status").await;
     assert_eq!((got["from"].as_str(), got["identity"].as_str()), (Some("bob"), Some("b0")));
     // Carol may not send a frame, nor anyone but Eve a message under another name.
@@ -329,10 +331,17 @@ async fn carol_sends_status_only_and_eve_in_the_middle_relays_status_under_any_n
     until(&mut c, "joined").await;
     let mut e = connect(&url, json!({ "type": "join", "role": "eve", "room": room, "mitm": true })).await;
     until(&mut e, "joined").await;
-    b.send(Message::text(json!({ "type": "status", "to": "carol", "identity": "b1" }).to_string())).await.expect("send");
+    b.send(Message::text(json!({ "type": "status", "to": "carol", "identity": "b1" }).to_string()))
+        .await
+        .expect("send");
     let got = until(&mut e, "status").await;
-    assert_eq!((got["from"].as_str(), got["to"].as_str(), got["identity"].as_str()), (Some("bob"), Some("carol"), Some("b1")));
-    e.send(Message::text(json!({ "type": "status", "to": "alice", "as": "carol", "vouch": "v" }).to_string())).await.expect("send");
+    assert_eq!(
+        (got["from"].as_str(), got["to"].as_str(), got["identity"].as_str()),
+        (Some("bob"), Some("carol"), Some("b1"))
+    );
+    e.send(Message::text(json!({ "type": "status", "to": "alice", "as": "carol", "vouch": "v" }).to_string()))
+        .await
+        .expect("send");
     let got = until(&mut a, "status").await;
     assert_eq!((got["from"].as_str(), got["vouch"].as_str()), (Some("carol"), Some("v")));
     e.send(Message::text(json!({ "type": "status", "to": "alice", "as": "eve" }).to_string())).await.expect("send");

@@ -157,6 +157,43 @@ fn serial(cert: &X509Certificate<'_>) -> u64 {
     cert.serial.iter_u64_digits().next().unwrap_or(0)
 }
 
+/// What a certificate says, for display (nothing here is verified: see [`verify_chain`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateInfo {
+    /// The subject's common name.
+    pub subject: String,
+    /// The issuer's common name.
+    pub issuer: String,
+    /// The serial number, in decimal (serials run to 20 bytes).
+    pub serial: String,
+    /// Valid from (Unix seconds).
+    pub not_before: i64,
+    /// Valid until (Unix seconds).
+    pub not_after: i64,
+    /// A CA certificate.
+    pub ca: bool,
+    /// The subject's Ed25519 public key.
+    #[serde(with = "serde_bytes")]
+    pub public_key: Vec<u8>,
+}
+
+/// Reads a certificate's subject, issuer, serial, validity, CA flag and key, without verifying
+/// anything; refuses what [`verify_chain`] could not read either.
+pub fn describe(der: &[u8]) -> Result<CertificateInfo, Error> {
+    let c = parse(der)?;
+    let issuer = c.cert.issuer().iter_common_name().next().and_then(|cn| cn.as_str().ok()).unwrap_or("").to_string();
+    Ok(CertificateInfo {
+        subject: name(&c.cert),
+        issuer,
+        serial: c.cert.serial.to_str_radix(10),
+        not_before: c.cert.validity().not_before.timestamp(),
+        not_after: c.cert.validity().not_after.timestamp(),
+        ca: c.cert.is_ca(),
+        public_key: c.key.to_bytes().to_vec(),
+    })
+}
+
 /// Refuses a certificate with a critical extension this verifier does not understand (RFC
 /// 5280, section 4.2).
 fn known_critical(c: &Parsed<'_>) -> Result<(), Error> {

@@ -8,7 +8,7 @@
 pub mod cert;
 pub mod web;
 
-pub use cert::{CertificateSpec, TestCa, verify_chain};
+pub use cert::{CertificateInfo, CertificateSpec, TestCa, describe, verify_chain};
 pub use web::{TrustLevel, Vouch, verify as verify_web, vouch};
 
 use core::fmt;

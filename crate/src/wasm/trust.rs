@@ -130,6 +130,14 @@ pub fn verify_certificate_chain(
         .map_err(js_error)
 }
 
+/// What a certificate (DER) says, for display: `{ subject, issuer, serial, notBefore, notAfter,
+/// ca, publicKey }`. Nothing is verified (see `verifyCertificateChain`); throws
+/// `cert_malformed` on what it cannot read.
+#[wasm_bindgen(js_name = describeCertificate, unchecked_return_type = "CertificateInfo")]
+pub fn describe_certificate(der: &[u8]) -> Result<JsValue, JsValue> {
+    trust::describe(der).map(|info| super::to_js(&info)).map_err(js_error)
+}
+
 /// The introducer's (32-byte `secretKey`) signature that `publicKey` is `name`'s (64 bytes).
 #[wasm_bindgen]
 pub fn vouch(secret_key: &[u8], name: &str, public_key: &[u8]) -> Result<Vec<u8>, JsValue> {

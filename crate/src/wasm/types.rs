@@ -254,6 +254,8 @@ export interface MlKemKeyPair { encapsulationKey: Uint8Array; decapsulationKey: 
 export interface MlKemEncapsulation { ciphertext: Uint8Array; sharedKey: Uint8Array; }
 /** A certificate's contents (`trust::CertificateSpec`): the subject's common name, validity in Unix seconds, serial number. */
 export interface CertificateSpec { name: string; notBefore: number; notAfter: number; serial?: number; }
+/** What a certificate says (`trust::CertificateInfo`), unverified: common names, serial (decimal), validity in Unix seconds, CA flag, the subject's Ed25519 key. */
+export interface CertificateInfo { subject: string; issuer: string; serial: string; notBefore: number; notAfter: number; ca: boolean; publicKey: Uint8Array; }
 /** A web-of-trust check: the key claimed for `name`, the vouches it carries, the introducers the verifier trusts. */
 export interface WebOfTrustOptions {
   name: string; publicKey: Uint8Array;
