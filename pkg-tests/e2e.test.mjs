@@ -175,7 +175,7 @@ test("every bad link says what is wrong on screen", async () => {
   const room = "0123456789abcdef0123456789abcdef";
   const cases = [
     [`#room=${room}`, /names a room but no role/],
-    ["#role=mallory&room=" + room, /neither bob nor eve/],
+    ["#role=mallory&room=" + room, /not bob, eve or carol/],
     ["#role=bob&room=zzz&psk=" + "ab".repeat(32), /room id in this link is malformed/],
     ["#role=bob", /names no room/],
     [`#role=bob&room=${room}`, /carries no pre-shared key/],
@@ -776,4 +776,143 @@ test("the comparison table: measured rows for QKD and the three classical method
   assert.match(rows.find((r) => r[0].startsWith("record now")).join(" "), /falls only if both fall/);
   await alice.screenshot({ path: `${shots}/compare.png`, fullPage: true });
   await context.close();
+});
+
+/** A link's hash parameter. */
+const param = (link, name) => new URLSearchParams(new URL(link).hash.slice(1)).get(name);
+
+/** Carol's tab signs every key she is asked to, once both requests are in. */
+async function carolSignsBoth(carol) {
+  for (const name of ["alice", "bob"]) {
+    await carol.click(`#carol-requests li[data-name=${name}] button`);
+  }
+}
+
+test("CA certificates: each tab verifies the other's chain to the root it trusts, then the same key", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink } = await openRoom(context, { bootstrap: "ca" });
+  assert.match(await alice.textContent("#bob-link-label"), /provisioned/);
+  const bob = await startWithBob(context, alice, bobLink);
+  assert.equal(await outcome(alice), "ok");
+  assert.equal(await outcome(bob), "ok");
+  assert.equal(await bob.textContent("#fingerprint"), await alice.textContent("#fingerprint"));
+  for (const [page, peer] of [[alice, "bob"], [bob, "alice"]]) {
+    assert.equal(await page.getAttribute("#anchor", "data-state"), "accepted");
+    const chain = await page.$$eval("#anchor-chain li", (l) => l.map((x) => x.textContent));
+    assert.equal(chain.length, 3, chain.join(" / "));
+    assert.match(chain[0], /^root \(your trust anchor\): "qkdlab playground root CA", issued by "qkdlab playground root CA"/);
+    assert.match(chain[1], /^issuing CA: "qkdlab playground issuing CA", issued by "qkdlab playground root CA"/);
+    assert.match(chain[2], new RegExp(`^${peer}'s certificate: "${peer}", issued by "qkdlab playground issuing CA"`));
+  }
+  // The key Bob pinned is the one in Alice's own certificate, as her tab shows it.
+  const aliceKey = (await alice.textContent("#anchor-figures")).match(/your certificate"alice", from the issuing CA \(key ([0-9a-f ]+)\)/)[1];
+  assert.ok((await bob.textContent("#anchor-figures")).includes(`Alice's key, pinned for round 1${aliceKey}`));
+  await alice.screenshot({ path: `${shots}/anchor-ca-alice.png`, fullPage: true });
+  assert.deepEqual([...alice.errors, ...bob.errors], []);
+  await context.close();
+});
+
+test("CA: Eve holding the CA's key during round 1 cuts the link; with another key her chains are refused", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink, eveLink } = await openRoom(context, { bootstrap: "ca" });
+  const caKey = (await alice.textContent("#anchor-secret code")).trim();
+  assert.match(caKey, /^[0-9a-f]{64}$/);
+  const eve = await joinEve(context, eveLink, { mitm: "full", psk: caKey });
+  const bob = await startWithBob(context, alice, bobLink);
+  assert.equal(await outcome(alice), "ok");
+  assert.equal(await outcome(bob), "ok");
+  const [fa, fb] = [await alice.textContent("#fingerprint"), await bob.textContent("#fingerprint")];
+  assert.notEqual(fa, fb, "Alice and Bob hold different keys");
+  await eve.waitForSelector("#eve-guess:not([hidden])");
+  const eveSays = await eve.textContent("#eve-guess");
+  assert.ok(eveSays.includes(fa) && eveSays.includes(fb), eveSays);
+  // Both chains verified: the forgery is a valid chain to the same root.
+  for (const page of [alice, bob]) assert.equal(await page.getAttribute("#anchor", "data-state"), "accepted");
+  await context.close();
+
+  // Eve with a key that is not the CA's: her chains do not verify and nobody pins her key.
+  const context2 = await browser.newContext();
+  const room2 = await openRoom(context2, { bootstrap: "ca" });
+  await joinEve(context2, room2.eveLink, { mitm: "full", psk: "42".repeat(32) });
+  const bob2 = await tab(context2, room2.bobLink);
+  for (const page of [room2.alice, bob2]) {
+    await page.waitForSelector("#anchor[data-state=refused]", { state: "attached" });
+    assert.match(await page.textContent("#anchor-outcome"), /cert_bad_signature/);
+  }
+  assert.equal(await room2.alice.isDisabled("#start"), true, "no key pinned, no round");
+  await context2.close();
+});
+
+test("web of trust: Carol's tab signs both keys after comparing fingerprints, then the same key in both tabs", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink } = await openRoom(context, { bootstrap: "wot" });
+  const carolLink = await alice.getAttribute("#carol-link", "href");
+  assert.equal(param(bobLink, "csk"), null, "Bob's link carries no secret of Carol's");
+  assert.match(param(bobLink, "cpk"), /^[0-9a-f]{64}$/);
+  const carol = await tab(context, carolLink);
+  const bob = await tab(context, bobLink);
+  await carol.waitForSelector("#carol-requests li[data-name=bob]");
+  await carol.waitForSelector("#carol-requests li[data-name=alice]");
+  // The fingerprint Carol sees for each key is the one its owner reads her.
+  for (const [page, name] of [[alice, "alice"], [bob, "bob"]]) {
+    const own = (await page.textContent("#anchor-figures")).match(/your key \(read it to Carol\)([0-9a-f ]+)/)[1];
+    assert.ok((await carol.textContent(`#carol-requests li[data-name=${name}]`)).includes(own));
+  }
+  // Before Carol signs, Alice cannot start: no key is accepted for Bob.
+  assert.equal(await alice.isDisabled("#start"), true);
+  await carolSignsBoth(carol);
+  await alice.waitForSelector("#start:not([disabled])");
+  await alice.click("#start");
+  assert.equal(await outcome(alice), "ok");
+  assert.equal(await outcome(bob), "ok");
+  assert.equal(await bob.textContent("#fingerprint"), await alice.textContent("#fingerprint"));
+  for (const page of [alice, bob]) {
+    assert.equal(await page.getAttribute("#anchor", "data-state"), "accepted");
+    assert.match(await page.textContent("#anchor-figures"), /vouchCarol \([0-9a-f ]+\) signed: key [0-9a-f ]+ is (Alice|Bob)'s/);
+  }
+  await carol.screenshot({ path: `${shots}/anchor-wot-carol.png`, fullPage: true });
+  assert.deepEqual([...alice.errors, ...bob.errors, ...carol.errors], []);
+  await context.close();
+});
+
+test("web of trust: Eve with Carol's key in round 1 sits in the middle; leaked after round 1 it is refused and round 2 goes on", async () => {
+  const context = await browser.newContext();
+  const { alice, bobLink, eveLink } = await openRoom(context, { bootstrap: "wot" });
+  const carolLink = await alice.getAttribute("#carol-link", "href");
+  const eve = await joinEve(context, eveLink, { mitm: "full", psk: param(carolLink, "csk") });
+  await tab(context, carolLink);
+  const bob = await startWithBob(context, alice, bobLink);
+  assert.equal(await outcome(alice), "ok");
+  assert.equal(await outcome(bob), "ok");
+  const [fa, fb] = [await alice.textContent("#fingerprint"), await bob.textContent("#fingerprint")];
+  assert.notEqual(fa, fb, "Alice and Bob hold different keys");
+  await eve.waitForSelector("#eve-guess:not([hidden])");
+  assert.ok((await eve.textContent("#eve-guess")).includes(fa));
+  await context.close();
+
+  // The same key leaking after round 1: Eve's vouches come too late.
+  const context2 = await browser.newContext();
+  const r = await openRoom(context2, { bootstrap: "wot" });
+  const carolLink2 = await r.alice.getAttribute("#carol-link", "href");
+  const eve2 = await joinEve(context2, r.eveLink, { mitm: "leak", psk: param(carolLink2, "csk") });
+  const carol2 = await tab(context2, carolLink2);
+  const bob2 = await tab(context2, r.bobLink);
+  await carol2.waitForSelector("#carol-requests li[data-name=bob]");
+  await carol2.waitForSelector("#carol-requests li[data-name=alice]");
+  await carolSignsBoth(carol2);
+  await r.alice.waitForSelector("#start:not([disabled])");
+  await r.alice.click("#start");
+  assert.equal(await outcome(r.alice), "ok");
+  assert.equal(await outcome(bob2), "ok");
+  assert.equal(await bob2.textContent("#fingerprint"), await r.alice.textContent("#fingerprint"));
+  await eve2.waitForSelector("#eve-guess:not([hidden])");
+  assert.match(await eve2.textContent("#eve-guess"), /leaked after round 1/);
+  for (const page of [r.alice, bob2]) {
+    await page.waitForSelector("#anchor[data-refusals='1']", { state: "attached" });
+    assert.match(await page.textContent("#anchor-outcome"), /pinned\): a second key .* refused, the pin stays/);
+  }
+  await r.alice.click("#start:not([disabled])");
+  for (const page of [r.alice, bob2]) await page.waitForSelector("#status[data-round='2'][data-outcome='ok']", { state: "attached", timeout: 60_000 });
+  assert.equal(await bob2.textContent("#fingerprint"), await r.alice.textContent("#fingerprint"));
+  await context2.close();
 });

@@ -3,7 +3,7 @@
 // pinned for a PKI round.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TestCa, Identity, verifyCertificateChain, vouch, verifyWebOfTrust, simulate } from "qkdlab";
+import { TestCa, Identity, verifyCertificateChain, describeCertificate, vouch, verifyWebOfTrust, simulate } from "qkdlab";
 
 const now = Math.floor(Date.now() / 1000);
 const year = 365 * 86400;
@@ -45,4 +45,23 @@ test("the web of trust: one full or three marginal introducers", () => {
   fails(() => verifyWebOfTrust({ name: "bob", publicKey: bob.publicKey, vouches: [v(carol), v(dave)], introducers }), "wot_not_enough");
   assert.deepEqual(verifyWebOfTrust({ name: "bob", publicKey: bob.publicKey, vouches: [v(carol), v(dave), v(erin)], introducers }), bob.publicKey);
   fails(() => verifyWebOfTrust({ name: "robert", publicKey: bob.publicKey, vouches: [v(carol), v(dave), v(erin)], introducers }), "wot_not_enough");
+});
+
+test("a certificate described for display, and an introducer's identity from its secret key", () => {
+  const root = new TestCa(spec("qkdlab playground root CA", 1));
+  const carol = new Identity();
+  const leaf = root.issue(carol.publicKey, spec("carol", 7));
+  const info = describeCertificate(leaf);
+  assert.deepEqual({ ...info, publicKey: [...info.publicKey] }, {
+    subject: "carol", issuer: "qkdlab playground root CA", serial: "7", notBefore: now - 60, notAfter: now + year, ca: false, publicKey: [...carol.publicKey],
+  });
+  assert.equal(describeCertificate(root.certificate).ca, true);
+  fails(() => describeCertificate(new Uint8Array([0x30, 3, 1, 2])), "cert_malformed");
+  // The same key pair from its secret: its vouches verify under the original's public key.
+  const again = Identity.fromSecretKey(carol.secretKey);
+  assert.deepEqual(again.publicKey, carol.publicKey);
+  const bob = new Identity();
+  const signature = vouch(again.secretKey, "bob", bob.publicKey);
+  assert.deepEqual(verifyWebOfTrust({ name: "bob", publicKey: bob.publicKey, vouches: [{ introducer: carol.publicKey, signature }], introducers: [{ key: carol.publicKey, level: "full" }] }), bob.publicKey);
+  assert.throws(() => Identity.fromSecretKey(new Uint8Array(31)), (e) => e.code === "invalid_parameter");
 });

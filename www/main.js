@@ -19,6 +19,8 @@ import { comparisonRows } from "./model/compare.js";
 import { initKex, showComparison } from "./ui/kex.js";
 import { initLater } from "./ui/later.js";
 import { plainWords, eveSays } from "./ui/words.js";
+import { AnchorPeer, provisionCa, toB64, fromB64, chainFrom, toHex, keyFingerprint, stolenAnchor, vouchFor, ROOT_NAME } from "./model/anchors.js";
+import { initAnchor, initCarol } from "./ui/anchor.js";
 
 const $ = (id) => document.getElementById(id);
 const wsUrl = () => `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
@@ -190,6 +192,75 @@ function initCompare() {
   });
 }
 
+const ROOM_OPEN = {
+  psk: "Room open. Send Bob his link; Eve may join with hers before you start.",
+  pki: "Room open (public-key bootstrap). Send Bob his link, then compare safety numbers.",
+  ca: "Room open (CA certificates). Send Bob his link: it carries his provisioned identity. Eve joins before Bob if she is to sit in the middle.",
+  wot: "Room open (web of trust). Send Bob his link and Carol hers; read your key's fingerprint to Carol so she can sign it.",
+};
+
+/** The anchor's side in a party's tab: the check that pins the peer's key, and its panel.
+ * `pin(key)` runs once, with the first key the anchor vouched for. */
+function anchorSide(kind, role, material, send, pin) {
+  const view = initAnchor($("anchor"), kind);
+  const peerName = role === "alice" ? "Bob" : "Alice";
+  const peer = new AnchorPeer(qkd, { kind, role, ...material }, send, {
+    pinned(key, shown) {
+      if (kind === "ca") view.chain(shown, peerName.toLowerCase());
+      else view.show("vouch", `Carol (${shown.introducer}) signed: key ${shown.key} is ${peerName}'s`);
+      view.show(`${peerName}'s key, pinned for round 1`, keyFingerprint(key));
+      view.accepted(`${peerName}'s key verified by the ${kind === "ca" ? "certificate chain" : "web of trust"} and pinned: round 1 is signed with it.`);
+      pin(key);
+    },
+    refused(code, text) {
+      view.refused(`Refused ${peerName}'s credential (${code}): ${text}`);
+    },
+  });
+  return { peer, view };
+}
+
+/** Alice's anchor: the playground CA provisions both sides, or Carol's key pair is made for her
+ * link. Returns the links' extras and the anchor's side, or null for the PSK and safety numbers. */
+function anchorForAlice(kind, identity, send, pin) {
+  if (kind === "ca") {
+    const ca = provisionCa(qkd, identity);
+    const side = anchorSide("ca", "alice", { identity, root: ca.root, chain: ca.aliceChain }, send, pin);
+    side.view.show("you trust", `the root "${ROOT_NAME}" (key ${keyFingerprint(qkd.describeCertificate(ca.root).publicKey)})`);
+    side.view.show("your certificate", `"alice", from the issuing CA (key ${keyFingerprint(identity.publicKey)})`);
+    side.view.secret(toHex(ca.rootSecret));
+    const bobExtra = { bootstrap: "ca", root: toB64(ca.root), bsk: toHex(ca.bob.secretKey), chain: ca.bob.chain.map(toB64).join(".") };
+    return { ...side, bobExtra };
+  }
+  if (kind === "wot") {
+    const carol = new qkd.Identity();
+    const side = anchorSide("wot", "alice", { identity, carolKey: carol.publicKey }, send, pin);
+    side.view.show("you trust", `Carol, fully (key ${keyFingerprint(carol.publicKey)})`);
+    side.view.show("your key (read it to Carol)", keyFingerprint(identity.publicKey));
+    return { ...side, bobExtra: { bootstrap: "wot", cpk: toHex(carol.publicKey) }, carolExtra: { bootstrap: "wot", csk: toHex(carol.secretKey) } };
+  }
+  return null;
+}
+
+/** Bob's anchor from his link: his provisioned identity and the root (CA), or Carol's key and
+ * a fresh identity of his own (web of trust). Throws on a malformed link. */
+function anchorForBob(hash, send, pin) {
+  if (hash.bootstrap === "ca") {
+    const identity = qkd.Identity.fromSecretKey(fromHex("Bob's secret key", hash.bsk));
+    const root = fromB64("the root certificate", hash.root);
+    const chain = chainFrom("Bob's chain", String(hash.chain ?? "").split("."));
+    const side = anchorSide("ca", "bob", { identity, root, chain }, send, pin);
+    side.view.show("you trust", `the root "${qkd.describeCertificate(root).subject}" (key ${keyFingerprint(qkd.describeCertificate(root).publicKey)})`);
+    side.view.show("your certificate", `"${qkd.describeCertificate(chain[0]).subject}", issued by "${qkd.describeCertificate(chain[0]).issuer}" (key ${keyFingerprint(identity.publicKey)})`);
+    return { ...side, identity };
+  }
+  const identity = new qkd.Identity();
+  const carolKey = fromHex("Carol's public key", hash.cpk);
+  const side = anchorSide("wot", "bob", { identity, carolKey }, send, pin);
+  side.view.show("you trust", `Carol, fully (key ${keyFingerprint(carolKey)})`);
+  side.view.show("your key (read it to Carol)", keyFingerprint(identity.publicKey));
+  return { ...side, identity };
+}
+
 function runAlice(hash) {
   say("You are Alice: choose the parameters, then invite Bob.");
   initCompare();
@@ -199,7 +270,7 @@ function runAlice(hash) {
     onOpenRoom: (v) => {
       let psk;
       try {
-        psk = fromHex("the pre-shared key", v.psk);
+        if (v.bootstrap === "psk") psk = fromHex("the pre-shared key", v.psk);
       } catch (e) {
         return sayError(`Error: ${e.message}`);
       }
@@ -210,22 +281,31 @@ function runAlice(hash) {
       // A classical key exchange instead of QKD: the same room, frames, chat and key stores.
       const kex = v.kex && v.kex !== "qkd" ? v.kex : null;
       const method = kex ? { method: kex } : {};
-      const identity = pki ? new qkd.Identity() : null;
+      const identity = v.bootstrap !== "psk" ? new qkd.Identity() : null;
       let bobKey = null;
       let roles = [];
       let links;
       const side = { role: "alice" };
-      const canStart = () => (!pki || bobKey !== null) && party.ready;
+      const canStart = () => (v.bootstrap === "psk" || bobKey !== null) && party.ready;
+      // A CA or a web of trust: the anchor's material, the links that carry it, and the check
+      // that pins Bob's key (then round 1 is signed as with a compared safety number).
+      const anchored = anchorForAlice(v.bootstrap, identity, (m) => party.sendText(m), (key) => {
+        bobKey = key;
+        party.open({ auth: { mode: "pki", secretKey: identity.secretKey, peerPublicKey: key }, ...method });
+        links?.members(roles.length ? roles : ["alice", "bob"], canStart());
+      });
       const party = new RelayLink(qkd, {
         role: "alice",
         url: wsUrl(),
         onEvent: (type, msg) => {
           if (type === "joined") {
-            if (!pki) party.open({ auth: { mode: "psk", psk }, ...method });
+            if (psk) party.open({ auth: { mode: "psk", psk }, ...method });
             links = initLinks($("links"), {
               room: msg.room,
-              extra: { ...(pki ? { bootstrap: "pki", apk: hex(identity.publicKey) } : { psk: v.psk }), ...(kex ? { kex } : {}) },
-              eveExtra: kex ? { kex } : {},
+              extra: { ...(anchored?.bobExtra ?? (pki ? { bootstrap: "pki", apk: hex(identity.publicKey) } : { psk: v.psk })), ...(kex ? { kex } : {}) },
+              eveExtra: { ...(kex ? { kex } : {}), ...(anchored ? { bootstrap: v.bootstrap } : {}) },
+              carolExtra: anchored?.carolExtra,
+              bootstrap: v.bootstrap,
               onStart: () => {
                 links.started();
                 if (kex) {
@@ -250,11 +330,13 @@ function runAlice(hash) {
                 }
               },
             });
-            say(pki ? "Room open (public-key bootstrap). Send Bob his link, then compare safety numbers." : "Room open. Send Bob his link; Eve may join with hers before you start.");
+            say(ROOM_OPEN[v.bootstrap] ?? ROOM_OPEN.psk);
           } else if (type === "members") {
             roles = msg.roles;
+            anchored?.peer.members(roles);
             links?.members(roles, canStart());
           } else if (type === "ready") links?.members(roles, canStart());
+          else if (type === "status" && anchored?.peer.status(msg)) return;
           else if (kex && type === "kexDone") {
             side.kexView.done(msg);
             say(`You are Alice. ${kex}: a shared key with fingerprint ${formatFingerprint(msg.fingerprint)}; Bob's tag over the whole exchange verified.`);
@@ -300,10 +382,17 @@ function runAlice(hash) {
 function runBob(hash) {
   say("You are Bob: waiting for Alice's photons.");
   const pki = hash.bootstrap === "pki";
+  const kex = hash.kex && hash.kex !== "qkd" ? hash.kex : null;
   let auth;
   let identity = null;
+  let anchored = null;
   try {
-    if (pki) {
+    if (hash.bootstrap === "ca" || hash.bootstrap === "wot") {
+      // The anchor pins Alice's key; the endpoint opens then.
+      anchored = anchorForBob(hash, (m) => party.sendText(m), (key) => {
+        party.open({ auth: { mode: "pki", secretKey: anchored.identity.secretKey, peerPublicKey: key }, ...(kex ? { method: kex } : {}) });
+      });
+    } else if (pki) {
       identity = new qkd.Identity();
       auth = { mode: "pki", secretKey: identity.secretKey, peerPublicKey: fromHex("Alice's public key", hash.apk) };
     } else {
@@ -312,7 +401,6 @@ function runBob(hash) {
   } catch (e) {
     return sayError(`This link is incomplete (${e.message}). Ask Alice for a new one.`);
   }
-  const kex = hash.kex && hash.kex !== "qkd" ? hash.kex : null;
   const side = { role: "bob", status: kex ? null : initStatus($("status")) };
   if (kex) side.kexView = initKex($("kex"), kex);
   const party = new RelayLink(qkd, {
@@ -336,12 +424,14 @@ function runBob(hash) {
       }
       if (kex && (type === "refused" || type === "kexFailed")) return side.kexView.failed(msg.code, `${plainWords(msg.code, msg.message)} (${msg.message})`);
       if (kex && type === "chat") return side.chat?.(msg);
+      if (type === "members") anchored?.peer.members(msg.roles);
+      if (type === "status" && anchored?.peer.status(msg)) return;
       if (type === "joined") {
         if (pki) {
           party.sendText({ type: "status", to: "alice", identity: hex(identity.publicKey) });
           showSafetyNumber($("safety"), qkd.safetyNumber(identity.publicKey, auth.peerPublicKey));
         }
-        party.open({ auth, ...(kex ? { method: kex } : {}) });
+        if (!anchored) party.open({ auth, ...(kex ? { method: kex } : {}) });
         if (!kex) side.view = roundView(side);
       } else if (side.view) onRoundEvents(side, side.view, type, msg);
     },
@@ -350,14 +440,49 @@ function runBob(hash) {
   party.join({ room: hash.room }).catch((e) => sayError(`Error: ${e.message}`));
 }
 
+function runCarol(hash) {
+  say("You are Carol, an introducer: sign Alice's and Bob's keys once each has read you its fingerprint.");
+  let carol;
+  try {
+    carol = qkd.Identity.fromSecretKey(fromHex("Carol's secret key", hash.csk));
+  } catch (e) {
+    return sayError(`This link is incomplete (${e.message}). Ask Alice for a new one.`);
+  }
+  const view = initCarol($("carol"), keyFingerprint(carol.publicKey));
+  const party = new RelayLink(qkd, {
+    role: "carol",
+    url: wsUrl(),
+    onEvent: (type, msg) => {
+      if (type === "joined" && msg.room !== hash.room) return sayError("The relay put this tab in another room than the link names.");
+      if (type === "closed" && msg.reason) return sayError(`The relay closed this tab's connection: ${msg.reason}`);
+      if (type !== "status" || msg.identity === undefined || (msg.from !== "alice" && msg.from !== "bob")) return;
+      let key;
+      try {
+        key = fromHex(`${msg.from}'s key`, msg.identity);
+      } catch (e) {
+        return say(`Ignored a malformed key from ${msg.from}: ${e.message}`);
+      }
+      // Her vouch goes to the other side, who needs it to accept this key.
+      const to = msg.from === "alice" ? "bob" : "alice";
+      view.request(msg.from, keyFingerprint(key), () => party.sendText({ type: "status", to, vouch: vouchFor(qkd, carol, msg.from, key) }));
+    },
+  });
+  party.join({ room: hash.room }).catch((e) => sayError(`Error: ${e.message}`));
+}
+
 function runEve(hash) {
   say("You are Eve. Choose your attack, then join before Alice starts.");
   const eve = initEve($("eve"), {
     onJoin: ({ attack: fiberAttack, interceptFraction, basis, mitm, psk }) => {
       let auth = null;
+      let anchor = null;
+      const sendText = (m) => party.sendText(m);
       if (mitm === "full" || mitm === "leak") {
         try {
-          auth = { mode: "psk", psk: fromHex("the PSK", psk) };
+          // The secret she holds: the PSK, or the CA's or Carol's key when the link names that anchor.
+          if (hash.bootstrap === "ca" || hash.bootstrap === "wot") {
+            anchor = stolenAnchor(qkd, hash.bootstrap, fromHex("the stolen key", psk), { log: (e) => eve.log(eveSays(e)) });
+          } else auth = { mode: "psk", psk: fromHex("the PSK", psk) };
         } catch (e) {
           return eve.log(`Error: ${e.message}`);
         }
@@ -368,7 +493,7 @@ function runEve(hash) {
           onRead: (breaks) => recorder.yearsLater(breaks, breaks.credential && /^[0-9a-fA-F]{64}$/.test(psk ?? "") ? fromHex("the PSK", psk) : null),
         });
       }
-      const attack = eveAttack(qkd, { mode: mitm, auth, room: hash.room, kex: hash.kex && hash.kex !== "qkd" ? hash.kex : null, recorder }, {
+      const attack = eveAttack(qkd, { mode: mitm, auth, anchor, sendText, room: hash.room, kex: hash.kex && hash.kex !== "qkd" ? hash.kex : null, recorder }, {
         log: (e) => {
           eve.frames(e);
           eve.log(eveSays(e));
@@ -388,6 +513,7 @@ function runEve(hash) {
             eve.log(`Joined. On the fiber: ${onFiber}; classical channel: ${mitm}.`);
             attack.joined((f) => party.ws.send(f));
           } else if (type === "frame") attack.frame(msg.frame, msg.send);
+          else if (type === "status" && msg.to !== undefined && msg.to !== "eve") attack.status(msg).forEach(sendText);
           else if (type === "chat") recorder?.chat(msg);
           else if (type === "fiber") eve.fiber(msg);
           else if (type === "eveKnows") eve.knows(msg);
@@ -462,6 +588,7 @@ try {
   if (problem) sayError(problem);
   else if (hash.role === "bob") runBob(hash);
   else if (hash.role === "eve") runEve(hash);
+  else if (hash.role === "carol") runCarol(hash);
   else runAlice(hash);
 } catch (e) {
   sayError(`The playground could not start: ${e.message}`);

@@ -4,12 +4,22 @@
 import { fingerprintOfBytes } from "./party.js";
 
 /** The frame handler for Eve's mode: "off" | "edit" | "drop" | "inject" | "pass", "full" (she
- * runs a QKD session with each side, knowing the PSK), "leak" (she records round 1 and the PSK
- * leaks to her afterwards). `auth` is the PSK credential she knows, if any. */
-export function eveAttack(qkd, { mode, auth, room, kex, recorder }, on) {
+ * runs a session with each side, holding the anchor's secret), "leak" (she records round 1 and
+ * the secret leaks to her afterwards). `auth` is the PSK credential she knows, if any; `anchor`
+ * her use of a stolen CA or introducer key (model/anchors.js `stolenAnchor`). Status messages
+ * between the others pass through `status(msg)`, which returns what to send on. */
+export function eveAttack(qkd, { mode, auth, room, kex, recorder, anchor, sendText }, on) {
+  const attack = chooseAttack(qkd, { mode, auth, room, kex, recorder, anchor, sendText }, on);
+  const pass = (msg) => [{ ...msg, as: msg.from }];
+  attack.status ??= anchor && mode === "full" ? (msg) => anchor.status(msg) : pass;
+  return attack;
+}
+
+function chooseAttack(qkd, { mode, auth, room, kex, recorder, anchor, sendText }, on) {
   let seen = 0;
-  if (mode === "full" && kex) return cutKex(qkd, { auth, room, kex }, on);
-  if (mode === "full") return cutLink(qkd, { auth, room }, on);
+  if (mode === "full" && kex) return cutKex(qkd, { auth, room, kex, anchor }, on);
+  if (mode === "full") return cutLink(qkd, { auth, room, anchor }, on);
+  if (mode === "leak" && anchor) return forgeAfterRoundOne(qkd, { anchor, sendText }, on);
   if (mode === "leak") return recordThenBreak(qkd, { auth, room }, on);
   return {
     joined() {},
@@ -40,44 +50,58 @@ export function eveAttack(qkd, { mode, auth, room, kex, recorder }, on) {
   };
 }
 
-/** Two QKD sessions: as "Bob" with Alice, as "Alice" with Bob. */
-function cutLink(qkd, { auth, room }, on) {
+/** Two QKD sessions: as "Bob" with Alice, as "Alice" with Bob. With a stolen anchor, each
+ * session starts once she has seen the real key of the side it faces. */
+function cutLink(qkd, { auth, room, anchor }, on) {
   let herBob = null;
   let herAlice = null;
   let bobReady = null;
   let helloFromAlice = null;
+  let sendFrame = null;
   let done = false;
+  const facing = (peer) => (anchor ? anchor.auth(peer) : auth);
+  // Her "Bob" announces his nonce to Alice.
+  const startHerBob = () => {
+    if (herBob || !sendFrame || !facing("alice")) return;
+    herBob = new qkd.Bob({ auth: facing("alice"), link: room });
+    sendFrame(herBob.readyFrame);
+  };
   // Her "Alice" answers Bob once she has both Alice's parameters and Bob's nonce, whichever
   // arrives last.
-  const startHerAlice = (send) => {
-    if (herAlice || !helloFromAlice || !bobReady) return;
+  const startHerAlice = () => {
+    if (herAlice || !helloFromAlice || !bobReady || !facing("bob")) return;
     const { pulses } = qkd.helloParams(helloFromAlice);
-    herAlice = new qkd.Alice({ pulses, auth, link: room });
-    herAlice.start(bobReady).forEach(send);
+    herAlice = new qkd.Alice({ pulses, auth: facing("bob"), link: room });
+    herAlice.start(bobReady).forEach(sendFrame);
   };
   return {
-    joined(sendFrame) {
-      // Her "Bob" announces his nonce to Alice.
-      herBob = new qkd.Bob({ auth, link: room });
-      sendFrame(herBob.readyFrame);
+    joined(send) {
+      sendFrame = send;
+      startHerBob();
+    },
+    status(msg) {
+      const out = anchor.status(msg);
+      startHerBob();
+      startHerAlice();
+      return out;
     },
     frame(f, send) {
       const info = qkd.frameInfo(f);
       if (info.type === "Ready") {
         bobReady = f; // Bob's nonce: her "Alice" starts with it
-        return startHerAlice(send);
+        return startHerAlice();
       }
       const toHerBob = info.type === "Detections" || info.direction === "aliceToBob";
       const out = [];
       try {
-        out.push(...(toHerBob ? herBob.handle(f) : herAlice?.handle(f) ?? []));
+        out.push(...(toHerBob ? herBob?.handle(f) ?? [] : herAlice?.handle(f) ?? []));
       } catch (e) {
         on.log({ kind: "sessionFailed", with: toHerBob ? "alice" : "bob", code: e.code, message: e.message });
       }
       out.forEach(send);
       if (info.type === "Hello") {
         helloFromAlice = f;
-        startHerAlice(send);
+        startHerAlice();
       }
       if (herBob?.finished && herAlice?.finished && !done) {
         done = true;
@@ -88,10 +112,17 @@ function cutLink(qkd, { auth, room }, on) {
 }
 
 /** Two classical key exchanges: as "Bob" with Alice, as "Alice" with Bob (same method). */
-function cutKex(qkd, { auth, room, kex }, on) {
+function cutKex(qkd, { auth, room, kex, anchor }, on) {
   let herBob = null;
   let herAlice = null;
+  let sendFrame = null;
   const keys = {};
+  const facing = (peer) => (anchor ? anchor.auth(peer) : auth);
+  const startHerBob = () => {
+    if (herBob || !sendFrame || !facing("alice")) return;
+    herBob = new qkd.KeyExchange({ role: "bob", method: kex, link: room, auth: facing("alice") });
+    sendFrame(herBob.readyFrame);
+  };
   const take = (side, step, send) => {
     step.frames.forEach(send);
     for (const e of step.events) {
@@ -104,20 +135,47 @@ function cutKex(qkd, { auth, room, kex }, on) {
     }
   };
   return {
-    joined(sendFrame) {
-      herBob = new qkd.KeyExchange({ role: "bob", method: kex, link: room, auth });
-      sendFrame(herBob.readyFrame);
+    joined(send) {
+      sendFrame = send;
+      startHerBob();
+    },
+    status(msg) {
+      const out = anchor.status(msg);
+      startHerBob();
+      return out;
     },
     frame(f, send) {
       const info = qkd.frameInfo(f);
       if (info.type === "Ready") {
-        // Bob's nonce: her "Alice" starts her exchange with Bob.
-        herAlice = new qkd.KeyExchange({ role: "alice", method: kex, link: room, auth });
+        // Bob's nonce: her "Alice" starts her exchange with Bob (with a stolen anchor, she has
+        // Bob's real key by now: his chain or his identity came before his nonce).
+        if (!facing("bob")) return on.log({ kind: "sessionFailed", with: "bob", code: "no_key", message: "Bob's nonce came before his key" });
+        herAlice = new qkd.KeyExchange({ role: "alice", method: kex, link: room, auth: facing("bob") });
         herAlice.handle(f);
         return take("bob", herAlice.start(), send);
       }
-      if (info.direction === "aliceToBob") take("alice", herBob.handle(f), send);
+      if (info.direction === "aliceToBob") herBob && take("alice", herBob.handle(f), send);
       else if (herAlice) take("bob", herAlice.handle(f), send);
+    },
+  };
+}
+
+/** The anchor's secret leaks after round 1: when round 1 ends, Eve sends each side what the
+ * anchor's check accepts as the other's key (hers). Both pinned their peer's key in round 1
+ * and authenticate later rounds from their key pools: they refuse it. */
+function forgeAfterRoundOne(qkd, { anchor, sendText }, on) {
+  let done = false;
+  return {
+    joined() {},
+    frame(f, send) {
+      send(f);
+      if (done || qkd.frameInfo(f).type !== "Done") return;
+      done = true;
+      for (const [to, name] of [["alice", "bob"], ["bob", "alice"]]) {
+        const payload = anchor.forgeFor(name);
+        sendText({ type: "status", to, as: payload.vouch ? "carol" : name, ...payload });
+      }
+      on.guess({ kind: "anchorLate" });
     },
   };
 }

@@ -126,7 +126,7 @@ export class RelayLink {
       if (this.#kind(frame) === "Ready") this.early = frame;
       return;
     }
-        const step = this.link.handle(frame);
+    const step = this.link.handle(frame);
     this.#apply(step, frame);
     // Bob: a round begins only with a Hello that verified (the endpoint then runs).
     const kind = this.#kind(frame);
@@ -175,7 +175,8 @@ export class RelayLink {
         this.room = String(msg.room);
         return this.emit("joined", msg);
       case "left":
-        if (this.role !== "eve" && msg.role !== "eve") this.#endFromOutside("peer_left", `${msg.role} left`);
+        // Only the peer's departure ends a round (not Eve's, nor Carol's, the introducer's).
+        if (msg.role === { alice: "bob", bob: "alice" }[this.role]) this.#endFromOutside("peer_left", `${msg.role} left`);
         return this.emit("left", msg);
       case "abort": {
         // Unauthenticated: it may end the round, and only if it comes from the peer (the relay

@@ -29,9 +29,9 @@ export function initSetup(root, hash, defaults, { onOpenRoom, onRunLocal, onChan
     pulses.setCustomValidity(bad ? "Pulses: a whole number from 1 to 268,435,456 (2^28)." : "");
   };
   const sync = () => {
-    const pki = form.elements.bootstrap.value === "pki";
-    psk.closest("label").hidden = pki;
-    psk.required = !pki;
+    const noPsk = form.elements.bootstrap.value !== "psk";
+    psk.closest("label").hidden = noPsk;
+    psk.required = !noPsk;
     checkPsk();
     checkPulses();
     const source = form.elements.source.value;
@@ -67,15 +67,24 @@ export function initSetup(root, hash, defaults, { onOpenRoom, onRunLocal, onChan
   };
 }
 
-export function initLinks(root, { room, extra, eveExtra = {}, onStart }) {
+const BOB_LINK = {
+  pki: "Bob's link (carries Alice's public key, no secret; compare safety numbers by voice)",
+  ca: "Bob's link (carries his identity as the CA provisioned it: his secret key, his certificate, the root he trusts; share it privately)",
+  wot: "Bob's link (carries Carol's public key, no secret: Carol signs his key, and Alice's)",
+};
+
+export function initLinks(root, { room, extra, eveExtra = {}, carolExtra, onStart }) {
   root.hidden = false;
-  if (extra.bootstrap === "pki") {
-    root.querySelector("#bob-link-label").textContent = "Bob's link (carries Alice's public key, no secret; compare safety numbers by voice)";
-  }
+  if (BOB_LINK[extra.bootstrap]) root.querySelector("#bob-link-label").textContent = BOB_LINK[extra.bootstrap];
   const bob = linkFor({ role: "bob", room, ...extra });
   const eve = linkFor({ role: "eve", room, ...eveExtra });
   Object.assign(root.querySelector("#bob-link"), { href: bob, textContent: bob });
   Object.assign(root.querySelector("#eve-link"), { href: eve, textContent: eve });
+  if (carolExtra) {
+    const carol = linkFor({ role: "carol", room, ...carolExtra });
+    root.querySelector("#carol-invite").hidden = false;
+    Object.assign(root.querySelector("#carol-link"), { href: carol, textContent: carol });
+  }
   const start = root.querySelector("#start");
   start.addEventListener("click", () => {
     start.disabled = true;

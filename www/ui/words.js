@@ -43,6 +43,14 @@ export function eveSays(e) {
       return `I share one key with Alice (fingerprint ${e.withAlice}) and another with Bob (fingerprint ${e.withBob}). I can read and rewrite everything they encrypt.`;
     case "leaked":
       return `The PSK leaked after round 1. It verifies all ${e.framesVerified} recorded frames, but my best guess of the round-1 key has fingerprint ${e.fingerprint}. Without the photons, such a guess agrees with the real key on about half the bits, like a coin toss (the package's attackBreakLater measures it). Later rounds are authenticated from the key pool, which the PSK does not open.`;
+    case "anchorKey":
+      return `I read ${e.who === "alice" ? "Alice" : "Bob"}'s real key (${e.fingerprint}) on its way.`;
+    case "anchorForged":
+      return `With the stolen anchor secret I sent ${e.to === "alice" ? "Alice" : e.to === "bob" ? "Bob" : "Carol"} a credential for my own key as ${e.as === "alice" ? "Alice" : "Bob"}'s; the anchor's check accepts it.`;
+    case "anchorUnreadable":
+      return `Could not read ${e.who}'s credential: ${e.message}`;
+    case "anchorLate":
+      return "The anchor's secret leaked after round 1. I sent Alice and Bob credentials for my key that the anchor's check accepts, but each pinned the other's key in round 1 and authenticates later rounds from its key pool: they refuse mine, and nothing made earlier depends on the anchor any more.";
     case "leakFailed":
       return `The leaked key does not open the transcript: ${e.message}`;
     default:

@@ -450,6 +450,14 @@ impl Identity {
         Ok(Identity(CoreIdentity::from_seed(&seed, "identity")))
     }
 
+    /// The identity of a 32-byte secret key (an introducer's key handed over in a link).
+    #[wasm_bindgen(js_name = fromSecretKey)]
+    pub fn from_secret_key(secret_key: &[u8]) -> Result<Identity, JsValue> {
+        let sk: [u8; 32] =
+            secret_key.try_into().map_err(|_| js_error(Error::invalid("secretKey", "must be 32 bytes")))?;
+        Ok(Identity(CoreIdentity { signing: ed25519_dalek::SigningKey::from_bytes(&sk) }))
+    }
+
     /// The 32-byte public key (share it; the peer pins it).
     #[wasm_bindgen(getter, js_name = publicKey)]
     pub fn public_key(&self) -> Vec<u8> {

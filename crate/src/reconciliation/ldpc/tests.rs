@@ -180,6 +180,25 @@ fn reconcile_at_two_percent_on_100_000_bits_agrees_within_f_1_10() {
 }
 
 #[test]
+fn reconcile_at_five_percent_on_100_000_bits_agrees_in_one_message_within_f_1_10() {
+    let (a, b) = keys(100_000, 0.05, "five percent");
+    let r = reconcile_ldpc(&a, &b, 0.05, &SEED).expect("runs");
+    assert!(r.failed_frames.is_empty());
+    assert_eq!(r.key, a);
+    assert_eq!(r.alice_key, a);
+    assert!(r.efficiency <= 1.10, "f = {}", r.efficiency);
+    assert_eq!(r.messages, 1);
+}
+
+#[test]
+fn first_attempts_aim_within_f_1_10_from_two_to_eight_percent() {
+    for q in [0.02, 0.03, 0.05, 0.065, 0.08] {
+        let f = first_efficiency(q);
+        assert!((1.0..=1.10).contains(&f), "first efficiency {f} at {q}");
+    }
+}
+
+#[test]
 fn mother_codes_are_built_once_and_shared_by_every_session() {
     // Two sessions at nearby error rates: other seeds, other layouts, the same code (built
     // once unless another test evicted it meanwhile).
