@@ -623,6 +623,17 @@ test("every view passes axe-core without serious or critical violations, and fit
   await check(local, "local run");
   await local.screenshot({ path: `${shots}/phone-local.png`, fullPage: true });
   await bob.screenshot({ path: `${shots}/phone-bob.png`, fullPage: true });
+  // The trust anchors' views: Alice's panel with the CA's chain, Carol's tab with a request.
+  const ca = await openRoom(context, { bootstrap: "ca" });
+  const caBob = await tab(context, ca.bobLink);
+  await ca.alice.waitForSelector("#anchor[data-state=accepted]", { state: "attached" });
+  await check(ca.alice, "Alice, CA chain verified");
+  await check(caBob, "Bob, CA");
+  const wot = await openRoom(context, { bootstrap: "wot" });
+  const carol = await tab(context, await wot.alice.getAttribute("#carol-link", "href"));
+  await carol.waitForSelector("#carol-requests li[data-name=alice]");
+  await check(carol, "Carol");
+  await carol.screenshot({ path: `${shots}/phone-carol.png`, fullPage: true });
   await context.close();
 });
 
