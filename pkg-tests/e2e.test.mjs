@@ -299,6 +299,12 @@ test("a PKI bootstrap: equal safety numbers, then rounds authenticated from the 
   const sa = await alice.textContent("#safety output");
   assert.match(sa, /^(\d{5} ){9}\d{5}$/);
   assert.equal(await bob.textContent("#safety output"), sa);
+  // Each tab's anchor panel: Bob pinned the key Alice's tab calls its own, and the reverse.
+  const figures = async (page) => page.textContent("#anchor-figures");
+  const own = async (page) => (await figures(page)).match(/your key([0-9a-f ]{19})/)[1];
+  assert.ok((await figures(bob)).includes(`Alice's key, pinned from the link${await own(alice)}`));
+  await alice.waitForSelector("#anchor-figures:has-text('pinned for round 1')");
+  assert.ok((await figures(alice)).includes(`Bob's key, pinned for round 1${await own(bob)}`));
   for (const round of [1, 2, 3]) {
     await alice.click("#start:not([disabled])");
     for (const page of [alice, bob]) {

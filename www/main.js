@@ -261,6 +261,20 @@ function anchorForBob(hash, send, pin) {
   return { ...side, identity };
 }
 
+/** The panel for the two anchors without a chain: the PSK, and public keys checked by a
+ * safety number (this side's own key shown; the peer's when pinned). */
+function plainAnchor(kind, identity) {
+  const view = initAnchor($("anchor"), kind);
+  if (kind === "psk") {
+    view.show("you trust", "the pre-shared key (32 bytes, in Bob's link; never shown)");
+    view.accepted("Round 1 is accepted only with tags that verify under the pre-shared key.");
+  } else {
+    view.show("you trust", "the safety number, compared by voice");
+    view.show("your key", keyFingerprint(identity.publicKey));
+  }
+  return view;
+}
+
 function runAlice(hash) {
   say("You are Alice: choose the parameters, then invite Bob.");
   initCompare();
@@ -289,6 +303,7 @@ function runAlice(hash) {
       const canStart = () => (v.bootstrap === "psk" || bobKey !== null) && party.ready;
       // A CA or a web of trust: the anchor's material, the links that carry it, and the check
       // that pins Bob's key (then round 1 is signed as with a compared safety number).
+      const plainView = v.bootstrap === "psk" || pki ? plainAnchor(v.bootstrap, identity) : null;
       const anchored = anchorForAlice(v.bootstrap, identity, (m) => party.sendText(m), (key) => {
         bobKey = key;
         party.open({ auth: { mode: "pki", secretKey: identity.secretKey, peerPublicKey: key }, ...method });
@@ -359,6 +374,7 @@ function runAlice(hash) {
               return say(`Refused Bob's public key: ${e.message}`);
             }
             party.open({ auth: { mode: "pki", secretKey: identity.secretKey, peerPublicKey: bobKey }, ...method });
+            plainView?.show("Bob's key, pinned for round 1", keyFingerprint(bobKey));
             side.status ??= initStatus($("status"));
             showSafetyNumber($("safety"), qkd.safetyNumber(identity.publicKey, bobKey));
             links?.members(roles.length ? roles : ["alice", "bob"], canStart());
@@ -430,6 +446,10 @@ function runBob(hash) {
         if (pki) {
           party.sendText({ type: "status", to: "alice", identity: hex(identity.publicKey) });
           showSafetyNumber($("safety"), qkd.safetyNumber(identity.publicKey, auth.peerPublicKey));
+        }
+        if (!anchored) {
+          const view = plainAnchor(pki ? "pki" : "psk", identity);
+          if (pki) view.show("Alice's key, pinned from the link", keyFingerprint(auth.peerPublicKey));
         }
         if (!anchored) party.open({ auth, ...(kex ? { method: kex } : {}) });
         if (!kex) side.view = roundView(side);
@@ -547,7 +567,8 @@ async function runLocal(v) {
   const options = {
     pulses: Number(v.pulses), seed, channel: channelOf(v), reconciliation: v.reconciliation, tags: v.tags,
     source: sourceOf(v), eve: eveOf(v),
-    auth: v.bootstrap === "pki" ? { mode: "pki" } : { mode: "psk", psk: fromHex("the pre-shared key", v.psk) },
+    // Every anchor but the PSK ends in a pinned key; in one tab the keys are pinned directly.
+    auth: v.bootstrap !== "psk" ? { mode: "pki" } : { mode: "psk", psk: fromHex("the pre-shared key", v.psk) },
   };
   let session;
   try {

@@ -6,6 +6,8 @@ import { keyFingerprint } from "../model/anchors.js";
 const date = (secs) => new Date(secs * 1000).toISOString().slice(0, 10);
 
 const WHAT = {
+  psk: "A pre-shared key. Both sides hold the same 32 random bytes (Bob's link carries them); round 1's tags are HMAC-SHA256 under it, so whoever else holds the link can sit in the middle of round 1.",
+  pki: "Public keys and a safety number. Each side pins the other's Ed25519 key as it arrived; reading the safety number aloud proves it was not swapped on the way. Nobody else vouches for anything: the comparison is the anchor.",
   ca: "Certificates from a certificate authority. This side trusts one root certificate; the peer's key is accepted when a chain of signatures leads from that root, through an issuing CA, to a certificate naming the peer, every certificate within its dates and unrevoked. Whoever holds a CA's key can issue any name.",
   wot: "A web of trust. This side trusts Carol fully; the peer's key is accepted when Carol's signature says it is the peer's. Carol signs after its owner read her the fingerprint. Whoever holds Carol's key can vouch for any key.",
 };
