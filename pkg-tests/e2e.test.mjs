@@ -402,10 +402,13 @@ async function hostile(context, room) {
   return {
     text: (obj) => page.evaluate((o) => window.sock.send(JSON.stringify(o)), obj),
     frame: (bytes) => page.evaluate((b) => window.sock.send(new Uint8Array(b)), [...bytes]),
-    // Pass every classical frame on unchanged (she sits in the middle).
+    // Pass every classical frame on unchanged (she sits in the middle), and the status
+    // messages the parties address to each other, under their own names.
     relay: () => page.evaluate(() => {
       window.sock.onmessage = (e) => {
-        if (typeof e.data !== "string") window.sock.send(e.data);
+        if (typeof e.data !== "string") return window.sock.send(e.data);
+        const m = JSON.parse(e.data);
+        if (m.type === "status" && m.to && m.to !== "eve") window.sock.send(JSON.stringify({ ...m, as: m.from }));
       };
     }),
     page,
@@ -926,7 +929,8 @@ test("web of trust: Eve with Carol's key in round 1 sits in the middle; leaked a
   assert.match(await eve2.textContent("#eve-guess"), /leaked after round 1/);
   for (const page of [r.alice, bob2]) {
     await page.waitForSelector("#anchor[data-refusals='1']", { state: "attached" });
-    assert.match(await page.textContent("#anchor-outcome"), /pinned\): a second key .* refused, the pin stays/);
+    assert.match(await page.textContent("#anchor-outcome"), /and pinned: .* Later: Refused .*\(pinned\): a second key .* refused, the pin stays/);
+    assert.equal(await page.getAttribute("#anchor", "data-state"), "accepted", "the pin and its panel stay");
   }
   await r.alice.click("#start:not([disabled])");
   for (const page of [r.alice, bob2]) await page.waitForSelector("#status[data-round='2'][data-outcome='ok']", { state: "attached", timeout: 60_000 });

@@ -206,14 +206,14 @@ function anchorSide(kind, role, material, send, pin) {
   const peerName = role === "alice" ? "Bob" : "Alice";
   const peer = new AnchorPeer(qkd, { kind, role, ...material }, send, {
     pinned(key, shown) {
+      pin(key); // opens the endpoint; if that throws, nothing is shown as pinned
       if (kind === "ca") view.chain(shown, peerName.toLowerCase());
       else view.show("vouch", `Carol (${shown.introducer}) signed: key ${shown.key} is ${peerName}'s`);
       view.show(`${peerName}'s key, pinned for round 1`, keyFingerprint(key));
       view.accepted(`${peerName}'s key verified by the ${kind === "ca" ? "certificate chain" : "web of trust"} and pinned: round 1 is signed with it.`);
-      pin(key);
     },
-    refused(code, text) {
-      view.refused(`Refused ${peerName}'s credential (${code}): ${text}`);
+    refused(code, text, afterPin) {
+      view.refused(`Refused ${peerName}'s credential (${code}): ${text}`, afterPin);
     },
   });
   return { peer, view };
@@ -248,6 +248,10 @@ function anchorForBob(hash, send, pin) {
     const identity = qkd.Identity.fromSecretKey(fromHex("Bob's secret key", hash.bsk));
     const root = fromB64("the root certificate", hash.root);
     const chain = chainFrom("Bob's chain", String(hash.chain ?? "").split("."));
+    // The link's certificate must be Bob's and for this very key, or round 1 would fail later
+    // with a less helpful error.
+    const own = qkd.describeCertificate(chain[0]);
+    if (own.subject !== "bob" || hex(own.publicKey) !== hex(identity.publicKey)) throw new Error("the certificate in this link is not Bob's for the key it carries");
     const side = anchorSide("ca", "bob", { identity, root, chain }, send, pin);
     side.view.show("you trust", `the root "${qkd.describeCertificate(root).subject}" (key ${keyFingerprint(qkd.describeCertificate(root).publicKey)})`);
     side.view.show("your certificate", `"${qkd.describeCertificate(chain[0]).subject}", issued by "${qkd.describeCertificate(chain[0]).issuer}" (key ${keyFingerprint(identity.publicKey)})`);
@@ -460,6 +464,9 @@ function runBob(hash) {
   party.join({ room: hash.room }).catch((e) => sayError(`Error: ${e.message}`));
 }
 
+/** Most keys Carol's tab lists for signing. */
+const MAX_CAROL_REQUESTS = 8;
+
 function runCarol(hash) {
   say("You are Carol, an introducer: sign Alice's and Bob's keys once each has read you its fingerprint.");
   let carol;
@@ -469,6 +476,7 @@ function runCarol(hash) {
     return sayError(`This link is incomplete (${e.message}). Ask Alice for a new one.`);
   }
   const view = initCarol($("carol"), keyFingerprint(carol.publicKey));
+  const requests = new Set();
   const party = new RelayLink(qkd, {
     role: "carol",
     url: wsUrl(),
@@ -484,6 +492,11 @@ function runCarol(hash) {
       }
       // Her vouch goes to the other side, who needs it to accept this key.
       const to = msg.from === "alice" ? "bob" : "alice";
+      // Each (name, key) once, and a bounded list: a flood of look-alike requests stops here.
+      const seen = `${msg.from} ${msg.identity.toLowerCase()}`;
+      if (requests.has(seen)) return;
+      if (requests.size >= MAX_CAROL_REQUESTS) return say(`Ignored a further key from ${msg.from}: ${MAX_CAROL_REQUESTS} requests are listed already.`);
+      requests.add(seen);
       view.request(msg.from, keyFingerprint(key), () => party.sendText({ type: "status", to, vouch: vouchFor(qkd, carol, msg.from, key) }));
     },
   });

@@ -272,7 +272,7 @@ fn announce(state: &AppState, room: &str) {
 /// `type`, stamped with the sender's role. `to` (optional) addresses one role.
 ///
 /// With Eve in the middle (`eve_in_middle`), a `status` addressed by one party to another goes
-/// to her instead (`to` kept), and her messages may carry `as` (`alice`, `bob` or `carol`): the
+/// to her instead (`to` kept), and her status messages may carry `as` (`alice`, `bob` or `carol`): the
 /// name they are stamped with. That is what an attacker on the classical channel can do; the
 /// parties trust a status only through their own checks (a certificate chain, a vouch, a
 /// safety number), never through its `from`.
@@ -284,14 +284,14 @@ fn relay_text(text: &str, from: Role, eve_in_middle: bool) -> Result<(Option<Rol
         Some("chat" | "abort") => false,
         other => return Err(format!("unknown control message type {other:?}")),
     };
-    let mut to = match obj.get("to").and_then(|t| t.as_str()) {
-        Some(r) => Some(Role::parse(r).ok_or("unknown addressee")?),
+    let mut to = match obj.get("to") {
+        Some(t) => Some(t.as_str().and_then(Role::parse).ok_or("unknown addressee")?),
         None => None,
     };
     let stamp = match obj.remove("as") {
         None => from,
-        Some(_) if from != Role::Eve || !eve_in_middle => {
-            return Err("only Eve in the middle of the classical channel may send under another name".into());
+        Some(_) if from != Role::Eve || !eve_in_middle || !status => {
+            return Err("only Eve in the middle of the classical channel may send a status under another name".into());
         }
         Some(name) => match name.as_str().and_then(Role::parse) {
             Some(r) if r != Role::Eve => r,

@@ -344,8 +344,16 @@ async fn carol_sends_status_only_and_eve_in_the_middle_relays_status_under_any_n
         .expect("send");
     let got = until(&mut a, "status").await;
     assert_eq!((got["from"].as_str(), got["vouch"].as_str()), (Some("carol"), Some("v")));
+    // Not under her own name, and only a status: an abort or a chat in Bob's name is refused.
     e.send(Message::text(json!({ "type": "status", "to": "alice", "as": "eve" }).to_string())).await.expect("send");
     assert!(until(&mut e, "close").await["reason"].as_str().is_some_and(|r| r.contains("alice, bob or carol")));
+    let mut e = connect(&url, json!({ "type": "join", "role": "eve", "room": room, "mitm": true })).await;
+    until(&mut e, "joined").await;
+    e.send(Message::text(json!({ "type": "abort", "as": "bob", "message": "x" }).to_string())).await.expect("send");
+    assert!(until(&mut e, "close").await["reason"].as_str().is_some_and(|r| r.contains("only Eve")));
+    // An addressee that is not a role's name is refused, not broadcast past Eve.
+    b.send(Message::text(json!({ "type": "status", "to": 1 }).to_string())).await.expect("send");
+    assert!(until(&mut b, "close").await["reason"].as_str().is_some_and(|r| r.contains("unknown addressee")));
 }
 
 /// Eve with the leaked PSK cuts the link: a QKD session with each side, over two fibers.

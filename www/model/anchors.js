@@ -24,7 +24,9 @@ const randomSerial = () => 1000 + crypto.getRandomValues(new Uint32Array(1))[0];
 export const toHex = (bytes) => [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 
 export function fromHex(field, h, bytes = 32) {
-  if (typeof h !== "string" || !new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(h)) throw new Error(`${field} must be ${bytes * 2} hex digits`);
+  if (typeof h !== "string" || !new RegExp(`^[0-9a-fA-F]{${bytes * 2}}$`).test(h)) {
+    throw Object.assign(new Error(`${field} must be ${bytes * 2} hex digits`), { code: "invalid_parameter" });
+  }
   return Uint8Array.from(h.match(/../g), (x) => parseInt(x, 16));
 }
 
@@ -36,14 +38,22 @@ export function toB64(bytes) {
 }
 
 export function fromB64(field, s) {
-  if (typeof s !== "string" || s.length > 8192 || !/^[A-Za-z0-9_-]+$/.test(s)) throw new Error(`${field} is not base64url`);
-  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
+  const bad = () => Object.assign(new Error(`${field} is not base64url`), { code: "invalid_parameter" });
+  if (typeof s !== "string" || s.length > 8192 || !/^[A-Za-z0-9_-]+$/.test(s)) throw bad();
+  let bin;
+  try {
+    bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
+  } catch {
+    throw bad();
+  }
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
 }
 
 /** A chain from a message or a link: a list of at most four base64url certificates. */
 export function chainFrom(field, list) {
-  if (!Array.isArray(list) || list.length < 1 || list.length > 4) throw new Error(`${field} must list one to four certificates`);
+  if (!Array.isArray(list) || list.length < 1 || list.length > 4) {
+    throw Object.assign(new Error(`${field} must list one to four certificates`), { code: "invalid_parameter" });
+  }
   return list.map((c, i) => fromB64(`${field}[${i}]`, c));
 }
 
@@ -131,12 +141,14 @@ export class AnchorPeer {
     else this.send({ type: "status", to, identity: toHex(this.identity.publicKey) });
   }
 
-  /** A status message; returns whether it was an anchor's (checked, pinned or refused). */
+  /** A status message; returns whether it was an anchor's (checked, pinned or refused). Call
+   * it only once the room is joined (the endpoint it opens needs the room's id). */
   status(msg) {
     const credential = this.kind === "ca" ? msg.chain : msg.vouch;
     if (credential === undefined) return false;
     const expected = this.kind === "ca" ? this.peer : "carol";
     if (msg.from !== expected) return true; // the relay's stamp is no authority, but a wrong one is not even a claim
+    const refuse = (code, text) => this.on.refused(code, text, this.pinned !== null);
     let key;
     let shown;
     try {
@@ -146,15 +158,23 @@ export class AnchorPeer {
         shown = { introducer: keyFingerprint(this.carolKey), key: keyFingerprint(key) };
       }
     } catch (e) {
-      this.on.refused(e.code ?? "invalid_parameter", e.message);
+      refuse(typeof e.code === "string" ? e.code : "invalid_parameter", String(e.message).slice(0, 300));
+      return true;
+    }
+    if (toHex(key) === toHex(this.identity.publicKey)) {
+      refuse("own_key", `the credential names this side's own key as ${this.peer}'s (a careless signature, or a reflection)`);
       return true;
     }
     if (this.pinned) {
-      if (toHex(key) !== toHex(this.pinned)) this.on.refused("pinned", `a second key for ${this.peer} (${keyFingerprint(key)}) arrived after ${keyFingerprint(this.pinned)} was pinned: refused, the pin stays`);
+      if (toHex(key) !== toHex(this.pinned)) refuse("pinned", `a second key for ${this.peer} (${keyFingerprint(key)}) arrived after ${keyFingerprint(this.pinned)} was pinned: refused, the pin stays`);
       return true;
     }
-    this.pinned = key;
-    this.on.pinned(key, shown);
+    try {
+      this.on.pinned(key, shown);
+      this.pinned = key;
+    } catch (e) {
+      refuse(typeof e.code === "string" ? e.code : "error", `the link could not open with this key: ${e.message}`);
+    }
     return true;
   }
 }

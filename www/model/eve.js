@@ -80,6 +80,7 @@ function cutLink(qkd, { auth, room, anchor }, on) {
       startHerBob();
     },
     status(msg) {
+      if (!anchor) return [{ ...msg, as: msg.from }]; // with a PSK she forwards what is not hers to change
       const out = anchor.status(msg);
       startHerBob();
       startHerAlice();
@@ -140,6 +141,7 @@ function cutKex(qkd, { auth, room, kex, anchor }, on) {
       startHerBob();
     },
     status(msg) {
+      if (!anchor) return [{ ...msg, as: msg.from }]; // with a PSK she forwards what is not hers to change
       const out = anchor.status(msg);
       startHerBob();
       return out;

@@ -47,8 +47,10 @@ export function initAnchor(root, kind) {
     accepted(text) {
       say(text, "accepted");
     },
-    refused(text) {
-      say(text, "refused");
+    /** A refused credential; after a pin, the accepted state stays and the refusal is added. */
+    refused(text, afterPin = false) {
+      if (afterPin) outcome.textContent = `${outcome.textContent.split(" Later: ")[0]} Later: ${text}`;
+      else say(text, "refused");
       root.dataset.refusals = String(Number(root.dataset.refusals ?? 0) + 1);
     },
     /** The anchor's secret, shown folded (for the compromise demo). */
