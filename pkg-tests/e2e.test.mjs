@@ -79,6 +79,19 @@ const outcome = async (page) => {
   return page.getAttribute("#status", "data-outcome");
 };
 
+/** Eve in the middle ran a session with each side: both get a key, two different ones, and
+ * Eve's tab names both. Returns the two fingerprints. */
+async function assertTwoKeys(alice, bob, eve) {
+  assert.equal(await outcome(alice), "ok");
+  assert.equal(await outcome(bob), "ok");
+  const [fa, fb] = [await alice.textContent("#fingerprint"), await bob.textContent("#fingerprint")];
+  assert.notEqual(fa, fb, "Alice and Bob hold different keys");
+  await eve.waitForSelector("#eve-guess:not([hidden])");
+  const eveSays = await eve.textContent("#eve-guess");
+  assert.ok(eveSays.includes(fa) && eveSays.includes(fb), eveSays);
+  return [fa, fb];
+}
+
 test("two tabs grow the same key: same fingerprint, sane QBER, and a working chat", async () => {
   const context = await browser.newContext();
   const { alice, bobLink } = await openRoom(context);
@@ -328,13 +341,7 @@ test("Eve with the leaked PSK cuts the link: both sides get a key, but the chat 
   const { alice, bobLink, eveLink } = await openRoom(context);
   const eve = await joinEve(context, eveLink, { mitm: "full", psk: pskOf(bobLink) });
   const bob = await startWithBob(context, alice, bobLink);
-  assert.equal(await outcome(alice), "ok");
-  assert.equal(await outcome(bob), "ok");
-  const [fa, fb] = [await alice.textContent("#fingerprint"), await bob.textContent("#fingerprint")];
-  assert.notEqual(fa, fb, "Alice and Bob hold different keys");
-  await eve.waitForSelector("#eve-guess:not([hidden])");
-  const eveSays = await eve.textContent("#eve-guess");
-  assert.ok(eveSays.includes(fa) && eveSays.includes(fb), eveSays);
+  await assertTwoKeys(alice, bob, eve);
   await alice.fill("#chat-form input[name=text]", "secret plans");
   await alice.click("#chat-form button");
   await bob.waitForSelector("#chat-log li.bad");
@@ -839,13 +846,7 @@ test("CA: Eve holding the CA's key during round 1 cuts the link; with another ke
   assert.match(caKey, /^[0-9a-f]{64}$/);
   const eve = await joinEve(context, eveLink, { mitm: "full", psk: caKey });
   const bob = await startWithBob(context, alice, bobLink);
-  assert.equal(await outcome(alice), "ok");
-  assert.equal(await outcome(bob), "ok");
-  const [fa, fb] = [await alice.textContent("#fingerprint"), await bob.textContent("#fingerprint")];
-  assert.notEqual(fa, fb, "Alice and Bob hold different keys");
-  await eve.waitForSelector("#eve-guess:not([hidden])");
-  const eveSays = await eve.textContent("#eve-guess");
-  assert.ok(eveSays.includes(fa) && eveSays.includes(fb), eveSays);
+  await assertTwoKeys(alice, bob, eve);
   // Both chains verified: the forgery is a valid chain to the same root.
   for (const page of [alice, bob]) assert.equal(await page.getAttribute("#anchor", "data-state"), "accepted");
   await context.close();
@@ -902,12 +903,7 @@ test("web of trust: Eve with Carol's key in round 1 sits in the middle; leaked a
   const eve = await joinEve(context, eveLink, { mitm: "full", psk: param(carolLink, "csk") });
   await tab(context, carolLink);
   const bob = await startWithBob(context, alice, bobLink);
-  assert.equal(await outcome(alice), "ok");
-  assert.equal(await outcome(bob), "ok");
-  const [fa, fb] = [await alice.textContent("#fingerprint"), await bob.textContent("#fingerprint")];
-  assert.notEqual(fa, fb, "Alice and Bob hold different keys");
-  await eve.waitForSelector("#eve-guess:not([hidden])");
-  assert.ok((await eve.textContent("#eve-guess")).includes(fa));
+  await assertTwoKeys(alice, bob, eve);
   await context.close();
 
   // The same key leaking after round 1: Eve's vouches come too late.

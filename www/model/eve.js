@@ -10,9 +10,18 @@ import { fingerprintOfBytes } from "./party.js";
  * between the others pass through `status(msg)`, which returns what to send on. */
 export function eveAttack(qkd, { mode, auth, room, kex, recorder, anchor, sendText }, on) {
   const attack = chooseAttack(qkd, { mode, auth, room, kex, recorder, anchor, sendText }, on);
-  const pass = (msg) => [{ ...msg, as: msg.from }];
-  attack.status ??= anchor && mode === "full" ? (msg) => anchor.status(msg) : pass;
+  attack.status ??= (msg) => passStatus(mode === "full" ? anchor : null, msg);
   return attack;
+}
+
+/** A status between the others: passed on under its sender's name, or, with a stolen anchor,
+ * swapped for her forgery (`anchor.status`); then each of `start` runs, so a session waiting
+ * for the real key it faces begins once that key is known. */
+function passStatus(anchor, msg, ...start) {
+  if (!anchor) return [{ ...msg, as: msg.from }];
+  const out = anchor.status(msg);
+  start.forEach((f) => f());
+  return out;
 }
 
 function chooseAttack(qkd, { mode, auth, room, kex, recorder, anchor, sendText }, on) {
@@ -79,13 +88,7 @@ function cutLink(qkd, { auth, room, anchor }, on) {
       sendFrame = send;
       startHerBob();
     },
-    status(msg) {
-      if (!anchor) return [{ ...msg, as: msg.from }]; // with a PSK she forwards what is not hers to change
-      const out = anchor.status(msg);
-      startHerBob();
-      startHerAlice();
-      return out;
-    },
+    status: (msg) => passStatus(anchor, msg, startHerBob, startHerAlice),
     frame(f, send) {
       const info = qkd.frameInfo(f);
       if (info.type === "Ready") {
@@ -140,12 +143,7 @@ function cutKex(qkd, { auth, room, kex, anchor }, on) {
       sendFrame = send;
       startHerBob();
     },
-    status(msg) {
-      if (!anchor) return [{ ...msg, as: msg.from }]; // with a PSK she forwards what is not hers to change
-      const out = anchor.status(msg);
-      startHerBob();
-      return out;
-    },
+    status: (msg) => passStatus(anchor, msg, startHerBob),
     frame(f, send) {
       const info = qkd.frameInfo(f);
       if (info.type === "Ready") {

@@ -169,25 +169,16 @@ fn plan_splits_long_keys_into_equal_frames_and_fits_the_rate() {
 }
 
 #[test]
-fn reconcile_at_two_percent_on_100_000_bits_agrees_within_f_1_10() {
-    let (a, b) = keys(100_000, 0.02, "two percent");
-    let r = reconcile_ldpc(&a, &b, 0.02, &SEED).expect("runs");
-    assert!(r.failed_frames.is_empty());
-    assert_eq!(r.key, a);
-    assert_eq!(r.alice_key, a);
-    assert!(r.efficiency <= 1.10, "f = {}", r.efficiency);
-    assert_eq!(r.messages, 1);
-}
-
-#[test]
-fn reconcile_at_five_percent_on_100_000_bits_agrees_in_one_message_within_f_1_10() {
-    let (a, b) = keys(100_000, 0.05, "five percent");
-    let r = reconcile_ldpc(&a, &b, 0.05, &SEED).expect("runs");
-    assert!(r.failed_frames.is_empty());
-    assert_eq!(r.key, a);
-    assert_eq!(r.alice_key, a);
-    assert!(r.efficiency <= 1.10, "f = {}", r.efficiency);
-    assert_eq!(r.messages, 1);
+fn reconcile_at_two_and_five_percent_on_100_000_bits_agrees_in_one_message_within_f_1_10() {
+    for (q, label) in [(0.02, "two percent"), (0.05, "five percent")] {
+        let (a, b) = keys(100_000, q, label);
+        let r = reconcile_ldpc(&a, &b, q, &SEED).expect("runs");
+        assert!(r.failed_frames.is_empty());
+        assert_eq!(r.key, a);
+        assert_eq!(r.alice_key, a);
+        assert!(r.efficiency <= 1.10, "f = {} at {q}", r.efficiency);
+        assert_eq!(r.messages, 1);
+    }
 }
 
 #[test]
