@@ -324,7 +324,6 @@ function runAlice(hash) {
               extra: { ...(anchored?.bobExtra ?? (pki ? { bootstrap: "pki", apk: hex(identity.publicKey) } : { psk: v.psk })), ...(kex ? { kex } : {}) },
               eveExtra: { ...(kex ? { kex } : {}), ...(anchored ? { bootstrap: v.bootstrap } : {}) },
               carolExtra: anchored?.carolExtra,
-              bootstrap: v.bootstrap,
               onStart: () => {
                 links.started();
                 if (kex) {
