@@ -1,9 +1,6 @@
 //! Bob's side of Cascade: binary searches in the blocks whose parity differs from Alice's,
 //! every pending query of a round trip in one message.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use super::{Layout, range_parity};
 use crate::bits::BitVec;
 use crate::error::Error;
@@ -18,67 +15,46 @@ pub enum CascadeStep {
     Done,
 }
 
-/// How a searched range of a pass was cut: its left part's length and, once Bob knows it,
-/// Alice's parity of that part (the right part's follows from the range's).
+/// A searched range `start .. start + len` of a pass, how it was cut (its left part's
+/// length `at`) and, once Bob knows it, Alice's parity of the left part (the right part's
+/// follows from the range's); `kids` are its two parts' nodes, once searched.
 #[derive(Clone, Copy)]
-struct Split {
+struct Node {
+    start: u32,
+    len: u32,
     at: u32,
     left: Option<bool>,
+    kids: [u32; 2],
 }
+
+/// No node (an unsearched part, or a block's unsearched root).
+const NO_NODE: u32 = u32::MAX;
 
 /// Bob's search state in one pass.
 struct PassSearch {
-    /// The ranges searched so far, by [`node`].
-    known: NodeMap<Split>,
+    /// The ranges searched so far: per block a tree, since a range is only ever cut one way
+    /// (walking it costs no hashing).
+    nodes: Vec<Node>,
+    /// Per top-level block, its whole range's node.
+    roots: Vec<u32>,
     /// Per top-level block, where its search stands.
     blocks: Vec<Resume>,
 }
 
-/// Where a block's search last stopped to ask: range `start .. start + len`, Alice's parity
+/// Where a block's search last stopped to ask: at node `node`, Alice's parity of its range
 /// `parity`, when Bob had made `asked` flips. The next descent starts there unless a flip has
 /// since touched the block (`flipped`, the flip count at its last flip), which saves walking
 /// the known levels again.
 #[derive(Clone, Copy)]
 struct Resume {
-    start: u32,
-    len: u32,
+    node: u32,
     parity: bool,
     asked: u32,
     flipped: u32,
 }
 
 impl Resume {
-    const NONE: Self = Self { start: 0, len: 0, parity: false, asked: u32::MAX, flipped: 0 };
-}
-
-/// Maps keyed by [`node`]: the keys are Bob's own ranges, not the peer's, so a multiplicative
-/// hash does (SipHash's flooding resistance is not needed, and lookups are a search's main cost).
-type NodeMap<V> = HashMap<u64, V, BuildHasherDefault<NodeHasher>>;
-
-#[derive(Default)]
-struct NodeHasher(u64);
-
-impl Hasher for NodeHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, x: u64) {
-        // One 128-bit multiply folded: every output bit depends on every input bit.
-        let m = u128::from(self.0 ^ x) * 0x9e37_79b9_7f4a_7c15;
-        self.0 = (m as u64) ^ ((m >> 64) as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A range `start .. start + len` of a pass's order, as a map key.
-fn node(start: usize, len: usize) -> u64 {
-    ((start as u64) << 32) | len as u64
+    const NONE: Self = Self { node: NO_NODE, parity: false, asked: u32::MAX, flipped: 0 };
 }
 
 /// Longest range [`CascadeBob::cut`] weighs: a later pass's half key holds thousands of bits
@@ -88,8 +64,8 @@ const WEIGHED_UP_TO: usize = 1024;
 
 /// Bob's side: corrects his key by binary search on blocks whose parities differ.
 ///
-/// Bob keeps, per pass, which top-level blocks have odd parity against Alice's (updated on
-/// every flip, so a round trip costs work in proportion to the errors, not the key), every
+/// Bob keeps, per pass begun, which top-level blocks have odd parity against Alice's (updated
+/// on every flip, so a round trip costs work in proportion to the errors, not the key), every
 /// sub-block parity Alice disclosed or that follows from two known ones, and which bits are
 /// settled: a part made only of settled bits is never asked, and a range with one unsettled
 /// bit left needs no last step.
@@ -100,7 +76,8 @@ pub struct CascadeBob {
     permuted: Vec<Option<BitVec>>,
     /// Alice's top-level parities, per pass (the inferred last ones included).
     top: Vec<BitVec>,
-    /// Top-level blocks whose parity differs from Alice's, per pass.
+    /// Top-level blocks whose parity differs from Alice's, per pass begun (see
+    /// [`Self::begin`]).
     odd: Vec<BitVec>,
     /// Per pass, the ranges searched so far and where each block's search stands.
     search: Vec<PassSearch>,
@@ -109,8 +86,8 @@ pub struct CascadeBob {
     /// 0 marks a settled bit, one Bob knows equals Alice's (a located error, or a single bit
     /// whose parity Alice disclosed and Bob's matches). A byte a bit keeps it in cache.
     span: Vec<u8>,
-    /// The queries in flight, as (pass, the range whose left part is asked).
-    pending: Vec<(usize, u64)>,
+    /// The queries in flight, as (pass, the node whose left part is asked).
+    pending: Vec<(usize, u32)>,
     frontier: usize,
     /// Reused by [`Self::cut`].
     scratch: Vec<u64>,
@@ -126,7 +103,10 @@ impl CascadeBob {
         Self {
             permuted: (0..passes).map(|_| None).collect(),
             search: (0..passes)
-                .map(|p| PassSearch { known: NodeMap::default(), blocks: vec![Resume::NONE; layout.block_count(p)] })
+                .map(|p| {
+                    let count = layout.block_count(p);
+                    PassSearch { nodes: Vec::new(), roots: vec![NO_NODE; count], blocks: vec![Resume::NONE; count] }
+                })
                 .collect(),
             span: vec![layout.first_block().min(255) as u8; layout.n],
             layout,
@@ -159,11 +139,10 @@ impl CascadeBob {
             } else {
                 alice.push(total ^ (alice.count_ones() % 2 == 1));
             }
-            let mut odd = self.layout.top_parities(&self.key, p, &mut self.permuted[p]);
-            odd ^= &alice;
             self.top.push(alice);
-            self.odd.push(odd);
         }
+        self.odd = vec![BitVec::default(); self.layout.passes()];
+        self.begin(0);
         self.received += top.len() as u64;
         self.advance()
     }
@@ -234,8 +213,18 @@ impl CascadeBob {
                 if self.frontier == self.layout.passes() {
                     return Ok(CascadeStep::Done);
                 }
+                self.begin(self.frontier);
             }
         }
+    }
+
+    /// Begins pass `p`: which of its top-level blocks differ from Alice's in the key as
+    /// corrected so far. Until then a flip need not touch the pass (most flips come before the
+    /// later passes begin).
+    fn begin(&mut self, p: usize) {
+        let mut odd = self.layout.top_parities(&self.key, p, &mut self.permuted[p]);
+        odd ^= &self.top[p];
+        self.odd[p] = odd;
     }
 
     /// Follows known parities down from odd top-level block `b` of pass `p`: either to the
@@ -245,25 +234,33 @@ impl CascadeBob {
     fn descend(&mut self, p: usize, b: usize) -> Descent {
         let (mut s, mut l) = self.layout.block(p, b);
         let mut parent = self.top[p].get(b);
+        let mut cur = self.search[p].roots[b];
+        // Where a new node hangs: under `up` (the block's root if none), on side `side`.
+        let (mut up, mut side) = (NO_NODE, 0);
         let r = self.search[p].blocks[b];
         if r.asked != u32::MAX && r.flipped <= r.asked {
-            (s, l, parent) = (r.start as usize, r.len as usize, r.parity);
+            let node = self.search[p].nodes[r.node as usize];
+            (s, l, parent, cur) = (node.start as usize, node.len as usize, r.parity, r.node);
         }
         while l > 1 {
-            let at = node(s, l);
-            let split = match self.search[p].known.get(&at) {
-                Some(&split) => split,
-                None => match self.cut(p, s, l) {
+            if cur == NO_NODE {
+                match self.cut(p, s, l) {
                     Cut::At(m) => {
-                        let split = Split { at: m as u32, left: None };
-                        self.search[p].known.insert(at, split);
-                        split
+                        let search = &mut self.search[p];
+                        cur = search.nodes.len() as u32;
+                        let (start, len, at) = (s as u32, l as u32, m as u32);
+                        search.nodes.push(Node { start, len, at, left: None, kids: [NO_NODE; 2] });
+                        match up {
+                            NO_NODE => search.roots[b] = cur,
+                            up => search.nodes[up as usize].kids[side] = cur,
+                        }
                     }
                     Cut::Only(j) => return Descent::Flip(self.layout.order_at(p, j)),
-                },
-            };
-            let m = split.at as usize;
-            let left = match split.left {
+                }
+            }
+            let node = self.search[p].nodes[cur as usize];
+            let m = node.at as usize;
+            let left = match node.left {
                 Some(v) => v,
                 None => {
                     let v = if self.all_settled(p, s + m, l - m) {
@@ -274,11 +271,10 @@ impl CascadeBob {
                         let q = ParityQuery { pass: p as u8, start: s as u32, len: m as u32 };
                         let flipped = r.flipped;
                         let asked = self.corrections as u32;
-                        self.search[p].blocks[b] =
-                            Resume { start: s as u32, len: l as u32, parity: parent, asked, flipped };
-                        return Descent::Ask(q, at);
+                        self.search[p].blocks[b] = Resume { node: cur, parity: parent, asked, flipped };
+                        return Descent::Ask(q, cur);
                     };
-                    self.learn(p, at, v);
+                    self.learn(p, cur, v);
                     v
                 }
             };
@@ -291,10 +287,12 @@ impl CascadeBob {
                 _ => {}
             }
             if differs {
-                (l, parent) = (m, left);
+                (l, parent, side) = (m, left, 0);
             } else {
-                (s, l, parent) = (s + m, l - m, right);
+                (s, l, parent, side) = (s + m, l - m, right, 1);
             }
+            up = cur;
+            cur = node.kids[side];
         }
         Descent::Flip(self.layout.order_at(p, s))
     }
@@ -312,8 +310,7 @@ impl CascadeBob {
         cum.clear();
         let mut total = 0u64;
         let (mut first, mut last) = (usize::MAX, 0);
-        for j in 0..l {
-            let i = self.layout.order_at(p, s + j);
+        for (j, i) in self.layout.positions(p, s, l).enumerate() {
             let w = match self.span[i] {
                 0 => 0,
                 r => u64::from(r.max(2) - 1),
@@ -342,26 +339,23 @@ impl CascadeBob {
 
     /// Whether every bit of range `s .. s + l` of pass `p` is settled.
     fn all_settled(&self, p: usize, s: usize, l: usize) -> bool {
-        (s..s + l).all(|j| self.span[self.layout.order_at(p, j)] == 0)
+        self.layout.positions(p, s, l).all(|i| self.span[i] == 0)
     }
 
     fn settle(&mut self, i: usize) {
         self.span[i] = 0;
     }
 
-    /// Records Alice's parity of the left part of searched range `at` of pass `p` (so both
+    /// Records Alice's parity of the left part of searched range `node` of pass `p` (so both
     /// parts' parities are known), narrowing their bits' spans.
-    fn learn(&mut self, p: usize, at: u64, parity: bool) {
-        let Some(split) = self.search[p].known.get_mut(&at) else {
-            return;
-        };
-        split.left = Some(parity);
-        let (s, l, m) = ((at >> 32) as usize, (at & u64::from(u32::MAX)) as usize, split.at as usize);
+    fn learn(&mut self, p: usize, node: u32, parity: bool) {
+        let node = &mut self.search[p].nodes[node as usize];
+        node.left = Some(parity);
+        let (s, l, m) = (node.start as usize, node.len as usize, node.at as usize);
         let small = self.layout.first_block().min(255);
         for (s, l) in [(s, m), (s + m, l - m)] {
             if l < small {
-                for j in s..s + l {
-                    let i = self.layout.order_at(p, j);
+                for i in self.layout.positions(p, s, l) {
                     self.span[i] = self.span[i].min(l as u8);
                 }
             }
@@ -376,7 +370,8 @@ impl CascadeBob {
         }
         self.key.flip(i);
         self.settle(i);
-        for p in 0..self.layout.passes() {
+        // Passes not yet begun read the key when they begin.
+        for p in 0..=self.frontier {
             if let Some(v) = &mut self.permuted[p] {
                 v.flip(self.layout.place_of(p, i));
             }
@@ -395,7 +390,7 @@ impl CascadeBob {
 }
 
 enum Descent {
-    Ask(ParityQuery, u64),
+    Ask(ParityQuery, u32),
     Flip(usize),
 }
 

@@ -14,13 +14,16 @@ use crate::rng::Seed;
 enum Order {
     /// The key's own order (the first pass).
     Identity,
-    /// A uniform shuffle: `order[i]` is the key position at place `i`, `place` its inverse.
-    Shuffle { order: Vec<u32>, place: Vec<u32> },
+    /// A uniform shuffle: `order[i]` is the key position at place `i`, `place` its inverse
+    /// (built on first use: only Bob needs it).
+    Shuffle { order: Vec<u32>, place: OnceCell<Vec<u32>> },
     /// Two blocks: the key bits where `mask` is set, then the others, each in key order. A
     /// uniform random subset splits any set of errors as a shuffle cut in two halves would,
-    /// at the cost of `n` random bits instead of `n` random indices; the order inside the
-    /// blocks (needed only by a search) is built on first use.
-    Halves { mask: BitVec, ones: usize, lists: OnceCell<(Vec<u32>, Vec<u32>)> },
+    /// at the cost of `n` random bits instead of `n` random indices. Places and positions
+    /// are found by rank and select over the mask (`rank[w]`: ones in words before `w`), so
+    /// no pass needs index lists (800 KB to build per pass searched at n = 10^5, and a cache
+    /// miss per flip and pass).
+    Halves { mask: BitVec, ones: usize, rank: Vec<u32> },
 }
 
 /// The passes' orders, drawn from a public seed both sides share.
@@ -46,12 +49,21 @@ impl Layout {
                         let j = ((u64::from(rng.next_u32()) * (i as u64 + 1)) >> 32) as usize;
                         order.swap(i, j);
                     }
-                    let place = inverse(&order);
-                    Order::Shuffle { order, place }
+                    Order::Shuffle { order, place: OnceCell::new() }
                 }
                 _ => {
                     let mask = crate::quantum::random_bits(n, &mut rng);
-                    Order::Halves { ones: mask.count_ones(), mask, lists: OnceCell::new() }
+                    let mut ones = 0u32;
+                    let rank = mask
+                        .words()
+                        .iter()
+                        .map(|w| {
+                            let r = ones;
+                            ones += w.count_ones();
+                            r
+                        })
+                        .collect();
+                    Order::Halves { ones: ones as usize, mask, rank }
                 }
             })
             .collect();
@@ -117,56 +129,81 @@ impl Layout {
     pub(super) fn block_of(&self, p: usize, i: usize) -> usize {
         match &self.passes[p] {
             Order::Identity => i / self.params.block(p, self.n),
-            Order::Shuffle { place, .. } => place[i] as usize / self.params.block(p, self.n),
+            Order::Shuffle { order, place } => {
+                place.get_or_init(|| inverse(order))[i] as usize / self.params.block(p, self.n)
+            }
             Order::Halves { mask, ones, .. } => usize::from(*ones > 0 && !mask.get(i)),
         }
     }
 
     /// The key position at place `j` of pass `p`.
     pub(super) fn order_at(&self, p: usize, j: usize) -> usize {
-        match &self.passes[p] {
-            Order::Identity => j,
-            Order::Shuffle { order, .. } => order[j] as usize,
-            Order::Halves { .. } => self.lists(p).0[j] as usize,
-        }
+        self.positions(p, j, 1).next().expect("a place inside the key")
     }
 
     /// The place of key position `i` in pass `p`.
     pub(super) fn place_of(&self, p: usize, i: usize) -> usize {
         match &self.passes[p] {
             Order::Identity => i,
-            Order::Shuffle { place, .. } => place[i] as usize,
-            Order::Halves { .. } => self.lists(p).1[i] as usize,
+            Order::Shuffle { order, place } => place.get_or_init(|| inverse(order))[i] as usize,
+            Order::Halves { mask, ones, rank } => {
+                let w = mask.words()[i / 64];
+                let before = rank[i / 64] as usize + (w >> (63 - i % 64) >> 1).count_ones() as usize;
+                if mask.get(i) { before } else { ones + i - before }
+            }
         }
     }
 
-    fn lists(&self, p: usize) -> &(Vec<u32>, Vec<u32>) {
-        let Order::Halves { mask, lists, .. } = &self.passes[p] else {
-            unreachable!("lists of a halves pass only");
-        };
-        lists.get_or_init(|| {
-            let mut order: Vec<u32> = mask.ones().map(|i| i as u32).collect();
-            let mut zeros = BitVec::from_words(mask.words().iter().map(|w| !w).collect(), self.n);
-            zeros.clear_tail();
-            order.extend(zeros.ones().map(|i| i as u32));
-            let place = inverse(&order);
-            (order, place)
-        })
+    /// The key positions at places `s .. s + l` of pass `p`, in order.
+    pub(super) fn positions(&self, p: usize, s: usize, l: usize) -> Positions<'_> {
+        match &self.passes[p] {
+            Order::Identity => Positions::Range(s..s + l),
+            Order::Shuffle { order, .. } => Positions::List(order[s..s + l].iter()),
+            Order::Halves { mask, ones, rank } => {
+                let words = mask.words();
+                let (flip, k) = if s < *ones { (0, s) } else { (u64::MAX, s - ones) };
+                // Bits of the half before word `w`: ones, or zeros for the second half.
+                let before = |w: usize| if flip == 0 { rank[w] as usize } else { 64 * w - rank[w] as usize };
+                // The last word with at most `k` of the half's bits before it holds the k-th.
+                let (mut lo, mut hi) = (0, words.len());
+                while hi - lo > 1 {
+                    let mid = (lo + hi) / 2;
+                    if before(mid) <= k { lo = mid } else { hi = mid }
+                }
+                let mut cur = words[lo] ^ flip;
+                for _ in 0..k - before(lo) {
+                    cur &= !(1u64 << (63 - cur.leading_zeros()));
+                }
+                Positions::Bits { words, flip, w: lo, cur, left: l }
+            }
+        }
     }
 
     /// `key` rearranged in pass `p`'s order.
     pub(super) fn permuted(&self, key: &BitVec, p: usize) -> BitVec {
-        if matches!(self.passes[p], Order::Identity) {
-            return key.clone();
+        match &self.passes[p] {
+            Order::Identity => key.clone(),
+            Order::Shuffle { order, .. } => {
+                let words = order
+                    .chunks(64)
+                    .map(|c| {
+                        c.iter().enumerate().fold(0u64, |w, (j, &i)| w | (u64::from(key.get(i as usize)) << (63 - j)))
+                    })
+                    .collect();
+                BitVec::from_words(words, self.n)
+            }
+            Order::Halves { mask, .. } => {
+                let mut out = Packer { words: Vec::with_capacity(self.n.div_ceil(64)), len: 0 };
+                for flip in [0, u64::MAX] {
+                    for (&k, &m) in key.words().iter().zip(mask.words()) {
+                        let m = m ^ flip;
+                        out.push(compress(k, m), m.count_ones());
+                    }
+                }
+                // The second half's last word counted the padding past `n` as zeros of the mask.
+                BitVec::from_words(out.words, self.n)
+            }
         }
-        let words = (0..self.n)
-            .step_by(64)
-            .map(|s| {
-                (s..(s + 64).min(self.n))
-                    .fold(0u64, |w, j| w | (u64::from(key.get(self.order_at(p, j))) << (63 - (j - s))))
-            })
-            .collect();
-        BitVec::from_words(words, self.n)
     }
 
     /// The top-level block parities of `key` in pass `p`; `permuted` caches the key in the
@@ -193,10 +230,146 @@ impl Layout {
     }
 }
 
+/// Key positions in a pass's order (see [`Layout::positions`]).
+pub(super) enum Positions<'a> {
+    /// The first pass: the key's own order.
+    Range(core::ops::Range<usize>),
+    /// A shuffled pass's order list.
+    List(core::slice::Iter<'a, u32>),
+    /// The halves: the set bits of the mask's words (XOR `flip`, the second half's), from
+    /// word `w`, `cur` what is left of it; `left` positions to go.
+    Bits { words: &'a [u64], flip: u64, w: usize, cur: u64, left: usize },
+}
+
+impl Iterator for Positions<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            Self::Range(r) => r.next(),
+            Self::List(it) => it.next().map(|&i| i as usize),
+            Self::Bits { words, flip, w, cur, left } => {
+                if *left == 0 {
+                    return None;
+                }
+                while *cur == 0 {
+                    // Past the last one of the mask, the second half begins.
+                    if *w + 1 == words.len() {
+                        assert!(*flip == 0, "positions past the end of the key");
+                        (*w, *flip) = (0, u64::MAX);
+                    } else {
+                        *w += 1;
+                    }
+                    *cur = words[*w] ^ *flip;
+                }
+                let b = cur.leading_zeros() as usize;
+                *cur &= !(1u64 << (63 - b));
+                *left -= 1;
+                Some(*w * 64 + b)
+            }
+        }
+    }
+}
+
+/// Appends bit strings of up to 64 bits, MSB first.
+struct Packer {
+    words: Vec<u64>,
+    len: usize,
+}
+
+impl Packer {
+    /// Appends the low `c` bits of `x` (the first of them the most significant).
+    fn push(&mut self, x: u64, c: u32) {
+        if c == 0 {
+            return;
+        }
+        let x = x << (64 - c);
+        let off = self.len % 64;
+        if off == 0 {
+            self.words.push(x);
+        } else {
+            let last = self.words.len() - 1;
+            self.words[last] |= x >> off;
+            if off + c as usize > 64 {
+                self.words.push(x << (64 - off));
+            }
+        }
+        self.len += c as usize;
+    }
+}
+
+/// The bits of `x` where `m` is set, moved to the low end in order (Warren, "Hacker's
+/// Delight", 7-4: a parallel-prefix compress, six steps for a word whatever the mask).
+fn compress(x: u64, mut m: u64) -> u64 {
+    let mut x = x & m;
+    let mut mk = !m << 1;
+    for i in 0..6 {
+        let mut mp = mk ^ (mk << 1);
+        mp ^= mp << 2;
+        mp ^= mp << 4;
+        mp ^= mp << 8;
+        mp ^= mp << 16;
+        mp ^= mp << 32;
+        let mv = mp & m;
+        m = (m ^ mv) | (mv >> (1 << i));
+        let t = x & mv;
+        x = (x ^ t) | (t >> (1 << i));
+        mk &= !mp;
+    }
+    x
+}
+
 fn inverse(order: &[u32]) -> Vec<u32> {
     let mut place = vec![0u32; order.len()];
     for (i, &j) in order.iter().enumerate() {
         place[j as usize] = i as u32;
     }
     place
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compress_gathers_the_masked_bits_in_order() {
+        let mut x = 0x0123_4567_89ab_cdefu64;
+        for _ in 0..50 {
+            x = x.wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(17);
+            let m = x.rotate_left(29) ^ x.wrapping_mul(3);
+            let naive = (0..64).rev().filter(|&b| m >> b & 1 == 1).fold(0u64, |acc, b| (acc << 1) | (x >> b & 1));
+            assert_eq!(compress(x, m), naive);
+        }
+        assert_eq!(compress(u64::MAX, u64::MAX), u64::MAX);
+        assert_eq!(compress(0xf0, 0), 0);
+    }
+
+    #[test]
+    fn places_positions_and_permuted_keys_agree() {
+        for n in [1, 63, 64, 65, 200, 1000] {
+            let params = CascadeParams::for_qber(0.05, n);
+            let layout = Layout::new(n, params, &[7; 32]);
+            let key = BitVec::from_bools(&(0..n).map(|i| (i * 31 + i / 3) % 7 < 3).collect::<Vec<_>>());
+            for p in 0..layout.passes() {
+                let order: Vec<usize> = layout.positions(p, 0, n).collect();
+                let mut seen = vec![false; n];
+                for (j, &i) in order.iter().enumerate() {
+                    assert!(!seen[i], "pass {p} position {i} twice");
+                    seen[i] = true;
+                    assert_eq!(layout.place_of(p, i), j, "pass {p}");
+                    assert_eq!(layout.order_at(p, j), i, "pass {p}");
+                }
+                for s in [0, n / 3, n / 2, n - 1] {
+                    let l = (n - s).min(70);
+                    assert_eq!(layout.positions(p, s, l).collect::<Vec<_>>(), order[s..s + l], "pass {p} from {s}");
+                }
+                let permuted = layout.permuted(&key, p);
+                assert_eq!(permuted.len(), n);
+                assert!((0..n).all(|j| permuted.get(j) == key.get(order[j])), "pass {p}");
+                assert_eq!(permuted.count_ones(), key.count_ones());
+                assert!((0..n).all(|i| layout.block_of(p, i) < layout.block_count(p)));
+            }
+        }
+    }
 }
