@@ -198,7 +198,8 @@ impl Anchor {
 #[test]
 fn an_anchor_secret_wins_round_1_but_leaked_after_it_gives_nothing_and_revocation_keeps_past_keys() {
     let (root, issuer, bob, _) = pki();
-    let anchors = [Anchor::Ca { root: Box::new(root), issuer: Box::new(issuer) }, Anchor::Web { carol: Box::new(id("carol")) }];
+    let anchors =
+        [Anchor::Ca { root: Box::new(root), issuer: Box::new(issuer) }, Anchor::Web { carol: Box::new(id("carol")) }];
     let (alice, eve) = (id("alice"), id("eve"));
     let config = common::small(0.02, "anchors");
     for (i, anchor) in anchors.iter().enumerate() {
