@@ -36,7 +36,8 @@ pub use bob::{LdpcBob, LdpcStep, MAX_ITERATIONS};
 pub use code::LdpcCode;
 pub use decoder::{Decoded, MAX_VAR_DEGREE, STALL, decode};
 pub use plan::{
-    BLIND_RESERVE, FRAME_BITS, FramePlan, LENGTH_GRID, LdpcPlan, MAX_QBER, binary_entropy, first_efficiency,
+    BLIND_RESERVE, FRAME_BITS, FramePlan, LENGTH_GRID, LdpcPlan, MAX_QBER, binary_entropy, blind_reserve,
+    first_efficiency,
 };
 
 use crate::bits::BitVec;

@@ -1,6 +1,6 @@
 use rand::{Rng, RngExt};
 
-use super::distributions::DISTRIBUTIONS;
+use super::distributions::{DESIGNED, DISTRIBUTIONS, PUBLISHED};
 use super::*;
 use crate::error::{Error, PeerMisbehaved};
 use crate::rng::Seed;
@@ -34,7 +34,7 @@ fn inconsistent(r: Result<impl core::fmt::Debug, Error>) -> &'static str {
 #[test]
 fn decoding_corrects_a_known_error_pattern() {
     let n = 4000;
-    let code = LdpcCode::build(n, &DISTRIBUTIONS[0], &SEED);
+    let code = LdpcCode::build(n, DISTRIBUTIONS[0], &SEED);
     let (x, _) = keys(n, 0.0, "word");
     let syndrome = code.syndrome(&x);
     let errors = [0usize, 17, 999, 2048, 3999];
@@ -74,7 +74,9 @@ fn constructed_codes_follow_the_published_degree_distributions() {
 #[test]
 fn constructed_codes_have_almost_no_4_cycles() {
     let n = 20_000;
-    for dist in [&DISTRIBUTIONS[0], &DISTRIBUTIONS[8]] {
+    // The designed high-rate rows are left out: their degree-32 and -40 variables meet so
+    // many of the few checks that pairs of them must share two.
+    for dist in [&PUBLISHED[0], &PUBLISHED[8]] {
         let code = LdpcCode::build(n, dist, &SEED);
         let mut pairs = std::collections::HashSet::new();
         let mut cycles = 0;
@@ -143,13 +145,40 @@ fn shortest_degree2_cycle(code: &LdpcCode) -> usize {
 
 #[test]
 fn degree_2_variables_form_no_short_cycles() {
-    // Rate 0.9 has about twice as many degree-2 variables as checks: cycles among them cannot
-    // be avoided, but the construction keeps them (and so these low-weight code words) longer
-    // than 5. A random placement would have about nu^k / 2k cycles of length k, nu = 2 x
-    // (degree-2 variables) / checks = 3.9 here: hundreds of length 6 or less.
-    let code = LdpcCode::build(20_000, &DISTRIBUTIONS[8], &SEED);
+    // The published rate 0.9 has about twice as many degree-2 variables as checks: cycles
+    // among them cannot be avoided, but the construction keeps them (and so these low-weight
+    // code words) longer than 5. A random placement would have about nu^k / 2k cycles of
+    // length k, nu = 2 x (degree-2 variables) / checks = 3.9 here: hundreds of length 6 or less.
+    let code = LdpcCode::build(20_000, &PUBLISHED[8], &SEED);
     let shortest = shortest_degree2_cycle(&code);
     assert!(shortest > 5, "a code word of weight {shortest} made of degree-2 variables");
+}
+
+#[test]
+fn the_plan_uses_no_degree_2_variables_from_rate_0_85() {
+    // Degree-2 variables made 1 % fail about one frame in ten (see `distributions`).
+    for d in &DESIGNED {
+        assert!(d.lambda.iter().all(|&(i, _)| i >= 3), "rate {}", d.nominal_rate);
+    }
+    for q in [0.004, 0.008, 0.01, 0.012, 0.02] {
+        let plan = LdpcPlan::for_qber(100_000, q).expect("valid");
+        let dist = plan.frames()[0].distribution();
+        assert!(dist.nominal_rate >= 0.85, "{q}: rate {}", dist.nominal_rate);
+        assert!(dist.lambda.iter().all(|&(i, _)| i >= 3), "{q}: rate {}", dist.nominal_rate);
+    }
+}
+
+#[test]
+fn reconcile_at_one_percent_on_100_000_bits_keeps_every_frame() {
+    for run in 0..3u8 {
+        let (a, b) = keys(100_000, 0.01, &format!("one percent {run}"));
+        let q = a.hamming_distance(&b) as f64 / a.len() as f64;
+        let r = reconcile_ldpc(&a, &b, q, &[run; 32]).expect("runs");
+        assert!(r.failed_frames.is_empty(), "run {run}");
+        assert_eq!(r.key, a);
+        // The first attempt aims at 1.13; a frame that needs the reveal costs 0.08 more.
+        assert!(r.efficiency <= first_efficiency(q) + blind_reserve(q) + 0.002, "f = {} in run {run}", r.efficiency);
+    }
 }
 
 #[test]
@@ -169,15 +198,23 @@ fn plan_splits_long_keys_into_equal_frames_and_fits_the_rate() {
 }
 
 #[test]
-fn reconcile_at_two_and_five_percent_on_100_000_bits_agrees_in_one_message_within_f_1_10() {
+fn reconcile_at_two_and_five_percent_on_100_000_bits_agrees_within_f_1_10_on_average() {
+    // Most frames decode at the first attempt (f = first_efficiency <= 1.098); a frame that
+    // needs the reveal costs blind_reserve more. The bench measures the mean over 100 frames.
     for (q, label) in [(0.02, "two percent"), (0.05, "five percent")] {
-        let (a, b) = keys(100_000, q, label);
-        let r = reconcile_ldpc(&a, &b, q, &SEED).expect("runs");
-        assert!(r.failed_frames.is_empty());
-        assert_eq!(r.key, a);
-        assert_eq!(r.alice_key, a);
-        assert!(r.efficiency <= 1.10, "f = {} at {q}", r.efficiency);
-        assert_eq!(r.messages, 1);
+        let mut fs = Vec::new();
+        for run in 0..6u8 {
+            let (a, b) = keys(100_000, q, &format!("{label} {run}"));
+            let actual = a.hamming_distance(&b) as f64 / a.len() as f64;
+            let r = reconcile_ldpc(&a, &b, actual, &[run; 32]).expect("runs");
+            assert!(r.failed_frames.is_empty());
+            assert_eq!(r.key, a);
+            assert_eq!(r.alice_key, a);
+            assert!(r.efficiency <= first_efficiency(actual) + blind_reserve(actual) + 0.002, "f = {}", r.efficiency);
+            fs.push(r.efficiency);
+        }
+        let mean = fs.iter().sum::<f64>() / fs.len() as f64;
+        assert!(mean <= 1.10, "mean f = {mean} at {q}: {fs:?}");
     }
 }
 
@@ -287,7 +324,7 @@ fn hostile_lengths_and_counts_are_refused() {
 #[test]
 fn decoding_stops_at_the_iteration_cap() {
     let n = 2_000;
-    let code = LdpcCode::build(n, &DISTRIBUTIONS[4], &SEED);
+    let code = LdpcCode::build(n, DISTRIBUTIONS[4], &SEED);
     let mut rng = Seed::from_bytes(SEED).rng("garbage");
     let mut syndrome = BitVec::zeros(code.checks());
     for c in 0..code.checks() {
@@ -380,7 +417,7 @@ fn cpu_seconds() -> f64 {
 fn decoder_speed() {
     let n: usize = std::env::var("LDPC_N").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
     for (q, dist) in [(0.02, 7), (0.05, 4)] {
-        let code = LdpcCode::build(n, &DISTRIBUTIONS[dist], &SEED);
+        let code = LdpcCode::build(n, DISTRIBUTIONS[dist], &SEED);
         let (x, y) = keys(n, q * 0.9, "speed");
         let syndrome = code.syndrome(&x);
         let belief = ((1.0 - q) / q).ln() as f32;
@@ -415,7 +452,7 @@ fn construction_speed() {
         let mut edges = 0;
         for run in 0..3u8 {
             let t = cpu_seconds();
-            edges = LdpcCode::build(106_000, &DISTRIBUTIONS[dist], &[run; 32]).edges();
+            edges = LdpcCode::build(106_000, DISTRIBUTIONS[dist], &[run; 32]).edges();
             best = best.min(cpu_seconds() - t);
         }
         println!("rate {}: {edges} edges, best of 3: {:.0} ms", DISTRIBUTIONS[dist].nominal_rate, best * 1e3);
