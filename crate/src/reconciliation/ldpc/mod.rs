@@ -2,8 +2,9 @@
 //!
 //! - Mother codes are built here, from one fixed public seed, from the BSC-optimized
 //!   ensembles of Elkouss, Leverrier, Alléaume and Boutros, "Efficient reconciliation protocol
-//!   for discrete-variable quantum key distribution", ISIT 2009, Table I ([`distributions`]);
-//!   edges avoid 4-cycles, and degree-2 variables avoid short cycles among themselves, which
+//!   for discrete-variable quantum key distribution", ISIT 2009, Table I, up to rate 0.8, and
+//!   above it from ensembles without degree-2 variables designed with `examples/ldpc_design`
+//!   ([`distributions`]); edges avoid 4-cycles, and degree-2 variables avoid short cycles among themselves, which
 //!   would be low-weight code words ([`LdpcCode`]). A code depends only on its length (on a
 //!   grid, [`LENGTH_GRID`]) and ensemble, so each is built once per process and shared by every
 //!   session (`frame`); the session seed draws where key, punctured and shortened bits sit.

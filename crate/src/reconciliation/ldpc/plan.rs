@@ -11,9 +11,9 @@
 //! Choice per frame: the first attempt aims at `f = first_efficiency(Q)`; `p` holds a reserve of
 //! `blind_reserve(Q) n h(Q)` bits that Bob may ask Alice to reveal when decoding fails (the
 //! blind protocol of Martinez-Mateo, Elkouss and Martin, "Blind reconciliation", QIC 12, 2012,
-//! cut to one extra exchange); the mother code is the lowest-rate ensemble of Table I of
-//! Elkouss et al. (ISIT 2009) that reaches the target with `s >= 0` shortened bits. Above the
-//! highest-rate ensemble (Q below about 1.5 %), the rate-0.9 code is punctured further instead.
+//! cut to one extra exchange); the mother code is the lowest-rate ensemble of
+//! [`DISTRIBUTIONS`] that reaches the target with `s >= 0` shortened bits. Above the
+//! highest-rate ensemble (Q below about 0.85 %), the rate-0.92 code is punctured further instead.
 
 use super::code::LdpcCode;
 use super::distributions::{DISTRIBUTIONS, Distribution};
@@ -69,8 +69,8 @@ pub fn first_efficiency(qber: f64) -> f64 {
 /// frames in ten or fewer (measured with this crate's codes and decoder; the designed rate-0.9
 /// ensemble's own threshold is at f = 1.097, so low error rates cost more). At 1 %, 100 frames
 /// (`cargo bench -p qkdlab --bench figures -- --only ldpc`) gave a mean f of 1.169 aiming at
-/// 1.17 (no reveal), 1.140 at 1.13 and 1.143 at 1.11 (more reveals, one frame lost). At 5 % the first attempt could
-/// aim at 1.08, but 1.095 still keeps f under 1.10 and, further from the threshold, decodes in
+/// 1.17 (no reveal), 1.140 at 1.13 and 1.143 at 1.11 (more reveals, one frame lost). At 5 %
+/// the first attempt could aim at 1.08, but 1.095 still keeps f under 1.10 and, further from the threshold, decodes in
 /// about a quarter fewer iterations (27.5 instead of 35.7 on average; no failure in 30 frames).
 /// At 2 % the rate-0.85 ensemble leaves no such room (a first failure in about three frames at
 /// 1.095, one in ten at 1.115), and at 8 % aiming higher moves to a more shortened code that did
