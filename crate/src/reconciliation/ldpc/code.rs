@@ -1,5 +1,9 @@
 //! Building a mother code from a degree distribution.
 //!
+//! Codes of frames from about 65,000 bits are quasi-cyclic ([`super::lift`]): their base graph
+//! is built here, at `1/Z` of the length, and lifted. The rest of this module describes the
+//! unstructured construction, which both use.
+//!
 //! Node degrees follow the distribution exactly (largest-remainder rounding of the
 //! node-perspective fractions). Edges are placed by matching shuffled check sockets to
 //! variable nodes, degree 2 first and then highest degree first, as in the random-socket
@@ -21,6 +25,7 @@
 use rand::seq::SliceRandom;
 
 use super::distributions::Distribution;
+use super::lift::{self, Lifting};
 use crate::bits::BitVec;
 use crate::rng::Seed;
 
@@ -34,19 +39,46 @@ pub struct LdpcCode {
     n: usize,
     starts: Vec<u32>,
     vars: Vec<u32>,
+    /// The quasi-cyclic structure, for codes lifted from a base graph.
+    lifting: Option<Lifting>,
 }
 
 impl LdpcCode {
     /// Number of checks (syndrome bits) a code of length `n` from `dist` has:
-    /// `round(n (1 - design rate))`, at least one.
+    /// `round(n (1 - design rate))`, at least one; for a quasi-cyclic code the same rounding
+    /// is done on the base graph, so the count is a multiple of the circulant size.
     pub fn checks_for(n: usize, dist: &Distribution) -> usize {
-        ((n as f64 * (1.0 - dist.design_rate())).round() as usize).max(1)
+        match lift::lifting(n, dist) {
+            Some(z) => lift::lifted_checks(n, z, dist),
+            None => ((n as f64 * (1.0 - dist.design_rate())).round() as usize).max(1),
+        }
     }
 
-    /// Builds the code of length `n` (at least 2) from `dist`, edges drawn from `seed`.
-    /// Variable degrees above the number of checks are capped (tiny codes only).
+    /// Builds the code of length `n` (at least 2) from `dist`, edges drawn from `seed`:
+    /// quasi-cyclic when the length allows it ([`lift::lifting`], frames of thousands of bits
+    /// and more), otherwise unstructured. Variable degrees above the number of checks are
+    /// capped (tiny codes only).
     pub fn build(n: usize, dist: &Distribution, seed: &[u8; 32]) -> Self {
-        let m = Self::checks_for(n, dist);
+        match lift::lifting(n, dist) {
+            Some(z) => lift::build(n, z, dist, seed),
+            None => Self::build_random(n, Self::checks_for(n, dist), dist, seed),
+        }
+    }
+
+    /// The code as rows of variables (each ascending).
+    pub(super) fn from_rows(n: usize, rows: &[Vec<u32>], lifting: Option<Lifting>) -> Self {
+        let mut starts = Vec::with_capacity(rows.len() + 1);
+        let mut vars = Vec::with_capacity(rows.iter().map(Vec::len).sum());
+        starts.push(0);
+        for row in rows {
+            vars.extend_from_slice(row);
+            starts.push(vars.len() as u32);
+        }
+        Self { n, starts, vars, lifting }
+    }
+
+    /// The unstructured code of length `n` with `m` checks from `dist`.
+    pub(super) fn build_random(n: usize, m: usize, dist: &Distribution, seed: &[u8; 32]) -> Self {
         let mut rng = Seed::from_bytes(*seed).rng(&format!("ldpc code {n} {}", dist.nominal_rate));
 
         // Variable degrees: degree 2 first (their placement decides the low-weight code words,
@@ -165,7 +197,12 @@ impl LdpcCode {
             vars.extend_from_slice(&row);
         }
         starts.push(vars.len() as u32);
-        Self { n, starts, vars }
+        Self { n, starts, vars, lifting: None }
+    }
+
+    /// The quasi-cyclic structure, if the code was lifted from a base graph.
+    pub fn lifting(&self) -> Option<&Lifting> {
+        self.lifting.as_ref()
     }
 
     /// Code length (variable nodes).

@@ -19,12 +19,18 @@
 //! layered schedule of Hocevar, "A reduced complexity decoder architecture via layered decoding
 //! of LDPC codes", SiPS 2004), which converges in about half the iterations of flooding.
 //!
-//! Layout, for speed (plain scalar code that also suits wasm32): known variables (shortened or
+//! Codes lifted from a base graph (frames from about 65,000 bits, [`super::lift`]) are decoded
+//! by [`super::layered`], the same update on whole base rows of `Z` checks at once; what
+//! follows is the decoder for unstructured codes.
+//!
+//! Layout, for speed (plain code that also suits wasm32): known variables (shortened or
 //! revealed) are folded into the syndrome once, so the hot loop only sees unknown ones; the
-//! edges are stored by check as one flat array of 32-bit words (the variable index and the
-//! last check-to-variable message) walked sequentially, and the beliefs are one dense array,
-//! gathered and scattered through the variable index with a power-of-two mask (no bounds
-//! check). Signs are combined with bit operations rather than branches.
+//! edges are stored by check (variable indices and last check-to-variable messages, two flat
+//! arrays walked sequentially), and the beliefs are one dense array, gathered and scattered
+//! through the variable index with a power-of-two mask (no bounds check). Each check's update
+//! is a few short loops, so that the arithmetic runs on vectors of edges; signs are combined
+//! with bit operations rather than branches. The random gathers and scatters of beliefs bound
+//! its speed (about 4 ns an edge here).
 //!
 //! Stopping: while processing a check the decoder also XORs the hard decisions of its
 //! variables (as they stand just before the check's update). Only when a whole pass finds every
@@ -38,29 +44,28 @@ use super::code::LdpcCode;
 use crate::bits::BitVec;
 
 /// Fixed-point scale of beliefs and messages: 16 units per unit of log-likelihood ratio.
-const LLR_SCALE: f32 = 16.0;
+pub(super) const LLR_SCALE: f32 = 16.0;
 
 /// Fixed-point scale of `phi` values: 4096 units per unit.
 const PHI_SCALE: f64 = 4096.0;
 
 /// Entries of the forward table: `phi(k / 16)` is below half a unit from `k = 156` on.
-const FORWARD_LEN: usize = 160;
+pub(super) const FORWARD_LEN: usize = 160;
 
 /// The inverse table is indexed by a `phi` sum shifted right by this much (steps of 1/1024).
-const INVERSE_SHIFT: u32 = 2;
+pub(super) const INVERSE_SHIFT: u32 = 2;
 
 /// Entries of the inverse table: from `4260 << 2` units (`phi` sum above 4.16) on, the
 /// message is below half a unit.
-const INVERSE_LEN: usize = 4260;
+pub(super) const INVERSE_LEN: usize = 4260;
 
-/// Bits of an edge word that hold the variable (codes up to 2^23 bits, far above any frame);
-/// the rest hold the message.
-const VAR_BITS: u32 = 23;
-/// The variable part of an edge word.
-const VAR_MASK: u32 = (1 << VAR_BITS) - 1;
+/// Lengths the two tables are padded to (with zeros never read), so an index masked to them
+/// is in bounds without a check.
+pub(super) const FORWARD_PADDED: usize = FORWARD_LEN.next_power_of_two();
+pub(super) const INVERSE_PADDED: usize = INVERSE_LEN.next_power_of_two();
 
 /// Largest channel belief in fixed point (a log-likelihood ratio of 512, beyond any use).
-const CHANNEL_MAX: f32 = 8191.0;
+pub(super) const CHANNEL_MAX: f32 = 8191.0;
 
 /// Largest variable degree decoded. A belief is exactly its channel value plus the current
 /// messages of its checks (integer arithmetic, no rounding), so it stays within
@@ -91,12 +96,14 @@ pub struct Decoded {
 pub fn decode(code: &LdpcCode, syndrome: &BitVec, llr: &[f32], max_iterations: u32) -> Decoded {
     assert_eq!(llr.len(), code.len(), "one belief per variable");
     assert_eq!(syndrome.len(), code.checks(), "one syndrome bit per check");
-    assert!(code.len() <= 1 << VAR_BITS, "code too long for the edge layout");
+    if let Some(lifting) = code.lifting() {
+        return super::layered::decode(code, lifting, syndrome, llr, max_iterations);
+    }
     let mut g = Reduced::new(code, syndrome, llr);
     let tables = tables();
     let mut iterations = 0;
     let max_degree = g.starts.windows(2).map(|w| (w[1] - w[0]) as usize).max().unwrap_or(0);
-    let mut scratch = vec![(0i32, 0u32); max_degree];
+    let mut scratch = Scratch::new(max_degree);
     let mut done = g.satisfied();
     let (mut best, mut best_at) = (usize::MAX, 0);
     while !done && iterations < max_iterations && iterations - best_at < STALL {
@@ -115,18 +122,32 @@ pub fn decode(code: &LdpcCode, syndrome: &BitVec, llr: &[f32], max_iterations: u
 /// The graph on the unknown variables only: known bits are folded into the syndrome, checks
 /// left without unknown variables are dropped (the final syndrome comparison still sees them).
 struct Reduced {
-    /// Per check, where its edges start in `edges` (and one past the last).
+    /// Per check, where its edges start in `vars` and `msgs` (and one past the last).
     starts: Vec<u32>,
-    /// Per edge, in check order: the unknown variable in the low [`VAR_BITS`] bits and the last
-    /// check-to-variable message (fixed point, at most 133 in magnitude) in the 9 high bits, so
-    /// one sequential stream carries both.
-    edges: Vec<u32>,
+    /// Per edge, in check order: the unknown variable.
+    vars: Vec<u32>,
+    /// Per edge: the last check-to-variable message (fixed point, at most 133 in magnitude).
+    msgs: Vec<i16>,
     /// Per check: the target parity of its unknown variables, as a sign bit (`-1` or `0`).
     flip: Vec<i32>,
     /// Per unknown variable: its current total belief (fixed point), padded to a power of two.
     belief: Vec<i16>,
     /// Unknown variable index -> code variable.
     unknown: Vec<u32>,
+}
+
+/// Per-check working arrays, one entry per edge of the largest check.
+struct Scratch {
+    /// Variable-to-check messages.
+    t: Vec<i32>,
+    /// Table indices, then `phi` values, then message magnitudes.
+    x: Vec<i32>,
+}
+
+impl Scratch {
+    fn new(degree: usize) -> Self {
+        Self { t: vec![0; degree], x: vec![0; degree] }
+    }
 }
 
 impl Reduced {
@@ -144,25 +165,25 @@ impl Reduced {
             }
         }
         let mut starts = Vec::with_capacity(code.checks() + 1);
-        let mut edges = Vec::with_capacity(code.edges());
+        let mut vars = Vec::with_capacity(code.edges());
         let mut flip = Vec::with_capacity(code.checks());
         let mut degree = vec![0u32; unknown.len()];
         starts.push(0);
         for c in 0..code.checks() {
             let mut parity = syndrome.get(c);
-            let before = edges.len();
+            let before = vars.len();
             for &v in code.check(c) {
                 match index[v as usize] {
                     u32::MAX => parity ^= llr[v as usize] < 0.0,
                     i => {
-                        edges.push(i);
+                        vars.push(i);
                         degree[i as usize] += 1;
                     }
                 }
             }
-            if edges.len() > before {
+            if vars.len() > before {
                 flip.push(-i32::from(parity));
-                starts.push(edges.len() as u32);
+                starts.push(vars.len() as u32);
             }
         }
         // A power-of-two length lets the hot loop index with a mask, which the compiler knows
@@ -172,21 +193,23 @@ impl Reduced {
             degree.iter().all(|&d| d <= MAX_VAR_DEGREE),
             "variable degree above {MAX_VAR_DEGREE}: fixed-point beliefs could overflow"
         );
-        Self { starts, edges, flip, belief, unknown }
+        let msgs = vec![0; vars.len()];
+        Self { starts, vars, msgs, flip, belief, unknown }
     }
 
     /// Whether the hard decisions satisfy every (kept) check.
     fn satisfied(&self) -> bool {
         self.starts.windows(2).zip(&self.flip).all(|(w, &f)| {
-            let edges = &self.edges[w[0] as usize..w[1] as usize];
-            edges.iter().fold(f, |p, &e| p ^ i32::from(self.belief[(e & VAR_MASK) as usize])) >= 0
+            let vars = &self.vars[w[0] as usize..w[1] as usize];
+            vars.iter().fold(f, |p, &v| p ^ i32::from(self.belief[v as usize])) >= 0
         })
     }
 
     /// One layered pass over all checks; returns how many checks the hard decisions violated
-    /// when each was processed. `scratch` holds, per edge of the current check, the
-    /// variable-to-check message and its `phi`.
-    fn iterate(&mut self, tables: &Tables, scratch: &mut [(i32, u32)]) -> usize {
+    /// when each was processed. Each check's update is split into short loops so the
+    /// arithmetic runs on vectors of edges and only the table lookups and the belief gather and
+    /// scatter stay scalar (each a loop of a load and a store).
+    fn iterate(&mut self, tables: &Tables, scratch: &mut Scratch) -> usize {
         let mut unsatisfied = 0;
         let mask = self.belief.len() - 1;
         let belief = &mut self.belief[..=mask];
@@ -194,30 +217,44 @@ impl Reduced {
         let inverse = &tables.inverse;
         for (w, &flip) in self.starts.windows(2).zip(&self.flip) {
             let (a, b) = (w[0] as usize, w[1] as usize);
-            let edges = &mut self.edges[a..b];
-            let scratch = &mut scratch[..edges.len()];
-            let mut sign = flip;
-            let mut hard = flip;
-            let mut sum = 0u32;
-            for (&e, s) in edges.iter().zip(scratch.iter_mut()) {
-                let total = i32::from(belief[e as usize & mask]);
-                hard ^= total;
-                let t = total - ((e as i32) >> VAR_BITS);
-                sign ^= t;
-                let ph = u32::from(forward[(t.unsigned_abs() as usize).min(FORWARD_LEN - 1)]);
-                *s = (t, ph);
-                sum += ph;
+            let vars = &self.vars[a..b];
+            let msgs = &mut self.msgs[a..b];
+            let t = &mut scratch.t[..vars.len()];
+            let x = &mut scratch.x[..vars.len()];
+            // The current beliefs.
+            for (t, &v) in t.iter_mut().zip(vars) {
+                *t = i32::from(belief[v as usize & mask]);
+            }
+            // Hard decisions as they stand, variable-to-check messages, their signs and table
+            // indices.
+            let (mut hard, mut sign) = (flip, flip);
+            for ((t, x), &m) in t.iter_mut().zip(x.iter_mut()).zip(msgs.iter()) {
+                hard ^= *t;
+                *t -= i32::from(m);
+                sign ^= *t;
+                *x = t.abs().min(FORWARD_LEN as i32 - 1);
             }
             unsatisfied += usize::from(hard < 0);
-            for (e, &(t, ph)) in edges.iter_mut().zip(scratch.iter()) {
-                let magnitude = i32::from(inverse[(((sum - ph) >> INVERSE_SHIFT) as usize).min(INVERSE_LEN - 1)]);
-                // The product of the other signs: the full product times this input's sign.
-                let negative = (sign ^ t) >> 31;
+            for x in x.iter_mut() {
+                *x = i32::from(forward[*x as usize & (FORWARD_PADDED - 1)]);
+            }
+            let sum: i32 = x.iter().sum();
+            for x in x.iter_mut() {
+                *x = ((sum - *x) >> INVERSE_SHIFT).min(INVERSE_LEN as i32 - 1);
+            }
+            for x in x.iter_mut() {
+                *x = i32::from(inverse[*x as usize & (INVERSE_PADDED - 1)]);
+            }
+            // The product of the other signs: the full product times this input's sign. The
+            // new belief is the input plus the new message (in range: see MAX_VAR_DEGREE).
+            for ((t, &magnitude), m) in t.iter_mut().zip(x.iter()).zip(msgs.iter_mut()) {
+                let negative = (sign ^ *t) >> 31;
                 let out = (magnitude ^ negative) - negative;
-                let v = *e & VAR_MASK;
-                *e = ((out << VAR_BITS) as u32) | v;
-                // In range: see MAX_VAR_DEGREE.
-                belief[v as usize & mask] = (t + out) as i16;
+                *m = out as i16;
+                *t += out;
+            }
+            for (&t, &v) in t.iter().zip(vars) {
+                belief[v as usize & mask] = t as i16;
             }
         }
         unsatisfied
@@ -241,30 +278,30 @@ impl Reduced {
 }
 
 /// The two `phi` tables.
-struct Tables {
+pub(super) struct Tables {
     /// `forward[k]`: `phi(k / 16)` in units of 1/4096 (`k = 0` uses 1/32, the middle of the
     /// first step, where `phi` is infinite at the origin).
-    forward: [u16; FORWARD_LEN],
+    pub(super) forward: [u16; FORWARD_PADDED],
     /// `inverse[j]`: `phi` at the middle of the `phi`-sum step `j` (width `4 / 4096`), in units
     /// of 1/16.
-    inverse: [u16; INVERSE_LEN],
+    pub(super) inverse: [u16; INVERSE_PADDED],
 }
 
 fn phi(x: f64) -> f64 {
     -(x / 2.0).tanh().ln()
 }
 
-fn tables() -> &'static Tables {
+pub(super) fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| {
-        let mut forward = [0u16; FORWARD_LEN];
-        for (k, e) in forward.iter_mut().enumerate() {
+        let mut forward = [0u16; FORWARD_PADDED];
+        for (k, e) in forward.iter_mut().enumerate().take(FORWARD_LEN) {
             let x = if k == 0 { 0.5 } else { k as f64 } / f64::from(LLR_SCALE);
             *e = (phi(x) * PHI_SCALE).round().min(f64::from(u16::MAX)) as u16;
         }
-        let mut inverse = [0u16; INVERSE_LEN];
+        let mut inverse = [0u16; INVERSE_PADDED];
         let step = f64::from(1u32 << INVERSE_SHIFT) / PHI_SCALE;
-        for (j, e) in inverse.iter_mut().enumerate() {
+        for (j, e) in inverse.iter_mut().enumerate().take(INVERSE_LEN) {
             let y = (j as f64 + 0.5) * step;
             *e = (phi(y) * f64::from(LLR_SCALE)).round().min(f64::from(u16::MAX)) as u16;
         }

@@ -12,7 +12,11 @@
 //!   (Elkouss, Martinez-Mateo, Lancho & Martin, "Rate compatible protocol for information
 //!   reconciliation: an application to QKD", ITW 2010; Elkouss, Martinez-Mateo & Martin,
 //!   "Information reconciliation for QKD", QIC 11, 2011) ([`LdpcPlan`]).
+//! - Frames from about 65,000 bits get quasi-cyclic codes: a base graph drawn the same way, its
+//!   edges lifted to circulants with shifts that break 4-cycles and lengthen cycles of
+//!   degree-2 variables ([`Lifting`]).
 //! - Bob decodes by layered sum-product belief propagation in 16-bit fixed point ([`decode`]),
+//!   a whole base row of a quasi-cyclic code at a time, in vectors,
 //!   stopping early on success or when progress stalls; a frame that fails gets one
 //!   blind round (Martinez-Mateo, Elkouss & Martin, "Blind reconciliation", QIC 12, 2012):
 //!   Alice reveals some punctured bits and Bob tries again.
@@ -30,12 +34,15 @@ mod code;
 mod decoder;
 pub mod distributions;
 mod frame;
+mod layered;
+mod lift;
 mod plan;
 
 pub use alice::LdpcAlice;
 pub use bob::{LdpcBob, LdpcStep, MAX_ITERATIONS};
 pub use code::LdpcCode;
 pub use decoder::{Decoded, MAX_VAR_DEGREE, STALL, decode};
+pub use lift::{LIFT, Lifting, MIN_BASE_COLUMNS};
 pub use plan::{
     BLIND_RESERVE, FRAME_BITS, FramePlan, LENGTH_GRID, LdpcPlan, MAX_QBER, binary_entropy, blind_reserve,
     first_efficiency,

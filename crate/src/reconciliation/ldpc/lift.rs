@@ -1,0 +1,206 @@
+//! Quasi-cyclic mother codes: a small base graph drawn from the degree distribution, each of
+//! its edges lifted to a `Z x Z` circulant permutation (the protograph construction of Thorpe,
+//! "Low-density parity-check (LDPC) codes constructed from protographs", IPN Progress Report
+//! 42-154, 2003, with random base graphs as in Richardson & Urbanke, "Modern Coding Theory",
+//! 2008, sec. 3.3).
+//!
+//! Why: the `Z` checks of one base row touch disjoint variables, the same `Z`-blocks, each
+//! read at one rotation. A layered decoder then updates a whole base row at once on contiguous
+//! memory, in vectors of lanes, instead of gathering beliefs at random across the frame
+//! ([`super::layered`]); the graph is still as random as the base graph and the shifts.
+//!
+//! Shifts are drawn at random, skipping every value that would close a 4-cycle with the edges
+//! already shifted: a base 4-cycle `(r, c), (r, c'), (r', c'), (r', c)` lifts to 4-cycles exactly
+//! when `s(r, c) - s(r, c') + s(r', c') - s(r', c) = 0 (mod Z)` (Fossorier, "Quasi-cyclic
+//! low-density parity-check codes from circulant permutation matrices", IEEE Trans. IT 50,
+//! 2004, Theorem 2).
+
+use rand::Rng;
+
+use super::code::LdpcCode;
+use super::distributions::Distribution;
+use crate::rng::Seed;
+
+/// Circulant size. 64 lanes are eight 256-bit vectors of 32-bit values, and a 10^5-bit frame
+/// still has about 1,600 base columns to draw a random base graph on.
+pub const LIFT: usize = 32;
+
+/// The quasi-cyclic structure of a code: base row `r`'s edges are
+/// `blocks[row_starts[r]..row_starts[r + 1]]`, each `(c, s)`: check `r Z + k` holds variable
+/// `c Z + (k + s) mod Z` for every lane `k < Z`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lifting {
+    /// Circulant size `Z`.
+    pub z: usize,
+    /// Per base row, where its edges start in `blocks` (and one past the last).
+    pub row_starts: Vec<u32>,
+    /// Per base edge, in row order: the column block and the shift.
+    pub blocks: Vec<(u32, u32)>,
+}
+
+/// Base checks for `nb` base columns: `round(nb (1 - R))`, at least one.
+fn base_checks(nb: usize, dist: &Distribution) -> usize {
+    ((nb as f64 * (1.0 - dist.design_rate())).round() as usize).max(1)
+}
+
+/// Fewest base columns lifted: degrees are apportioned over base columns, `Z` variables at a
+/// time, so a smaller base graph would follow the distribution too coarsely (at 2,048 columns
+/// each `lambda_d` is within about 0.003 of the ensemble's).
+pub const MIN_BASE_COLUMNS: usize = 2048;
+
+/// The circulant size a code of length `n` from `dist` is lifted with, if any: `n` must be a
+/// multiple of [`LIFT`] with at least [`MIN_BASE_COLUMNS`] base columns (frames from about
+/// 65,000 bits), and the base graph large enough that every variable degree fits twice over in
+/// its rows and every check degree in its columns (otherwise the base graph would be too dense
+/// to be random). Other codes are drawn unstructured.
+pub fn lifting(n: usize, dist: &Distribution) -> Option<usize> {
+    if n == 0 || n % LIFT != 0 || n / LIFT < MIN_BASE_COLUMNS {
+        return None;
+    }
+    let nb = n / LIFT;
+    let max_var = dist.lambda.iter().map(|&(d, _)| d as usize).max().unwrap_or(0);
+    let max_check = dist.rho.iter().map(|&(d, _)| d as usize).max().unwrap_or(0);
+    (base_checks(nb, dist) >= 2 * max_var && nb >= 2 * max_check).then_some(LIFT)
+}
+
+/// Checks of the lifted code of length `n` (a multiple of `z`).
+pub fn lifted_checks(n: usize, z: usize, dist: &Distribution) -> usize {
+    base_checks(n / z, dist) * z
+}
+
+/// Builds the quasi-cyclic code of length `n` from `dist`, lifted by `z` (see [`lifting`]).
+pub fn build(n: usize, z: usize, dist: &Distribution, seed: &[u8; 32]) -> LdpcCode {
+    let nb = n / z;
+    let base = LdpcCode::build_random(nb, base_checks(nb, dist), dist, seed);
+    let mb = base.checks();
+    let mut rows_of: Vec<Vec<u32>> = vec![Vec::new(); nb];
+    for r in 0..mb {
+        for &c in base.check(r) {
+            rows_of[c as usize].push(r as u32);
+        }
+    }
+    let mut rng = Seed::from_bytes(*seed).rng(&format!("ldpc shifts {n} {z} {}", dist.nominal_rate));
+    let mut shifts = Shifts { z, nb, shift: vec![UNSET; mb * nb] };
+    for r in 0..mb {
+        for &c in base.check(r) {
+            let forbidden = shifts.forbidden(&base, &rows_of, r, c as usize);
+            let start = rng.next_u32() as usize % z;
+            let s = (0..z).map(|i| (start + i) % z).find(|&v| forbidden & (1 << v) == 0).unwrap_or(start);
+            shifts.set(r, c as usize, s);
+        }
+    }
+    lengthen_degree2_cycles(&mut shifts, &base, &rows_of);
+    let mut row_starts = Vec::with_capacity(mb + 1);
+    let mut blocks = Vec::with_capacity(base.edges());
+    row_starts.push(0);
+    for r in 0..mb {
+        blocks
+            .extend(base.check(r).iter().map(|&c| (c, shifts.get(r, c as usize).expect("every edge shifted") as u32)));
+        row_starts.push(blocks.len() as u32);
+    }
+    let lifting = Lifting { z, row_starts, blocks };
+    let mut rows = Vec::with_capacity(mb * z);
+    for r in 0..mb {
+        let edges = &lifting.blocks[lifting.row_starts[r] as usize..lifting.row_starts[r + 1] as usize];
+        for k in 0..z {
+            let mut row: Vec<u32> = edges.iter().map(|&(c, s)| c * z as u32 + ((k as u32 + s) % z as u32)).collect();
+            row.sort_unstable();
+            rows.push(row);
+        }
+    }
+    LdpcCode::from_rows(n, &rows, Some(lifting))
+}
+
+/// A shift not drawn yet.
+const UNSET: u8 = u8::MAX;
+
+/// The shifts of the base edges, as a dense `mb x nb` matrix.
+struct Shifts {
+    z: usize,
+    nb: usize,
+    shift: Vec<u8>,
+}
+
+impl Shifts {
+    fn get(&self, r: usize, c: usize) -> Option<usize> {
+        let s = self.shift[r * self.nb + c];
+        (s != UNSET).then_some(usize::from(s))
+    }
+
+    fn set(&mut self, r: usize, c: usize, s: usize) {
+        self.shift[r * self.nb + c] = s as u8;
+    }
+
+    /// Bit `v`: shift `v` on base edge `(r, c)` would close a 4-cycle with the edges shifted
+    /// so far.
+    fn forbidden(&self, base: &LdpcCode, rows_of: &[Vec<u32>], r: usize, c: usize) -> u64 {
+        let z = self.z;
+        let mut forbidden = 0u64;
+        for &c2 in base.check(r) {
+            let c2 = c2 as usize;
+            let Some(s_rc2) = self.get(r, c2).filter(|_| c2 != c) else { continue };
+            for &r2 in &rows_of[c] {
+                let r2 = r2 as usize;
+                if r2 == r {
+                    continue;
+                }
+                if let (Some(s_r2c2), Some(s_r2c)) = (self.get(r2, c2), self.get(r2, c)) {
+                    forbidden |= 1 << ((s_rc2 + 2 * z - s_r2c2 + s_r2c) % z);
+                }
+            }
+        }
+        forbidden
+    }
+}
+
+/// Degree-2 variables: a base cycle made only of degree-2 columns lifts to `Z / g` cycles of
+/// `g L` degree-2 variables, `g` the additive order of the cycle's voltage (the alternating sum
+/// of its shifts) mod `Z`, and each is a code word of that weight. Cycles among degree-2
+/// variables are what the unstructured builder avoids (see `code.rs`); here, each degree-2
+/// column that closes a cycle in the base graph gets a shift (if one closes no 4-cycle) that
+/// makes the voltage odd, a unit mod `Z = 2^k`, so the lifted cycles are `Z` times as long
+/// (Tanner, Sridhara & Fuja, "A class of group-structured LDPC codes", 2001, on the cycles of
+/// circulant-lifted graphs). Cycles are tracked with a union-find over base rows that keeps
+/// each row's potential: the voltage of the tree path from its root.
+fn lengthen_degree2_cycles(shifts: &mut Shifts, base: &LdpcCode, rows_of: &[Vec<u32>]) {
+    let z = shifts.z;
+    let mut parent: Vec<usize> = (0..base.checks()).collect();
+    let mut offset = vec![0usize; base.checks()];
+    // The root of r and r's potential relative to it (path halving keeps offsets exact).
+    let find = |parent: &mut [usize], offset: &mut [usize], mut r: usize| {
+        let mut potential = 0;
+        while parent[r] != r {
+            let p = parent[r];
+            if parent[p] != p {
+                offset[r] = (offset[r] + offset[p]) % z;
+                parent[r] = parent[p];
+            }
+            potential = (potential + offset[r]) % z;
+            r = parent[r];
+        }
+        (r, potential)
+    };
+    for (c, rows) in rows_of.iter().enumerate() {
+        let &[r1, r2] = rows.as_slice() else { continue };
+        let (r1, r2) = (r1 as usize, r2 as usize);
+        let (a, pa) = find(&mut parent, &mut offset, r1);
+        let (b, pb) = find(&mut parent, &mut offset, r2);
+        let s1 = shifts.get(r1, c).expect("shifted");
+        let s2 = shifts.get(r2, c).expect("shifted");
+        // Crossing the column from r1 to r2 adds s1 - s2 to the potential.
+        let weight = (s1 + z - s2) % z;
+        if a != b {
+            parent[b] = a;
+            offset[b] = (pa + weight + z - pb) % z;
+            continue;
+        }
+        let voltage = |s2: usize| (pa + s1 + 2 * z - s2 - pb) % z;
+        if voltage(s2) % 2 == 1 {
+            continue;
+        }
+        shifts.shift[r2 * shifts.nb + c] = UNSET;
+        let forbidden = shifts.forbidden(base, rows_of, r2, c);
+        let s = (1..z).map(|i| (s2 + i) % z).find(|&v| voltage(v) % 2 == 1 && forbidden & (1 << v) == 0);
+        shifts.set(r2, c, s.unwrap_or(s2));
+    }
+}
