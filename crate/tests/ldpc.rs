@@ -6,7 +6,6 @@ mod common;
 use qkdlab::auth::Direction;
 use qkdlab::msgs::{Msg, Stage};
 use qkdlab::reconciliation::Method;
-use qkdlab::reconciliation::ldpc::LdpcPlan;
 use qkdlab::session::Adversary;
 
 /// Counts the reconciliation frames and the syndrome and revealed bits in them.
@@ -49,7 +48,7 @@ fn ldpc_rounds_agree_in_at_most_three_messages_and_count_what_they_sent() {
             assert!(counter.frames <= 3 && counter.frames == s.ldpc_messages, "{} frames", counter.frames);
             // What the syndromes disclose (M - p per frame) plus every revealed bit.
             let n = s.sifted_bits - s.sample_bits;
-            let plan = LdpcPlan::for_qber(n, qkdlab::party::ldpc_plan_qber(s.qber, s.sample_bits)).expect("a plan");
+            let plan = qkdlab::party::ldpc_plan(n, s.qber, s.sample_bits).expect("a plan");
             assert_eq!(counter.syndrome_bits, plan.syndrome_bits() as u64);
             assert_eq!(s.reconciliation_disclosed, plan.leak() + counter.revealed_bits);
             assert_eq!(r.disclosed.reconciliation, s.reconciliation_disclosed);

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::estimation::{MIN_SIFTED_BITS, choose_sample, class_counts, error_rate, sample_size, without_sample};
 use crate::msgs::{self, Classes, FiberMsg, Kind, Msg, Opening, Ready, Route};
 use crate::quantum::{Emission, Source, SourceConfig};
-use crate::reconciliation::ldpc::{LdpcAlice, LdpcPlan};
+use crate::reconciliation::ldpc::LdpcAlice;
 use crate::reconciliation::{CascadeAlice, CascadeParams, Layout, Method};
 use crate::rng::QkdRng;
 use crate::sifting::{basis_matches, sifted};
@@ -284,7 +284,7 @@ fn on_sample_reply(
     cx.rng.fill_bytes(&mut seed);
     cx.summary.reconciliation = cx.role.config.reconciliation;
     if cx.role.config.reconciliation == Method::Ldpc {
-        let plan = LdpcPlan::for_qber(key.len(), super::ldpc_plan_qber(qber, cx.summary.sample_bits))?;
+        let plan = super::ldpc_plan(key.len(), qber, cx.summary.sample_bits)?;
         let mut private = [0u8; 32];
         cx.rng.fill_bytes(&mut private);
         let mut ldpc = LdpcAlice::new(&key, &plan, &seed, &private)?;

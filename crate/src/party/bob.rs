@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::estimation::{class_counts, error_rate, sample_size, without_sample};
 use crate::msgs::{self, Classes, FiberMsg, Kind, Msg, Opening, Route};
 use crate::quantum::{Detections, SourceConfig, random_bases};
-use crate::reconciliation::ldpc::{LdpcBob, LdpcPlan, LdpcStep};
+use crate::reconciliation::ldpc::{LdpcBob, LdpcStep};
 use crate::reconciliation::{CascadeBob, CascadeParams, CascadeStep, Layout, Method};
 use crate::rng::QkdRng;
 use crate::sifting::sifted;
@@ -200,8 +200,7 @@ impl Role for BobRole {
             (BobState::ExpectReconciliationStart { config, key }, Msg::LdpcStart { seed, syndromes })
                 if config.reconciliation == Method::Ldpc =>
             {
-                let plan =
-                    LdpcPlan::for_qber(key.len(), super::ldpc_plan_qber(cx.summary.qber, cx.summary.sample_bits))?;
+                let plan = super::ldpc_plan(key.len(), cx.summary.qber, cx.summary.sample_bits)?;
                 cx.summary.reconciliation = Method::Ldpc;
                 cx.summary.ldpc_frames = plan.frames().len();
                 cx.summary.ldpc_messages = 1;

@@ -127,11 +127,14 @@ impl FramePlan {
         DISTRIBUTIONS[self.distribution]
     }
 
-    fn new(n: usize, qber: f64) -> Result<Self, Error> {
-        let h = binary_entropy(qber.max(MIN_QBER));
-        let nh = n as f64 * h;
-        let target = (first_efficiency(qber) * nh).ceil().max(1.0);
-        let reserve = (blind_reserve(qber) * nh).ceil();
+    /// The frame's plan: the first attempt aims at `first_efficiency(qber) n h(qber)`, and the
+    /// reveal can take the disclosure up to what a plan for `high` (at least `qber`) would
+    /// allow with its own reserve.
+    fn new(n: usize, qber: f64, high: f64) -> Result<Self, Error> {
+        let nh = |q: f64| n as f64 * binary_entropy(q.max(MIN_QBER));
+        let target = (first_efficiency(qber) * nh(qber)).ceil().max(1.0);
+        let ceiling = (first_efficiency(high) * nh(high)).ceil() + (blind_reserve(high) * nh(high)).ceil();
+        let reserve = (blind_reserve(qber) * nh(qber)).ceil().max(ceiling - target);
         // Lowest-rate ensemble with (1 - R)(n + p) <= target + p, i.e. s >= 0.
         let fits = |d: &Distribution| (1.0 - d.design_rate()) * (n as f64 + reserve) <= target + reserve;
         let (distribution, code_length) = match DISTRIBUTIONS.iter().position(|d| fits(d)) {
@@ -179,8 +182,20 @@ impl LdpcPlan {
     /// The plan for `key_bits` bits at estimated error rate `qber` (at most [`MAX_QBER`]).
     /// An empty key gives a plan with no frames.
     pub fn for_qber(key_bits: usize, qber: f64) -> Result<Self, Error> {
+        Self::for_estimate(key_bits, qber, qber)
+    }
+
+    /// The plan for an estimate `qber` that may be low, with `high` (at least `qber`, at most
+    /// [`MAX_QBER`]) what the error rate could plausibly be: the first attempt aims at `qber`,
+    /// and the punctured bits held for the reveal cover a plan for `high`. A frame decodes at
+    /// the estimate's cost when the estimate was right and at `high`'s when it was low, instead
+    /// of paying for `high` always.
+    pub fn for_estimate(key_bits: usize, qber: f64, high: f64) -> Result<Self, Error> {
         if !(qber.is_finite() && (0.0..=MAX_QBER).contains(&qber)) {
             return Err(Error::invalid("qber", format!("must be in [0, {MAX_QBER}], got {qber}")));
+        }
+        if !(high.is_finite() && (qber..=MAX_QBER).contains(&high)) {
+            return Err(Error::invalid("high", format!("must be in [{qber}, {MAX_QBER}], got {high}")));
         }
         if key_bits > MAX_KEY_BITS {
             return Err(Error::invalid("key_bits", format!("must be at most {MAX_KEY_BITS}, got {key_bits}")));
@@ -189,7 +204,7 @@ impl LdpcPlan {
         let mut frames = Vec::with_capacity(count);
         for i in 0..count {
             let n = key_bits / count + usize::from(i < key_bits % count);
-            frames.push(FramePlan::new(n, qber)?);
+            frames.push(FramePlan::new(n, qber, high)?);
         }
         Ok(Self { qber, key_bits, frames })
     }

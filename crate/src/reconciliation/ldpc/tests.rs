@@ -287,6 +287,35 @@ fn plan_splits_long_keys_into_equal_frames_and_fits_the_rate() {
 }
 
 #[test]
+fn a_plan_for_an_estimate_aims_at_it_and_reveals_up_to_the_plan_for_the_high_value() {
+    let n = 57_000;
+    assert_eq!(LdpcPlan::for_estimate(n, 0.01, 0.01).expect("valid"), LdpcPlan::for_qber(n, 0.01).expect("valid"));
+    let low = LdpcPlan::for_estimate(n, 0.01, 0.0125).expect("valid");
+    let high = LdpcPlan::for_qber(n, 0.0125).expect("valid");
+    for (f, h) in low.frames().iter().zip(high.frames()) {
+        let aimed = f.leak() as f64 / (n as f64 * binary_entropy(0.01));
+        assert!((aimed - first_efficiency(0.01)).abs() < 0.001, "first attempt at f = {aimed}");
+        assert!(f.leak() < h.leak());
+        assert!(f.leak() + f.reveal + 1 >= h.leak() + h.reveal, "the reveal covers the high plan");
+    }
+    for (q, high) in [(0.02, 0.01), (0.02, 0.2), (0.02, f64::NAN)] {
+        assert!(matches!(LdpcPlan::for_estimate(n, q, high), Err(Error::InvalidParameter { field: "high", .. })));
+    }
+    // An estimate that undercounted: the key's error rate is 1.2 %, the plan's estimate 1 %.
+    // The reveal brings the frame within reach, and the disclosure stays within the high plan's.
+    let (a, b) = keys(n, 0.012, "undercounted");
+    let mut alice = LdpcAlice::new(&a, &low, &SEED, &PRIVATE).expect("valid");
+    let mut bob = LdpcBob::new(b, &low, &SEED).expect("valid");
+    let LdpcStep::Reveal(request) = bob.receive_syndromes(&alice.syndromes()).expect("well-formed") else {
+        panic!("the first attempt, aimed at 1 %, decoded a 1.2 % key")
+    };
+    let step = bob.receive_reveal(&alice.reveal(&request).expect("valid")).expect("well-formed");
+    assert_eq!(step, LdpcStep::Done { failed: vec![] });
+    assert_eq!(bob.key(), a);
+    assert!(alice.disclosed() <= high.leak() + high.frames()[0].reveal as u64 + 1);
+}
+
+#[test]
 fn reconcile_at_two_and_five_percent_on_100_000_bits_agrees_within_f_1_10_on_average() {
     // Most frames decode at the first attempt (f = first_efficiency <= 1.098); a frame that
     // needs the reveal costs blind_reserve more. The bench measures the mean over 100 frames.
