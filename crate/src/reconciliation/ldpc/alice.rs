@@ -81,8 +81,9 @@ impl LdpcAlice {
 
     /// Message 3: for Bob's request (message 2: per frame, how many more punctured bits), the
     /// values of those bits, concatenated in frame order. Refuses a request of the wrong length,
-    /// one asking for more punctured bits than a frame has, and any request before the syndromes
-    /// or after a first reveal.
+    /// one asking for more punctured bits than the plan's reveal for a frame (a hostile Bob
+    /// gets no more than an honest one asks for), and any request before the syndromes or after
+    /// a first reveal.
     pub fn reveal(&mut self, request: &[u32]) -> Result<BitVec, Error> {
         if self.phase != Phase::SentSyndromes {
             return Err(Error::inconsistent("LDPC reveal request (not after the syndromes, or repeated)"));
@@ -91,7 +92,7 @@ impl LdpcAlice {
             return Err(Error::inconsistent("LDPC reveal request length"));
         }
         for (f, (&r, &done)) in self.frames.iter().zip(request.iter().zip(&self.revealed)) {
-            if r as usize > f.plan.punctured - done {
+            if r as usize > f.plan.reveal - done.min(f.plan.reveal) {
                 return Err(Error::inconsistent("LDPC reveal count"));
             }
         }

@@ -1,6 +1,6 @@
 //! Building a mother code from a degree distribution.
 //!
-//! Codes of frames from about 65,000 bits are quasi-cyclic ([`super::lift`]): their base graph
+//! Codes of 65,536 bits and more are quasi-cyclic ([`super::lift`]): their base graph
 //! is built here, at `1/Z` of the length, and lifted. The rest of this module describes the
 //! unstructured construction, which both use.
 //!
@@ -55,8 +55,8 @@ impl LdpcCode {
     }
 
     /// Builds the code of length `n` (at least 2) from `dist`, edges drawn from `seed`:
-    /// quasi-cyclic when the length allows it ([`lift::lifting`], frames of thousands of bits
-    /// and more), otherwise unstructured. Variable degrees above the number of checks are
+    /// quasi-cyclic when the length allows it ([`lift::lifting`], codes of 65,536 bits and
+    /// more), otherwise unstructured. Variable degrees above the number of checks are
     /// capped (tiny codes only).
     pub fn build(n: usize, dist: &Distribution, seed: &[u8; 32]) -> Self {
         match lift::lifting(n, dist) {
@@ -228,6 +228,12 @@ impl LdpcCode {
     /// The variables in check `c`, ascending.
     pub fn check(&self, c: usize) -> &[u32] {
         &self.vars[self.starts[c] as usize..self.starts[c + 1] as usize]
+    }
+
+    /// The index of edge (check `c`, variable `v`) among all edges in check order, if the edge
+    /// exists.
+    pub(super) fn edge(&self, c: usize, v: u32) -> Option<usize> {
+        self.check(c).binary_search(&v).ok().map(|i| self.starts[c] as usize + i)
     }
 
     /// The degree of every variable node.

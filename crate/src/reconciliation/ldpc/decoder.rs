@@ -92,7 +92,8 @@ pub struct Decoded {
 /// syndrome is `syndrome`. `llr[v]` is `ln P(x_v = 0) / P(x_v = 1)`; an infinite value marks a
 /// bit known for certain (shortened or revealed), `0` a punctured bit. Panics if the lengths do
 /// not match the code (a local invariant: the parties check peer data before calling) or if a
-/// variable has more than [`MAX_VAR_DEGREE`] checks (the published ensembles stop at 73).
+/// variable of an unstructured code has more than [`MAX_VAR_DEGREE`] checks (the published
+/// ensembles stop at 73; lifted codes keep 32-bit beliefs and have no such limit).
 pub fn decode(code: &LdpcCode, syndrome: &BitVec, llr: &[f32], max_iterations: u32) -> Decoded {
     assert_eq!(llr.len(), code.len(), "one belief per variable");
     assert_eq!(syndrome.len(), code.checks(), "one syndrome bit per check");

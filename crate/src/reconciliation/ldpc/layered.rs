@@ -14,7 +14,9 @@
 //!
 //! Known variables (shortened or revealed) are not folded into the syndrome here: they keep a
 //! belief of [`KNOWN`], far beyond the largest message, so they send a certain sign and no
-//! doubt (`phi` of it is 0), exactly what folding them would do.
+//! doubt (`phi` of it is 0), which is what folding them does to the other variables' messages
+//! (a check made only of known variables stays counted, and if the peer's data violate it the
+//! decoder runs to its stall limit and fails, as it would after the final syndrome check).
 
 use super::code::LdpcCode;
 use super::decoder::{CHANNEL_MAX, Decoded, FORWARD_LEN, INVERSE_LEN, INVERSE_SHIFT, LLR_SCALE, STALL, Tables, tables};

@@ -10,7 +10,7 @@
 //! ([`super::layered`]); the graph is still as random as the base graph and the shifts.
 //!
 //! Shifts are drawn at random, skipping every value that would close a 4-cycle with the edges
-//! already shifted: a base 4-cycle `(r, c), (r, c'), (r', c'), (r', c)` lifts to 4-cycles exactly
+//! already shifted (when one is left: in the designed high-rate codes some edges have none): a base 4-cycle `(r, c), (r, c'), (r', c'), (r', c)` lifts to 4-cycles exactly
 //! when `s(r, c) - s(r, c') + s(r', c') - s(r', c) = 0 (mod Z)` (Fossorier, "Quasi-cyclic
 //! low-density parity-check codes from circulant permutation matrices", IEEE Trans. IT 50,
 //! 2004, Theorem 2).
@@ -21,8 +21,9 @@ use super::code::LdpcCode;
 use super::distributions::Distribution;
 use crate::rng::Seed;
 
-/// Circulant size. 64 lanes are eight 256-bit vectors of 32-bit values, and a 10^5-bit frame
-/// still has about 1,600 base columns to draw a random base graph on.
+/// Circulant size. 32 lanes are four 256-bit vectors of 32-bit values, and a 10^5-bit code
+/// still has about 3,100 base columns to draw a random base graph on (a larger `Z` measured no
+/// faster, and would leave too few columns to follow the distribution).
 pub const LIFT: usize = 32;
 
 /// The quasi-cyclic structure of a code: base row `r`'s edges are
@@ -52,8 +53,8 @@ fn base_checks(nb: usize, dist: &Distribution) -> usize {
 pub const MIN_BASE_COLUMNS: usize = 2048;
 
 /// The circulant size a code of length `n` from `dist` is lifted with, if any: `n` must be a
-/// multiple of [`LIFT`] with at least [`MIN_BASE_COLUMNS`] base columns (frames from about
-/// 65,000 bits), and the base graph large enough that every variable degree fits twice over in
+/// multiple of [`LIFT`] with at least [`MIN_BASE_COLUMNS`] base columns (mother codes of
+/// 65,536 bits and more), and the base graph large enough that every variable degree fits twice over in
 /// its rows and every check degree in its columns (otherwise the base graph would be too dense
 /// to be random). Other codes are drawn unstructured.
 pub fn lifting(n: usize, dist: &Distribution) -> Option<usize> {
@@ -83,16 +84,16 @@ pub fn build(n: usize, z: usize, dist: &Distribution, seed: &[u8; 32]) -> LdpcCo
         }
     }
     let mut rng = Seed::from_bytes(*seed).rng(&format!("ldpc shifts {n} {z} {}", dist.nominal_rate));
-    let mut shifts = Shifts { z, nb, shift: vec![UNSET; mb * nb] };
+    let mut shifts = Shifts { z, base: &base, shift: vec![UNSET; base.edges()] };
     for r in 0..mb {
         for &c in base.check(r) {
-            let forbidden = shifts.forbidden(&base, &rows_of, r, c as usize);
+            let forbidden = shifts.forbidden(&rows_of, r, c as usize);
             let start = rng.next_u32() as usize % z;
             let s = (0..z).map(|i| (start + i) % z).find(|&v| forbidden & (1 << v) == 0).unwrap_or(start);
             shifts.set(r, c as usize, s);
         }
     }
-    lengthen_degree2_cycles(&mut shifts, &base, &rows_of);
+    lengthen_degree2_cycles(&mut shifts, &rows_of);
     let mut row_starts = Vec::with_capacity(mb + 1);
     let mut blocks = Vec::with_capacity(base.edges());
     row_starts.push(0);
@@ -117,29 +118,32 @@ pub fn build(n: usize, z: usize, dist: &Distribution, seed: &[u8; 32]) -> LdpcCo
 /// A shift not drawn yet.
 const UNSET: u8 = u8::MAX;
 
-/// The shifts of the base edges, as a dense `mb x nb` matrix.
-struct Shifts {
+/// The shifts of the base edges, one per edge of the base graph (in its check order).
+struct Shifts<'a> {
     z: usize,
-    nb: usize,
+    base: &'a LdpcCode,
     shift: Vec<u8>,
 }
 
-impl Shifts {
+impl Shifts<'_> {
+    /// The shift of base edge `(r, c)`, if it is an edge and has one yet.
     fn get(&self, r: usize, c: usize) -> Option<usize> {
-        let s = self.shift[r * self.nb + c];
+        let s = self.shift[self.base.edge(r, c as u32)?];
         (s != UNSET).then_some(usize::from(s))
     }
 
+    /// Sets (or, with [`UNSET`], clears) the shift of base edge `(r, c)`.
     fn set(&mut self, r: usize, c: usize, s: usize) {
-        self.shift[r * self.nb + c] = s as u8;
+        let e = self.base.edge(r, c as u32).expect("a base edge");
+        self.shift[e] = s as u8;
     }
 
     /// Bit `v`: shift `v` on base edge `(r, c)` would close a 4-cycle with the edges shifted
     /// so far.
-    fn forbidden(&self, base: &LdpcCode, rows_of: &[Vec<u32>], r: usize, c: usize) -> u64 {
+    fn forbidden(&self, rows_of: &[Vec<u32>], r: usize, c: usize) -> u64 {
         let z = self.z;
         let mut forbidden = 0u64;
-        for &c2 in base.check(r) {
+        for &c2 in self.base.check(r) {
             let c2 = c2 as usize;
             let Some(s_rc2) = self.get(r, c2).filter(|_| c2 != c) else { continue };
             for &r2 in &rows_of[c] {
@@ -161,12 +165,14 @@ impl Shifts {
 /// of its shifts) mod `Z`, and each is a code word of that weight. Cycles among degree-2
 /// variables are what the unstructured builder avoids (see `code.rs`); here, each degree-2
 /// column that closes a cycle in the base graph gets a shift (if one closes no 4-cycle) that
-/// makes the voltage odd, a unit mod `Z = 2^k`, so the lifted cycles are `Z` times as long
+/// makes that cycle's voltage odd, a unit mod `Z = 2^k`, so its lifts are `Z` times as long
+/// (a cycle made of two such cycles has an even voltage and may lift short; the base graph's
+/// own degree-2 cycles are longer than 5 whatever the shifts)
 /// (Tanner, Sridhara & Fuja, "A class of group-structured LDPC codes", 2001, on the cycles of
 /// circulant-lifted graphs). Cycles are tracked with a union-find over base rows that keeps
 /// each row's potential: the voltage of the tree path from its root.
-fn lengthen_degree2_cycles(shifts: &mut Shifts, base: &LdpcCode, rows_of: &[Vec<u32>]) {
-    let z = shifts.z;
+fn lengthen_degree2_cycles(shifts: &mut Shifts, rows_of: &[Vec<u32>]) {
+    let (z, base) = (shifts.z, shifts.base);
     let mut parent: Vec<usize> = (0..base.checks()).collect();
     let mut offset = vec![0usize; base.checks()];
     // The root of r and r's potential relative to it (path halving keeps offsets exact).
@@ -201,8 +207,8 @@ fn lengthen_degree2_cycles(shifts: &mut Shifts, base: &LdpcCode, rows_of: &[Vec<
         if voltage(s2) % 2 == 1 {
             continue;
         }
-        shifts.shift[r2 * shifts.nb + c] = UNSET;
-        let forbidden = shifts.forbidden(base, rows_of, r2, c);
+        shifts.set(r2, c, usize::from(UNSET));
+        let forbidden = shifts.forbidden(rows_of, r2, c);
         let s = (1..z).map(|i| (s2 + i) % z).find(|&v| voltage(v) % 2 == 1 && forbidden & (1 << v) == 0);
         shifts.set(r2, c, s.unwrap_or(s2));
     }

@@ -12,10 +12,10 @@
 //!   (Elkouss, Martinez-Mateo, Lancho & Martin, "Rate compatible protocol for information
 //!   reconciliation: an application to QKD", ITW 2010; Elkouss, Martinez-Mateo & Martin,
 //!   "Information reconciliation for QKD", QIC 11, 2011) ([`LdpcPlan`]).
-//! - Frames from about 65,000 bits get quasi-cyclic codes: a base graph drawn the same way, its
+//! - Mother codes of 65,536 bits and more are quasi-cyclic: a base graph drawn the same way, its
 //!   edges lifted to circulants with shifts that break 4-cycles and lengthen cycles of
 //!   degree-2 variables ([`Lifting`]).
-//! - Bob decodes by layered sum-product belief propagation in 16-bit fixed point ([`decode`]),
+//! - Bob decodes by layered sum-product belief propagation in fixed point, 16-bit messages ([`decode`]),
 //!   a whole base row of a quasi-cyclic code at a time, in vectors,
 //!   stopping early on success or when progress stalls; a frame that fails gets one
 //!   blind round (Martinez-Mateo, Elkouss & Martin, "Blind reconciliation", QIC 12, 2012):

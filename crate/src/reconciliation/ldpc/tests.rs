@@ -172,7 +172,8 @@ fn degree_2_variables_form_no_short_cycles() {
     assert!(shortest > 5, "a code word of weight {shortest} made of degree-2 variables");
     // Lifted: a cycle of the lifted graph projects onto a closed walk of the base graph, whose
     // degree-2 cycles are longer than 5 by the same construction, so the lifted ones are too
-    // (and the base cycles closed last get odd voltages, which lifts them 32 times longer).
+    // (and each base cycle closed by a last column gets an odd voltage, which lifts it 32 times
+    // longer; a cycle made of two of those has an even one and may stay short).
     for dist in &PUBLISHED {
         let code = LdpcCode::build(100_352, dist, &SEED);
         assert!(code.lifting().is_some());
@@ -414,6 +415,9 @@ fn hostile_lengths_and_counts_are_refused() {
     assert_eq!(inconsistent(alice.reveal(&[])), "LDPC reveal request length");
     assert_eq!(inconsistent(alice.reveal(&[1, 1])), "LDPC reveal request length");
     assert_eq!(inconsistent(alice.reveal(&[frame.punctured as u32 + 1])), "LDPC reveal count");
+    // Not even the punctured bits the plan holds beyond its reveal.
+    assert!(frame.reveal < frame.punctured, "a plan with punctured bits beyond the reveal");
+    assert_eq!(inconsistent(alice.reveal(&[frame.reveal as u32 + 1])), "LDPC reveal count");
     assert_eq!(inconsistent(alice.reveal(&[u32::MAX])), "LDPC reveal count");
     assert_eq!(inconsistent(alice.drop_frames(&[1])), "LDPC failed frame list");
     assert_eq!(inconsistent(alice.drop_frames(&[0, 0])), "LDPC failed frame list");
