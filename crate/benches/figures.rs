@@ -48,6 +48,9 @@ fn main() {
                 r.f, r.fer, r.frames, r.full_ms, r.decode_mbps
             );
         }
+        for (q, mbps) in ldpc_long_keys(if quick { 1 } else { 3 }) {
+            let _ = write!(json, "\"ldpc_key_decode_mbps_{}\":{mbps:.2},", (q * 100.0).round());
+        }
     }
     if part("small") {
         let (fer_runs, fer) = small_block_fer(quick);
@@ -249,6 +252,43 @@ fn ldpc(runs: usize) -> Vec<LdpcFigures> {
     println!(
         "  (decode = Bob's belief propagation, all attempts; full = plan, both parties, code construction when a run needs a new code)"
     );
+    out
+}
+
+/// Bob's decoding throughput on a key of 10^6 bits (ten frames of 10^5), whose frames are
+/// decoded on every core: key bits per second of decoding, all attempts, in Mbit/s.
+fn ldpc_long_keys(runs: usize) -> Vec<(f64, f64)> {
+    use qkdlab::reconciliation::ldpc::{LdpcAlice, LdpcBob, LdpcPlan, LdpcStep};
+    let n = 1_000_000;
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    println!("LDPC, a key of {n} bits (10 frames decoded on {threads} threads), {runs} runs per QBER");
+    println!("  {:>6} {:>8} {:>13}", "QBER", "f mean", "decode Mbit/s");
+    let mut out = Vec::new();
+    for q in QBERS {
+        let (mut f, mut decode_s) = (0.0, 0.0);
+        for run in 0..runs {
+            let (alice_key, bob_key) = noisy_pair(n, q, &format!("ldpc long key {q} {run}"));
+            let actual = alice_key.hamming_distance(&bob_key) as f64 / n as f64;
+            let seed = [run as u8 ^ 0x3c; 32];
+            let plan = LdpcPlan::for_qber(n, actual).expect("a valid error rate");
+            let mut alice = LdpcAlice::new(&alice_key, &plan, &seed, &[run as u8; 32]).expect("valid lengths");
+            let mut bob = LdpcBob::new(bob_key, &plan, &seed).expect("valid lengths");
+            let syndromes = alice.syndromes();
+            let d = Instant::now();
+            let step = bob.receive_syndromes(&syndromes).expect("well-formed");
+            decode_s += d.elapsed().as_secs_f64();
+            if let LdpcStep::Reveal(request) = &step {
+                let bits = alice.reveal(request).expect("a valid request");
+                let d = Instant::now();
+                bob.receive_reveal(&bits).expect("well-formed");
+                decode_s += d.elapsed().as_secs_f64();
+            }
+            f += alice.disclosed() as f64 / (n as f64 * binary_entropy(actual));
+        }
+        let mbps = (n * runs) as f64 / decode_s / 1e6;
+        println!("  {:>5.0}% {:>8.3} {mbps:>13.2}", q * 100.0, f / runs as f64);
+        out.push((q, mbps));
+    }
     out
 }
 

@@ -91,9 +91,8 @@ impl LdpcBob {
             at += m;
             self.disclosed += f.plan.leak() as u64;
         }
-        for i in 0..self.frames.len() {
-            self.attempt(i);
-        }
+        let all: Vec<usize> = (0..self.frames.len()).collect();
+        self.attempt(&all);
         let request: Vec<u32> = self
             .frames
             .iter()
@@ -121,6 +120,7 @@ impl LdpcBob {
         }
         let request = request.clone();
         let mut at = 0;
+        let mut again = Vec::new();
         for (i, &r) in request.iter().enumerate() {
             if r > 0 {
                 for j in at..at + r as usize {
@@ -128,9 +128,10 @@ impl LdpcBob {
                 }
                 at += r as usize;
                 self.disclosed += u64::from(r);
-                self.attempt(i);
+                again.push(i);
             }
         }
+        self.attempt(&again);
         self.phase = Phase::Done;
         Ok(LdpcStep::Done { failed: self.failed_frames() })
     }
@@ -168,8 +169,21 @@ impl LdpcBob {
         self.iterations
     }
 
-    /// Decodes frame `i` with what is known now; keeps the key bits on success.
-    fn attempt(&mut self, i: usize) {
+    /// Decodes frames `frames` with what is known now (in parallel where threads exist); keeps
+    /// the key bits of each that decodes.
+    fn attempt(&mut self, frames: &[usize]) {
+        let this = &*self;
+        for (i, (bits, iterations)) in frames.iter().zip(each_frame(frames, |i| this.decode_frame(i))) {
+            self.iterations += u64::from(iterations);
+            if bits.is_some() {
+                self.corrected[*i] = bits;
+            }
+        }
+    }
+
+    /// Decodes frame `i`: its key bits if the word found has Alice's syndrome, and the
+    /// iterations it took.
+    fn decode_frame(&self, i: usize) -> (Option<BitVec>, u32) {
         let f = &self.frames[i];
         let mut llr = vec![0f32; f.plan.code_length];
         for (j, &p) in f.key_pos.iter().enumerate() {
@@ -182,15 +196,47 @@ impl LdpcBob {
             llr[f.punctured_pos[j] as usize] = if b { f32::NEG_INFINITY } else { f32::INFINITY };
         }
         let out = decode(&f.code, &self.syndromes[i], &llr, MAX_ITERATIONS);
-        self.iterations += u64::from(out.iterations);
-        if out.success {
+        let bits = out.success.then(|| {
             let mut bits = BitVec::zeros(f.plan.key_bits);
             for (j, &p) in f.key_pos.iter().enumerate() {
                 if out.word.get(p as usize) {
                     bits.set(j, true);
                 }
             }
-            self.corrected[i] = Some(bits);
+            bits
+        });
+        (bits, out.iterations)
+    }
+}
+
+/// `decode(i)` for every frame index in `frames`, in order. Frames are independent, so natively
+/// they are spread over the machine's threads (scoped, one per core at most); in wasm32, where a
+/// module has one thread, they run in turn.
+fn each_frame<T: Send>(frames: &[usize], decode: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(frames.len());
+        if threads > 1 {
+            let decode = &decode;
+            let mut results: Vec<(usize, T)> = std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..threads)
+                    .map(|t| {
+                        scope.spawn(move || {
+                            frames
+                                .iter()
+                                .enumerate()
+                                .skip(t)
+                                .step_by(threads)
+                                .map(|(k, &i)| (k, decode(i)))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                workers.into_iter().flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+            });
+            results.sort_unstable_by_key(|&(k, _)| k);
+            return results.into_iter().map(|(_, v)| v).collect();
         }
     }
+    frames.iter().map(|&i| decode(i)).collect()
 }

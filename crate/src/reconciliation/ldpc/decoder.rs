@@ -19,7 +19,7 @@
 //! layered schedule of Hocevar, "A reduced complexity decoder architecture via layered decoding
 //! of LDPC codes", SiPS 2004), which converges in about half the iterations of flooding.
 //!
-//! Codes lifted from a base graph (frames from about 65,000 bits, [`super::lift`]) are decoded
+//! Codes lifted from a base graph (65,536 bits and more, [`super::lift`]) are decoded
 //! by [`super::layered`], the same update on whole base rows of `Z` checks at once; what
 //! follows is the decoder for unstructured codes.
 //!

@@ -2,7 +2,7 @@
 //!
 //! - Mother codes are built here, from one fixed public seed, from the BSC-optimized
 //!   ensembles of Elkouss, Leverrier, Alléaume and Boutros, "Efficient reconciliation protocol
-//!   for discrete-variable quantum key distribution", ISIT 2009, Table I, up to rate 0.8, and
+//!   for discrete-variable quantum key distribution", ISIT 2009, Table I, up to rate 0.7, and
 //!   above it from ensembles without degree-2 variables designed with `examples/ldpc_design`
 //!   ([`distributions`]); edges avoid 4-cycles, and degree-2 variables avoid short cycles among themselves, which
 //!   would be low-weight code words ([`LdpcCode`]). A code depends only on its length (on a

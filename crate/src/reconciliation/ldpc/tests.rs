@@ -184,7 +184,7 @@ fn degree_2_variables_form_no_short_cycles() {
 
 #[test]
 fn a_lifted_code_is_its_base_graph_with_circulant_shifts() {
-    let (n, dist) = (100_352, &DESIGNED[1]);
+    let (n, dist) = (100_352, &DESIGNED[3]);
     let code = LdpcCode::build(n, dist, &SEED);
     let lifting = code.lifting().expect("lifted at this length");
     let z = lifting.z;
@@ -207,7 +207,7 @@ fn a_lifted_code_is_its_base_graph_with_circulant_shifts() {
 
 #[test]
 fn the_layered_decoder_corrects_a_lifted_code_and_never_reports_a_wrong_word() {
-    let (n, dist) = (100_352, &DESIGNED[1]);
+    let (n, dist) = (100_352, &DESIGNED[3]);
     let code = LdpcCode::build(n, dist, &SEED);
     assert!(code.lifting().is_some());
     let mut rng = Seed::from_text("lifted decode").rng("bits");
@@ -245,16 +245,32 @@ fn the_layered_decoder_corrects_a_lifted_code_and_never_reports_a_wrong_word() {
 }
 
 #[test]
-fn the_plan_uses_no_degree_2_variables_from_rate_0_85() {
-    // Degree-2 variables made 1 % fail about one frame in ten (see `distributions`).
+fn the_plan_uses_no_degree_2_variables_from_rate_0_75() {
+    // Degree-2 variables made 1 % fail about one frame in ten, 4 % one in twelve (see
+    // `distributions`).
     for d in &DESIGNED {
         assert!(d.lambda.iter().all(|&(i, _)| i >= 3), "rate {}", d.nominal_rate);
     }
-    for q in [0.004, 0.008, 0.01, 0.012, 0.02] {
+    for q in [0.004, 0.008, 0.01, 0.012, 0.02, 0.03, 0.04, 0.045] {
         let plan = LdpcPlan::for_qber(100_000, q).expect("valid");
         let dist = plan.frames()[0].distribution();
-        assert!(dist.nominal_rate >= 0.85, "{q}: rate {}", dist.nominal_rate);
+        assert!(dist.nominal_rate >= 0.75, "{q}: rate {}", dist.nominal_rate);
         assert!(dist.lambda.iter().all(|&(i, _)| i >= 3), "{q}: rate {}", dist.nominal_rate);
+    }
+}
+
+#[test]
+fn reconcile_at_three_and_four_percent_keeps_every_frame() {
+    // The published rates 0.8 and 0.75 lost 3 and 8 frames in 100 here.
+    for (q, label) in [(0.03, "three percent"), (0.04, "four percent")] {
+        for run in 0..4u8 {
+            let (a, b) = keys(100_000, q, &format!("{label} {run}"));
+            let actual = a.hamming_distance(&b) as f64 / a.len() as f64;
+            let r = reconcile_ldpc(&a, &b, actual, &[run; 32]).expect("runs");
+            assert!(r.failed_frames.is_empty(), "{label}, run {run}");
+            assert_eq!(r.key, a);
+            assert!(r.efficiency <= first_efficiency(actual) + blind_reserve(actual) + 0.002, "f = {}", r.efficiency);
+        }
     }
 }
 
@@ -317,6 +333,26 @@ fn a_plan_for_an_estimate_aims_at_it_and_reveals_up_to_the_plan_for_the_high_val
 }
 
 #[test]
+fn frames_decoded_side_by_side_keep_their_places() {
+    // Three frames (decoded on separate threads where the machine has them), planned for 2 %;
+    // the outer ones carry 1.5 %, the middle one 8 %, so it alone fails, even after the reveal, and
+    // is dropped on both sides while the others come back corrected and in order.
+    let n = 240_000;
+    let (a, mut b) = keys(n, 0.015, "three frames");
+    let (x, y) = keys(n, 0.08, "three frames, the middle one noisier");
+    for j in 80_000..160_000 {
+        // Errors at 8 %: where x and y differ.
+        b.set(j, a.get(j) ^ x.get(j) ^ y.get(j));
+    }
+    let r = reconcile_ldpc(&a, &b, 0.02, &SEED).expect("runs");
+    assert_eq!(r.frames, 3);
+    assert_eq!(r.failed_frames, vec![1]);
+    let kept: Vec<bool> = (0..80_000).chain(160_000..n).map(|j| a.get(j)).collect();
+    assert_eq!(r.key, BitVec::from_bools(&kept));
+    assert_eq!(r.alice_key, r.key);
+}
+
+#[test]
 fn reconcile_at_two_and_five_percent_on_100_000_bits_agrees_within_f_1_10_on_average() {
     // Most frames decode at the first attempt (f = first_efficiency <= 1.098); a frame that
     // needs the reveal costs blind_reserve more. The bench measures the mean over 100 frames.
@@ -349,8 +385,8 @@ fn first_attempts_aim_within_f_1_10_from_two_to_eight_percent() {
 fn mother_codes_are_built_once_and_shared_by_every_session() {
     // Two sessions at nearby error rates: other seeds, other layouts, the same code (built
     // once unless another test evicted it meanwhile).
-    let a = LdpcPlan::for_qber(100_000, 0.030).expect("valid");
-    let b = LdpcPlan::for_qber(100_000, 0.0301).expect("valid");
+    let a = LdpcPlan::for_qber(100_000, 0.0305).expect("valid");
+    let b = LdpcPlan::for_qber(100_000, 0.0306).expect("valid");
     let (fa, fb) = (a.frames()[0], b.frames()[0]);
     assert_eq!(fa.code_length % (131_072 / LENGTH_GRID), 0);
     assert_eq!((fa.code_length, fa.mother_rate), (fb.code_length, fb.mother_rate));
