@@ -230,10 +230,9 @@ impl LdpcCode {
         &self.vars[self.starts[c] as usize..self.starts[c + 1] as usize]
     }
 
-    /// The index of edge (check `c`, variable `v`) among all edges in check order, if the edge
-    /// exists.
-    pub(super) fn edge(&self, c: usize, v: u32) -> Option<usize> {
-        self.check(c).binary_search(&v).ok().map(|i| self.starts[c] as usize + i)
+    /// The index, among all edges in check order, of check `c`'s first edge.
+    pub(super) fn first_edge(&self, c: usize) -> usize {
+        self.starts[c] as usize
     }
 
     /// The degree of every variable node.

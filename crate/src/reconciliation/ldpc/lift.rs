@@ -85,15 +85,18 @@ pub fn build(n: usize, z: usize, dist: &Distribution, seed: &[u8; 32]) -> LdpcCo
     }
     let mut rng = Seed::from_bytes(*seed).rng(&format!("ldpc shifts {n} {z} {}", dist.nominal_rate));
     let mut shifts = Shifts { z, base: &base, shift: vec![UNSET; base.edges()] };
+    let mut row_r = vec![0u32; nb];
     for r in 0..mb {
+        shifts.mark_row(r, &mut row_r, true);
         for &c in base.check(r) {
-            let forbidden = shifts.forbidden(&rows_of, r, c as usize);
+            let forbidden = shifts.forbidden(&rows_of, r, c as usize, &row_r);
             let start = rng.next_u32() as usize % z;
             let s = (0..z).map(|i| (start + i) % z).find(|&v| forbidden & (1 << v) == 0).unwrap_or(start);
             shifts.set(r, c as usize, s);
         }
+        shifts.mark_row(r, &mut row_r, false);
     }
-    lengthen_degree2_cycles(&mut shifts, &rows_of);
+    lengthen_degree2_cycles(&mut shifts, &rows_of, &mut row_r);
     let mut row_starts = Vec::with_capacity(mb + 1);
     let mut blocks = Vec::with_capacity(base.edges());
     row_starts.push(0);
@@ -126,37 +129,61 @@ struct Shifts<'a> {
 }
 
 impl Shifts<'_> {
-    /// The shift of base edge `(r, c)`, if it is an edge and has one yet.
-    fn get(&self, r: usize, c: usize) -> Option<usize> {
-        let s = self.shift[self.base.edge(r, c as u32)?];
+    /// The shift of the edge at `e` (an index in check order), if it has one yet.
+    fn at(&self, e: usize) -> Option<usize> {
+        let s = self.shift[e];
         (s != UNSET).then_some(usize::from(s))
+    }
+
+    /// The index of base edge `(r, c)`.
+    fn edge(&self, r: usize, c: usize) -> usize {
+        let i = self.base.check(r).binary_search(&(c as u32)).expect("a base edge");
+        self.base.first_edge(r) + i
+    }
+
+    fn get(&self, r: usize, c: usize) -> Option<usize> {
+        self.at(self.edge(r, c))
     }
 
     /// Sets (or, with [`UNSET`], clears) the shift of base edge `(r, c)`.
     fn set(&mut self, r: usize, c: usize, s: usize) {
-        let e = self.base.edge(r, c as u32).expect("a base edge");
+        let e = self.edge(r, c);
         self.shift[e] = s as u8;
     }
 
     /// Bit `v`: shift `v` on base edge `(r, c)` would close a 4-cycle with the edges shifted
-    /// so far.
-    fn forbidden(&self, rows_of: &[Vec<u32>], r: usize, c: usize) -> u64 {
+    /// so far. The base 4-cycles through `(r, c)` are the columns `c2` that row `r` shares with
+    /// another row `r2` of column `c`; `row_r` maps each column to one more than its position
+    /// in row `r` (0: not in it), so each of `r2`'s columns is looked up in constant time.
+    fn forbidden(&self, rows_of: &[Vec<u32>], r: usize, c: usize, row_r: &[u32]) -> u64 {
         let z = self.z;
+        let first = self.base.first_edge(r);
         let mut forbidden = 0u64;
-        for &c2 in self.base.check(r) {
-            let c2 = c2 as usize;
-            let Some(s_rc2) = self.get(r, c2).filter(|_| c2 != c) else { continue };
-            for &r2 in &rows_of[c] {
-                let r2 = r2 as usize;
-                if r2 == r {
+        for &r2 in &rows_of[c] {
+            let r2 = r2 as usize;
+            if r2 == r {
+                continue;
+            }
+            let Some(s_r2c) = self.get(r2, c) else { continue };
+            let first2 = self.base.first_edge(r2);
+            for (j, &c2) in self.base.check(r2).iter().enumerate() {
+                let i = row_r[c2 as usize];
+                if i == 0 || c2 as usize == c {
                     continue;
                 }
-                if let (Some(s_r2c2), Some(s_r2c)) = (self.get(r2, c2), self.get(r2, c)) {
+                if let (Some(s_rc2), Some(s_r2c2)) = (self.at(first + i as usize - 1), self.at(first2 + j)) {
                     forbidden |= 1 << ((s_rc2 + 2 * z - s_r2c2 + s_r2c) % z);
                 }
             }
         }
         forbidden
+    }
+
+    /// Marks row `r`'s columns in `row_r` (see [`Self::forbidden`]), or clears them.
+    fn mark_row(&self, r: usize, row_r: &mut [u32], on: bool) {
+        for (i, &c) in self.base.check(r).iter().enumerate() {
+            row_r[c as usize] = if on { i as u32 + 1 } else { 0 };
+        }
     }
 }
 
@@ -171,7 +198,7 @@ impl Shifts<'_> {
 /// (Tanner, Sridhara & Fuja, "A class of group-structured LDPC codes", 2001, on the cycles of
 /// circulant-lifted graphs). Cycles are tracked with a union-find over base rows that keeps
 /// each row's potential: the voltage of the tree path from its root.
-fn lengthen_degree2_cycles(shifts: &mut Shifts, rows_of: &[Vec<u32>]) {
+fn lengthen_degree2_cycles(shifts: &mut Shifts, rows_of: &[Vec<u32>], row_r: &mut [u32]) {
     let (z, base) = (shifts.z, shifts.base);
     let mut parent: Vec<usize> = (0..base.checks()).collect();
     let mut offset = vec![0usize; base.checks()];
@@ -208,7 +235,9 @@ fn lengthen_degree2_cycles(shifts: &mut Shifts, rows_of: &[Vec<u32>]) {
             continue;
         }
         shifts.set(r2, c, usize::from(UNSET));
-        let forbidden = shifts.forbidden(rows_of, r2, c);
+        shifts.mark_row(r2, row_r, true);
+        let forbidden = shifts.forbidden(rows_of, r2, c, row_r);
+        shifts.mark_row(r2, row_r, false);
         let s = (1..z).map(|i| (s2 + i) % z).find(|&v| voltage(v) % 2 == 1 && forbidden & (1 << v) == 0);
         shifts.set(r2, c, s.unwrap_or(s2));
     }
