@@ -102,22 +102,36 @@ pub fn decode(code: &LdpcCode, syndrome: &BitVec, llr: &[f32], max_iterations: u
     }
     let mut g = Reduced::new(code, syndrome, llr);
     let tables = tables();
-    let mut iterations = 0;
     let max_degree = g.starts.windows(2).map(|w| (w[1] - w[0]) as usize).max().unwrap_or(0);
     let mut scratch = Scratch::new(max_degree);
-    let mut done = g.satisfied();
+    let iterations = run_passes(&mut g, max_iterations, Reduced::satisfied, |g| g.iterate(tables, &mut scratch));
+    let word = g.word(llr);
+    let success = code.syndrome(&word) == *syndrome;
+    Decoded { word, success, iterations }
+}
+
+/// The stopping rule both decoders share (see the module documentation): runs `pass` on
+/// `state` until a pass finds every check satisfied and `satisfied` confirms it, or after
+/// `max_iterations`, or after [`STALL`] passes without a new low of violated checks. Returns
+/// the passes run.
+pub(super) fn run_passes<S>(
+    state: &mut S,
+    max_iterations: u32,
+    satisfied: impl Fn(&S) -> bool,
+    mut pass: impl FnMut(&mut S) -> usize,
+) -> u32 {
+    let mut iterations = 0;
+    let mut done = satisfied(state);
     let (mut best, mut best_at) = (usize::MAX, 0);
     while !done && iterations < max_iterations && iterations - best_at < STALL {
-        let unsatisfied = g.iterate(tables, &mut scratch);
+        let unsatisfied = pass(state);
         iterations += 1;
         if unsatisfied < best {
             (best, best_at) = (unsatisfied, iterations);
         }
-        done = unsatisfied == 0 && g.satisfied();
+        done = unsatisfied == 0 && satisfied(state);
     }
-    let word = g.word(llr);
-    let success = code.syndrome(&word) == *syndrome;
-    Decoded { word, success, iterations }
+    iterations
 }
 
 /// The graph on the unknown variables only: known bits are folded into the syndrome, checks

@@ -19,7 +19,9 @@
 //! decoder runs to its stall limit and fails, as it would after the final syndrome check).
 
 use super::code::LdpcCode;
-use super::decoder::{CHANNEL_MAX, Decoded, FORWARD_LEN, INVERSE_LEN, INVERSE_SHIFT, LLR_SCALE, STALL, Tables, tables};
+use super::decoder::{
+    CHANNEL_MAX, Decoded, FORWARD_LEN, INVERSE_LEN, INVERSE_SHIFT, LLR_SCALE, Tables, run_passes, tables,
+};
 use super::lift::{LIFT, Lifting};
 use crate::bits::BitVec;
 
@@ -48,18 +50,8 @@ pub(super) fn decode(
     let mut g = Layers::new(code, lifting, syndrome, llr);
     let tables = tables();
     let max_degree = lifting.row_starts.windows(2).map(|w| (w[1] - w[0]) as usize).max().unwrap_or(0);
-    let mut scratch = (vec![[0; LIFT]; max_degree], vec![[0; LIFT]; max_degree]);
-    let mut iterations = 0;
-    let mut done = g.satisfied();
-    let (mut best, mut best_at) = (usize::MAX, 0);
-    while !done && iterations < max_iterations && iterations - best_at < STALL {
-        let unsatisfied = g.iterate(tables, &mut scratch.0, &mut scratch.1);
-        iterations += 1;
-        if unsatisfied < best {
-            (best, best_at) = (unsatisfied, iterations);
-        }
-        done = unsatisfied == 0 && g.satisfied();
-    }
+    let (mut t, mut x) = (vec![[0; LIFT]; max_degree], vec![[0; LIFT]; max_degree]);
+    let iterations = run_passes(&mut g, max_iterations, Layers::satisfied, |g| g.iterate(tables, &mut t, &mut x));
     let word = g.word(llr);
     let success = code.syndrome(&word) == *syndrome;
     Decoded { word, success, iterations }
