@@ -94,7 +94,11 @@ async function assertTwoKeys(alice, bob, eve) {
 
 test("two tabs grow the same key: same fingerprint, sane QBER, and a working chat", async () => {
   const context = await browser.newContext();
-  const { alice, bobLink } = await openRoom(context);
+  // The page refills each authentication pool to 1,024 bits from the first key, and the chat
+  // needs a 256-bit key per message in the store: 300,000 pulses give a key of 2,800 to 3,100
+  // bits, which leaves one key per direction, or none when the key comes out below 2,592 bits.
+  // 400,000 pulses give 5,000 to 5,500 bits: five or six keys each way.
+  const { alice, bobLink } = await openRoom(context, { pulses: 400000 });
   const bob = await startWithBob(context, alice, bobLink);
   assert.equal(await outcome(alice), "ok");
   assert.equal(await outcome(bob), "ok");
