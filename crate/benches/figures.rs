@@ -186,12 +186,13 @@ fn ldpc(runs: usize) -> Vec<LdpcFigures> {
         "LDPC, n = {n} bits (one frame), {runs} runs per QBER (f as above; FER = frames dropped or wrong / frames)"
     );
     println!(
-        "  {:>6} {:>8} {:>8} {:>12} {:>9} {:>10} {:>10} {:>13} {:>12} {:>12}",
+        "  {:>6} {:>8} {:>8} {:>12} {:>9} {:>8} {:>10} {:>10} {:>13} {:>12} {:>12}",
         "QBER",
         "f mean",
         "f max",
         "FER (bad/all)",
         "messages",
+        "reveals",
         "iters",
         "decode ms",
         "decode Mbit/s",
@@ -199,7 +200,7 @@ fn ldpc(runs: usize) -> Vec<LdpcFigures> {
         "1st run ms"
     );
     for q in QBERS {
-        let (mut fs, mut bad, mut frames, mut messages) = (Vec::new(), 0usize, 0usize, 0usize);
+        let (mut fs, mut bad, mut frames, mut messages, mut reveals) = (Vec::new(), 0usize, 0usize, 0usize, 0usize);
         let (mut full, mut decode, mut first, mut iterations) = (0.0, Vec::new(), 0.0, 0u64);
         for run in 0..runs {
             let (alice_key, bob_key) = noisy_pair(n, q, &format!("ldpc bench {q} {run}"));
@@ -215,6 +216,7 @@ fn ldpc(runs: usize) -> Vec<LdpcFigures> {
             let mut decode_s = d.elapsed().as_secs_f64();
             let mut sent = 1;
             if let LdpcStep::Reveal(request) = &step {
+                reveals += request.iter().filter(|&&r| r > 0).count();
                 let bits = alice.reveal(request).expect("a valid request");
                 let d = Instant::now();
                 step = bob.receive_reveal(&bits).expect("well-formed");
@@ -243,14 +245,14 @@ fn ldpc(runs: usize) -> Vec<LdpcFigures> {
         let (full_ms, decode_ms) = (full / runs as f64, decode_total * 1e3 / runs as f64);
         let iters = iterations as f64 / runs as f64;
         println!(
-            "  {:>5.0}% {mean:>8.3} {max:>8.3} {:>12} {messages:>9} {iters:>10.1} {decode_ms:>10.1} {decode_mbps:>13.2} {full_ms:>12.1} {first:>12.1}",
+            "  {:>5.0}% {mean:>8.3} {max:>8.3} {:>12} {messages:>9} {reveals:>8} {iters:>10.1} {decode_ms:>10.1} {decode_mbps:>13.2} {full_ms:>12.1} {first:>12.1}",
             q * 100.0,
             format!("{bad}/{frames}")
         );
         out.push(LdpcFigures { qber: q, f: mean, fer, frames, full_ms, decode_mbps });
     }
     println!(
-        "  (decode = Bob's belief propagation, all attempts; full = plan, both parties, code construction when a run needs a new code)"
+        "  (reveals = frames that needed the punctured bits; decode = Bob's belief propagation, all attempts; full = plan, both parties, code construction when a run needs a new code)"
     );
     out
 }

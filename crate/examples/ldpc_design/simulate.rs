@@ -25,7 +25,9 @@ pub fn run(dist: &Distribution, key_bits: usize, qber: f64, efficiency: f64, fra
     let target = efficiency * key_bits as f64 * binary_entropy(qber);
     // (1 - R)(n + p) - p = target.
     let p = (((1.0 - rate) * key_bits as f64 - target) / rate).max(0.0).round() as usize;
-    let n = key_bits + p;
+    // Rounded up to whole circulants, so that a long code is quasi-cyclic as in the plan.
+    let n = (key_bits + p).next_multiple_of(qkdlab::reconciliation::ldpc::LIFT);
+    let p = n - key_bits;
     let code = LdpcCode::build(n, dist, &[7; 32]);
     let m = code.checks();
     let mut rng = Seed::from_text("ldpc design simulate").rng(&format!("{n} {qber}"));

@@ -10,7 +10,11 @@
 //! lanes that the compiler turns into vector instructions, except the two table lookups, which
 //! stay scalar loads from tables that sit in the first-level cache. Beliefs travel between
 //! memory and registers in whole cache lines instead of one random 16-bit load per edge, which
-//! is what bounded the unstructured decoder.
+//! is what bounded the unstructured decoder. Every lane is 16 bits wide (beliefs, messages,
+//! table indices and `phi` values), sixteen to a 256-bit vector, and the results are the same
+//! as with 32-bit lanes: no belief but a known one can reach the `i16` range's end ([`KNOWN`]),
+//! and a `phi` sum that saturates at `u16::MAX` indexes past the inverse table's end for every
+//! edge, as the exact sum would. Against 32-bit lanes, decoding took 30 % less time.
 //!
 //! Known variables (shortened or revealed) are not folded into the syndrome here: they keep a
 //! belief of [`KNOWN`], far beyond the largest message, so they send a certain sign and no
@@ -25,18 +29,34 @@ use super::decoder::{
 use super::lift::{LIFT, Lifting};
 use crate::bits::BitVec;
 
-/// Belief of a known variable: its sign is certain. A belief is its channel value plus its
-/// checks' current messages (at most 133 in magnitude each), computed in 32 bits, so no sum of
-/// messages can overturn it.
-const KNOWN: i32 = 1 << 20;
+/// Belief of a known variable: its sign is certain. Beliefs are `i16`, added to and
+/// subtracted from with saturation, which only ever happens to known variables: any other
+/// belief is its channel value (at most 8,191) plus its checks' current messages (at most 133
+/// each, at most [`MAX_LIFTED_DEGREE`] of them), below `i16::MAX`. A known belief that
+/// saturates loses at most what its messages move it by, so it stays above
+/// `KNOWN - 2 * 133 * MAX_LIFTED_DEGREE`, and what it sends above the last entry of the forward
+/// table (`phi` of it is 0, the same as for any larger value).
+const KNOWN: i16 = i16::MAX;
+
+/// Largest variable degree of a code decoded here (see [`KNOWN`]); codes with larger degrees
+/// are drawn unstructured ([`super::lift::lifting`]).
+pub const MAX_LIFTED_DEGREE: u32 = 122;
+
+const _: () = assert!(
+    KNOWN as i32 - 2 * 133 * MAX_LIFTED_DEGREE as i32 - 133 >= FORWARD_LEN as i32 - 4,
+    "a known belief stays certain"
+);
 
 /// Copies of each block of beliefs, in a row: lanes `Z..3Z` always hold variable `p mod Z` at
 /// `p`, so the read at shift `s` is the contiguous `Z + s..2Z + s`; the first and last copies
 /// are padding for the write ([`store_rotated`]).
 const COPIES: usize = 4;
 
-/// One row of lanes.
-type Lanes = [i32; LIFT];
+/// One row of lanes: beliefs and messages.
+type Lanes = [i16; LIFT];
+
+/// One row of lanes: table indices and `phi` values (in units of 1/4096, at most 17,040).
+type Phis = [u16; LIFT];
 
 /// Decodes a lifted code; see [`super::decode`] for the contract.
 pub(super) fn decode(
@@ -62,7 +82,7 @@ struct Layers<'a> {
     lifting: &'a Lifting,
     /// Per variable: its current total belief (fixed point, 1/16 units); each block of `Z`
     /// variables is stored [`COPIES`] times in a row.
-    belief: Vec<i32>,
+    belief: Vec<i16>,
     /// Per base edge, a row of lanes: the last check-to-variable messages.
     msgs: Vec<[i16; LIFT]>,
     /// Per base row, a row of lanes: each check's target parity as a sign bit (`-1` or `0`).
@@ -72,21 +92,21 @@ struct Layers<'a> {
 impl<'a> Layers<'a> {
     fn new(code: &LdpcCode, lifting: &'a Lifting, syndrome: &BitVec, llr: &[f32]) -> Self {
         assert_eq!(llr.len(), code.len(), "one belief per variable");
-        let beliefs: Vec<i32> = llr
+        let beliefs: Vec<i16> = llr
             .iter()
             .map(|&l| {
                 if l.is_infinite() {
                     if l < 0.0 { -KNOWN } else { KNOWN }
                 } else {
                     // Saturating conversion; never 0 for a nonzero belief, so its sign survives.
-                    let q = (l * LLR_SCALE).round().clamp(-CHANNEL_MAX, CHANNEL_MAX) as i32;
+                    let q = (l * LLR_SCALE).round().clamp(-CHANNEL_MAX, CHANNEL_MAX) as i16;
                     if q == 0 && l != 0.0 { if l < 0.0 { -1 } else { 1 } } else { q }
                 }
             })
             .collect();
         let belief = beliefs.chunks(LIFT).flat_map(|b| b.iter().chain(b).chain(b).chain(b)).copied().collect();
         let rows = lifting.row_starts.len() - 1;
-        let flip = (0..rows).map(|r| std::array::from_fn(|k| -i32::from(syndrome.get(r * LIFT + k)))).collect();
+        let flip = (0..rows).map(|r| std::array::from_fn(|k| -i16::from(syndrome.get(r * LIFT + k)))).collect();
         let msgs = vec![[0; LIFT]; lifting.blocks.len()];
         Self { lifting, belief, msgs, flip }
     }
@@ -115,7 +135,7 @@ impl<'a> Layers<'a> {
     /// when their row was processed. Dispatches once to a copy compiled for AVX2 where the CPU
     /// has it (the same code: only the width of the vectors the compiler may use differs).
     #[allow(unsafe_code)]
-    fn iterate(&mut self, tables: &Tables, t: &mut [Lanes], x: &mut [Lanes]) -> usize {
+    fn iterate(&mut self, tables: &Tables, t: &mut [Lanes], x: &mut [Phis]) -> usize {
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("avx2") {
@@ -131,14 +151,14 @@ impl<'a> Layers<'a> {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     #[allow(unsafe_code)]
-    unsafe fn iterate_avx2(&mut self, tables: &Tables, t: &mut [Lanes], x: &mut [Lanes]) -> usize {
+    unsafe fn iterate_avx2(&mut self, tables: &Tables, t: &mut [Lanes], x: &mut [Phis]) -> usize {
         self.iterate_body(tables, t, x)
     }
 
     /// The pass itself: per base row, `t` holds each edge's lanes of variable-to-check
     /// messages and `x` their table indices, `phi` values and new magnitudes in turn.
     #[inline(always)]
-    fn iterate_body(&mut self, tables: &Tables, t: &mut [Lanes], x: &mut [Lanes]) -> usize {
+    fn iterate_body(&mut self, tables: &Tables, t: &mut [Lanes], x: &mut [Phis]) -> usize {
         let mut unsatisfied = 0;
         let forward = &tables.forward;
         let inverse = &tables.inverse;
@@ -161,24 +181,26 @@ impl<'a> Layers<'a> {
             for ((t, x), m) in t.iter_mut().zip(x.iter_mut()).zip(msgs.iter()) {
                 for k in 0..LIFT {
                     hard[k] ^= t[k];
-                    t[k] -= i32::from(m[k]);
+                    t[k] = t[k].saturating_sub(m[k]);
                     sign[k] ^= t[k];
-                    x[k] = t[k].abs().min(FORWARD_LEN as i32 - 1);
+                    x[k] = t[k].unsigned_abs().min(FORWARD_LEN as u16 - 1);
                 }
             }
             unsatisfied += hard.iter().filter(|&&h| h < 0).count();
             for x in x.iter_mut() {
                 lookup(x, forward);
             }
-            let mut sum = [0i32; LIFT];
+            // The sum saturates at u16::MAX, 48,495 above any single phi value: a sum that
+            // does gives every edge an index past the table's end, as the exact sum would.
+            let mut sum = [0u16; LIFT];
             for x in x.iter() {
                 for k in 0..LIFT {
-                    sum[k] += x[k];
+                    sum[k] = sum[k].saturating_add(x[k]);
                 }
             }
             for x in x.iter_mut() {
                 for k in 0..LIFT {
-                    x[k] = ((sum[k] - x[k]) >> INVERSE_SHIFT).min(INVERSE_LEN as i32 - 1);
+                    x[k] = ((sum[k] - x[k]) >> INVERSE_SHIFT).min(INVERSE_LEN as u16 - 1);
                 }
             }
             for x in x.iter_mut() {
@@ -188,10 +210,10 @@ impl<'a> Layers<'a> {
             // new belief is the input plus the new message.
             for ((t, x), m) in t.iter_mut().zip(x.iter()).zip(msgs.iter_mut()) {
                 for k in 0..LIFT {
-                    let negative = (sign[k] ^ t[k]) >> 31;
-                    let out = (x[k] ^ negative) - negative;
-                    m[k] = out as i16;
-                    t[k] += out;
+                    let negative = (sign[k] ^ t[k]) >> 15;
+                    let out = (x[k] as i16 ^ negative) - negative;
+                    m[k] = out;
+                    t[k] = t[k].saturating_add(out);
                 }
             }
             for (t, &(c, s)) in t.iter().zip(edges) {
@@ -219,9 +241,9 @@ impl<'a> Layers<'a> {
 /// check). A scalar load per lane: AVX2's gather instruction measured slower on this machine
 /// (an AMD EPYC), where it is microcoded.
 #[inline(always)]
-fn lookup<const N: usize>(x: &mut Lanes, table: &[u16; N]) {
+fn lookup<const N: usize>(x: &mut Phis, table: &[u16; N]) {
     for x in x.iter_mut() {
-        *x = i32::from(table[*x as usize & (N - 1)]);
+        *x = table[*x as usize & (N - 1)];
     }
 }
 
@@ -230,8 +252,67 @@ fn lookup<const N: usize>(x: &mut Lanes, table: &[u16; N]) {
 /// outside `Z..3Z` land in the padding. Three stores of a fixed length: the compiler moves
 /// whole vectors, with no `memmove` call, no masked store and no load of what was just stored.
 #[inline(always)]
-fn store_rotated(copies: &mut [i32; COPIES * LIFT], t: &Lanes, s: usize) {
+fn store_rotated(copies: &mut [i16; COPIES * LIFT], t: &Lanes, s: usize) {
     copies[s..][..LIFT].copy_from_slice(t);
     copies[LIFT + s..][..LIFT].copy_from_slice(t);
     copies[2 * LIFT + s..][..LIFT].copy_from_slice(t);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reconciliation::ldpc::distributions::Distribution;
+    use crate::rng::Seed;
+    use rand::Rng;
+
+    /// Half the variables of degree [`MAX_LIFTED_DEGREE`], the rest of degree 3.
+    const HEAVY: Distribution = Distribution {
+        nominal_rate: 0.5,
+        threshold: 0.0,
+        lambda: &[(3, 0.024), (MAX_LIFTED_DEGREE, 0.976)],
+        rho: &[(126, 1.0)],
+    };
+
+    #[test]
+    fn known_beliefs_stay_certain_through_saturation() {
+        // The worst case for 16-bit beliefs: the variables of the largest degree are known, and
+        // a random syndrome contradicts them, so their checks push them both ways for every
+        // pass the decoder runs.
+        let n = crate::reconciliation::ldpc::MIN_BASE_COLUMNS * LIFT;
+        let code = LdpcCode::build(n, &HEAVY, &[3; 32]);
+        let lifting = code.lifting().expect("lifted: degree MAX_LIFTED_DEGREE is allowed");
+        let degrees = code.var_degrees();
+        assert_eq!(degrees.iter().copied().max(), Some(MAX_LIFTED_DEGREE));
+        let mut rng = Seed::from_text("saturation").rng("bits");
+        let syndrome = BitVec::from_bools(&(0..code.checks()).map(|_| rng.next_u32() & 1 == 1).collect::<Vec<_>>());
+        let known = |v: usize| degrees[v] == MAX_LIFTED_DEGREE && v % 2 == 0;
+        let llr: Vec<f32> = (0..n)
+            .map(|v| match (known(v), rng.next_u32() & 1 == 1) {
+                (true, true) => f32::INFINITY,
+                (true, false) => f32::NEG_INFINITY,
+                (false, s) => {
+                    if s {
+                        30.0
+                    } else {
+                        -30.0
+                    }
+                }
+            })
+            .collect();
+        let mut g = Layers::new(&code, lifting, &syndrome, &llr);
+        let (mut t, mut x) = (vec![[0; LIFT]; 200], vec![[0; LIFT]; 200]);
+        let mut lowest = i32::from(KNOWN);
+        for _ in 0..30 {
+            g.iterate(tables(), &mut t, &mut x);
+            for v in (0..n).filter(|&v| known(v)) {
+                let b = i32::from(g.belief[(v / LIFT) * COPIES * LIFT + LIFT + v % LIFT]);
+                let signed = if llr[v] > 0.0 { b } else { -b };
+                lowest = lowest.min(signed);
+            }
+        }
+        // Still certain: what it sends (its belief less one message) stays where phi is 0.
+        assert!(lowest - 133 >= FORWARD_LEN as i32 - 4, "lowest known belief {lowest}");
+        // And the bound is not vacuous: the checks did move the known beliefs.
+        assert!(lowest < i32::from(KNOWN) - 1000, "lowest known belief {lowest}");
+    }
 }

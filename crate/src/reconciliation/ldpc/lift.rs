@@ -56,7 +56,8 @@ pub const MIN_BASE_COLUMNS: usize = 2048;
 /// multiple of [`LIFT`] with at least [`MIN_BASE_COLUMNS`] base columns (mother codes of
 /// 65,536 bits and more), and the base graph large enough that every variable degree fits twice over in
 /// its rows and every check degree in its columns (otherwise the base graph would be too dense
-/// to be random). Other codes are drawn unstructured.
+/// to be random), and no variable degree above what the layered decoder's 16-bit beliefs
+/// allow ([`super::layered::MAX_LIFTED_DEGREE`]). Other codes are drawn unstructured.
 pub fn lifting(n: usize, dist: &Distribution) -> Option<usize> {
     if n == 0 || n % LIFT != 0 || n / LIFT < MIN_BASE_COLUMNS {
         return None;
@@ -64,7 +65,8 @@ pub fn lifting(n: usize, dist: &Distribution) -> Option<usize> {
     let nb = n / LIFT;
     let max_var = dist.lambda.iter().map(|&(d, _)| d as usize).max().unwrap_or(0);
     let max_check = dist.rho.iter().map(|&(d, _)| d as usize).max().unwrap_or(0);
-    (base_checks(nb, dist) >= 2 * max_var && nb >= 2 * max_check).then_some(LIFT)
+    let decodable = max_var as u32 <= super::layered::MAX_LIFTED_DEGREE;
+    (decodable && base_checks(nb, dist) >= 2 * max_var && nb >= 2 * max_check).then_some(LIFT)
 }
 
 /// Checks of the lifted code of length `n` (a multiple of `z`).
