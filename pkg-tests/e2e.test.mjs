@@ -187,6 +187,35 @@ test("Eve intercepting every photon: both tabs show the QBER that aborted, where
   await context.close();
 });
 
+test("a browser whose WebAssembly has no SIMD is told so in words, and the module itself needs it", async () => {
+  const context = await browser.newContext();
+  // An engine without SIMD: the same Chromium, its validate() refusing any module with a v128
+  // type (0x7b) in its type section, as such an engine does.
+  await context.addInitScript(() => {
+    const validate = WebAssembly.validate.bind(WebAssembly);
+    WebAssembly.validate = (bytes) => !new Uint8Array(bytes.buffer ?? bytes).slice(8, 16).includes(0x7b) && validate(bytes);
+  });
+  const page = await tab(context, base);
+  await page.waitForSelector("#role-line.error", { timeout: 15_000 });
+  assert.match(await page.textContent("#role-line"), /The playground could not start: this browser's WebAssembly has no SIMD/);
+  assert.equal(await page.isVisible("#setup"), false);
+  await context.close();
+  // The module served is built with SIMD, so the check above is needed: its target_features
+  // section (written by the compiler, kept by wasm-opt) lists +simd128.
+  const module = new WebAssembly.Module(await (await fetch(`${base}pkg/web/qkdlab_bg.wasm`)).arrayBuffer());
+  const [section] = WebAssembly.Module.customSections(module, "target_features");
+  assert.ok(section, "a target_features section");
+  const b = new Uint8Array(section);
+  const features = [];
+  for (let k = 0, i = 1; k < b[0]; k++) {
+    const prefix = String.fromCharCode(b[i]);
+    const len = b[i + 1];
+    features.push(prefix + Buffer.from(b.subarray(i + 2, i + 2 + len)).toString());
+    i += 2 + len;
+  }
+  assert.ok(features.includes("+simd128"), features.join(" "));
+});
+
 test("every bad link says what is wrong on screen", async () => {
   const context = await browser.newContext();
   const room = "0123456789abcdef0123456789abcdef";

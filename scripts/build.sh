@@ -18,7 +18,7 @@ wasm-bindgen "$wasm" --target nodejs --out-dir pkg/node --out-name qkdlab
 # throws at init); skipped, with a note, if it is not installed.
 if [ -x node_modules/.bin/wasm-opt ]; then
   for f in pkg/web/qkdlab_bg.wasm pkg/node/qkdlab_bg.wasm; do
-    node_modules/.bin/wasm-opt "$f" -O --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue -o "$f"
+    node_modules/.bin/wasm-opt "$f" -O --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-reference-types --enable-multivalue --enable-simd -o "$f"
   done
 else
   echo "[build] wasm-opt not installed (npm install): the module is left unoptimised" >&2

@@ -13,6 +13,7 @@ import { initPulses } from "./ui/pulses.js";
 import { initPool, showSafetyNumber } from "./ui/pool.js";
 import { RelayLink, fingerprintOfBytes, formatFingerprint } from "./model/party.js";
 import { Chat } from "./model/chat.js";
+import { missingWasmSupport } from "./model/support.js";
 import { eveAttack } from "./model/eve.js";
 import { Recorder } from "./model/later.js";
 import { comparisonRows } from "./model/compare.js";
@@ -614,6 +615,8 @@ async function runLocal(v) {
 }
 
 try {
+  const missing = missingWasmSupport();
+  if (missing) throw new Error(missing);
   await init();
   setStages(qkd.protocolStages());
   const hash = readHash();

@@ -127,7 +127,9 @@ impl<'a> Layers<'a> {
                     *p ^= b;
                 }
             }
-            parity.iter().all(|&p| p >= 0)
+            // Every sign bit clear. (Written as an OR: comparing the lanes with 0 crashes
+            // LLVM's wasm SIMD instruction selection in rustc 1.95.)
+            parity.iter().fold(0, |any, &p| any | p) >= 0
         })
     }
 
@@ -186,7 +188,7 @@ impl<'a> Layers<'a> {
                     x[k] = t[k].unsigned_abs().min(FORWARD_LEN as u16 - 1);
                 }
             }
-            unsatisfied += hard.iter().filter(|&&h| h < 0).count();
+            unsatisfied += hard.iter().map(|&h| usize::from(h as u16 >> 15)).sum::<usize>();
             for x in x.iter_mut() {
                 lookup(x, forward);
             }

@@ -42,6 +42,7 @@ pub use alice::LdpcAlice;
 pub use bob::{LdpcBob, LdpcStep, MAX_ITERATIONS};
 pub use code::LdpcCode;
 pub use decoder::{Decoded, MAX_VAR_DEGREE, STALL, decode};
+pub use layered::MAX_LIFTED_DEGREE;
 pub use lift::{LIFT, Lifting, MIN_BASE_COLUMNS};
 pub use plan::{
     BLIND_RESERVE, FRAME_BITS, FramePlan, LENGTH_GRID, LdpcPlan, MAX_QBER, binary_entropy, blind_reserve,
