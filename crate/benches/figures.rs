@@ -25,8 +25,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let quick = args.iter().any(|a| a == "--quick");
     // `--only NAME` (cascade, ldpc, small, sessions, toeplitz, wc, quantum, gys, session,
-    // ldpc_sessions) runs
-    // one part; the JSON line then holds only its keys.
+    // ldpc_sessions) runs one part; the JSON line then holds only its keys.
     let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).cloned();
     let part = |name: &str| only.as_deref().is_none_or(|o| o == name);
     let runs = if quick { 3 } else { 10 };
@@ -133,6 +132,7 @@ fn ldpc_sessions(rounds: usize) -> Vec<(f64, f64, f64)> {
             let protocol = Config { pulses: 1_000_000, reconciliation: Method::Ldpc, ..Config::default() };
             let channel = ChannelModel { length_km: 5.0, error_rate: q, ..ChannelModel::default() };
             let credential = Credential::psk(&[0x42; 32]).expect("a valid key");
+            // The seeds behind `LDPC_MARGIN`'s table.
             let seed = Seed::from_text(&format!("s{q}{i}"));
             let config = SessionConfig { protocol, channel, eve: None, credential, seed };
             let r = run(&config, &mut Passive, &StdClock::default()).expect("a valid configuration");
