@@ -106,3 +106,12 @@ fn the_reveal_covers_more_standard_deviations_at_low_error_rates() {
     // The first attempt still aims at the estimate: the syndromes disclose the same.
     assert_eq!(round.leak(), bare.leak());
 }
+
+include!("shared/ldpc_frame.rs");
+
+#[test]
+fn the_reference_frame_decodes_in_the_same_passes_on_every_target() {
+    let (exact, passes) = decode_reference_frame();
+    assert!(exact, "the reference frame decodes");
+    assert_eq!(passes, REFERENCE_FRAME_PASSES, "passes of the reference frame");
+}

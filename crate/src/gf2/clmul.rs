@@ -4,8 +4,9 @@
 //! (wasm32 included) a portable version multiplies integers with four-bit "holes" so carries
 //! never reach a bit that is kept (the technique of BearSSL's `ghash_ctmul64`).
 //!
-//! This is one of two modules with `unsafe` (the other is the LDPC layered decoder's AVX2
-//! dispatch, `reconciliation/ldpc/layered.rs`): calling a `#[target_feature]` function after the
+//! This is one of three modules with `unsafe` (the others are the LDPC layered decoder's AVX2
+//! dispatch, `reconciliation/ldpc/layered.rs`, and its byte-shuffle lookups,
+//! `reconciliation/ldpc/shuffle.rs`): calling a `#[target_feature]` function after the
 //! feature was detected, and its unaligned 128-bit loads. A word product costs one instruction
 //! with PCLMULQDQ and about 32 multiplications without, which is why long middle products
 //! without it take the additive FFT of fft.rs instead of Karatsuba.

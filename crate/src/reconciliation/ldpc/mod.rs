@@ -37,6 +37,7 @@ mod frame;
 mod layered;
 mod lift;
 mod plan;
+mod shuffle;
 
 pub use alice::LdpcAlice;
 pub use bob::{LdpcBob, LdpcStep, MAX_ITERATIONS};
