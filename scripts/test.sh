@@ -32,8 +32,6 @@ cargo test --workspace --quiet
 
 step "wasm-bindgen tests under Node"
 (cd crate && wasm-pack test --node --release --mode no-install -- --test wasm_node)
-# The library's own wasm tests (#[wasm_bindgen_test] only): the SIMD table lookups.
-(cd crate && wasm-pack test --node --release --mode no-install -- --lib)
 
 step "wasm-bindgen tests in headless Chromium"
 (cd crate && wasm-pack test --headless --chrome --release --mode no-install -- --test wasm_browser)

@@ -1,8 +1,8 @@
 // One quasi-cyclic LDPC frame, decoded the same way on every target (included by ldpc.rs and
-// wasm/body.rs). The layered decoder looks its `phi` tables up by AVX2 byte shuffles, by
-// WebAssembly SIMD swizzles or by scalar loads, depending on where it runs. All three give the
-// tables' exact values (shuffle.rs's tests try every index, natively and in wasm), so the frame
-// comes back exactly and in the same passes everywhere. The pass count is a coarse check: a
+// wasm/body.rs). The layered decoder looks its `phi` tables up by AVX2 byte shuffles where the
+// CPU has them and by scalar loads elsewhere (wasm included). Both give the tables' exact values
+// (shuffle.rs's tests try every index), so the frame comes back exactly and in the same passes
+// everywhere. The pass count is a coarse check: a
 // lookup off by one in a few cells can leave it unchanged.
 
 use qkdlab::BitVec;

@@ -8,8 +8,8 @@
 //! architecture-aware codes). Each edge of the base row copies its `Z` beliefs, rotated by its
 //! shift, into a contiguous row of lanes; every step of the check update is then a loop over
 //! lanes that the compiler turns into vector instructions. The two table lookups are byte
-//! shuffles where the CPU has AVX2 or the module was built with WebAssembly SIMD
-//! ([`super::shuffle`]; exactly the tables' values), and scalar loads otherwise. Beliefs travel between
+//! shuffles where the CPU has AVX2 ([`super::shuffle`]; exactly the tables' values), and scalar
+//! loads otherwise (WebAssembly SIMD's byte swizzle measured no faster). Beliefs travel between
 //! memory and registers in whole cache lines instead of one random 16-bit load per edge, which
 //! is what bounded the unstructured decoder. Every lane is 16 bits wide (beliefs, messages,
 //! table indices and `phi` values), sixteen to a 256-bit vector, and the results are the same
@@ -29,7 +29,17 @@ use super::decoder::{
     CHANNEL_MAX, Decoded, FORWARD_LEN, INVERSE_LEN, INVERSE_SHIFT, LLR_SCALE, Tables, run_passes, tables,
 };
 use super::lift::{LIFT, Lifting};
+#[cfg(target_arch = "x86_64")]
 use super::shuffle::{ShuffleTables, shuffle_tables};
+
+/// Elsewhere the lookups are scalar loads and need no byte tables.
+#[cfg(not(target_arch = "x86_64"))]
+struct ShuffleTables;
+
+#[cfg(not(target_arch = "x86_64"))]
+fn shuffle_tables() -> &'static ShuffleTables {
+    &ShuffleTables
+}
 use crate::bits::BitVec;
 
 /// Belief of a known variable: its sign is certain. Beliefs are `i16`, added to and
@@ -253,9 +263,9 @@ enum Table {
     Inverse,
 }
 
-/// `x[k] = table[x[k]]` (indices are in range): by byte shuffles in the AVX2 copy and with
-/// WebAssembly SIMD ([`super::shuffle`]), else a scalar load per lane (the mask lets the
-/// compiler drop the bounds check). AVX2's gather instruction measured no faster than scalar
+/// `x[k] = table[x[k]]` (indices are in range): by byte shuffles in the AVX2 copy
+/// ([`super::shuffle`]), else a scalar load per lane (the mask lets the compiler drop the
+/// bounds check). AVX2's gather instruction measured no faster than scalar
 /// loads on this machine (an AMD EPYC); the shuffles take 20 to 25 % off a pass.
 #[inline(always)]
 #[allow(unsafe_code)]
@@ -271,21 +281,9 @@ fn lookup<const AVX2: bool, const N: usize>(x: &mut Phis, table: &[u16; N], shuf
         }
         return;
     }
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    {
-        let _ = table;
-        match which {
-            Table::Forward => super::shuffle::simd128::forward(x, shuffle),
-            Table::Inverse => super::shuffle::simd128::inverse(x, shuffle),
-        }
-        return;
-    }
-    #[allow(unreachable_code)]
-    {
-        let _ = (shuffle, which);
-        for x in x.iter_mut() {
-            *x = table[*x as usize & (N - 1)];
-        }
+    let _ = (shuffle, which);
+    for x in x.iter_mut() {
+        *x = table[*x as usize & (N - 1)];
     }
 }
 

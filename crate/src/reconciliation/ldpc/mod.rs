@@ -37,6 +37,7 @@ mod frame;
 mod layered;
 mod lift;
 mod plan;
+#[cfg(target_arch = "x86_64")]
 mod shuffle;
 
 pub use alice::LdpcAlice;

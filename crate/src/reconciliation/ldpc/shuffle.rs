@@ -1,8 +1,9 @@
 //! The two `phi` tables of [`super::decoder`] cut into 16-entry byte tables, so that the layered
-//! decoder ([`super::layered`]) looks up a row of 32 lanes with byte shuffles (AVX2's `vpshufb`,
-//! WebAssembly's `i8x16.swizzle`) instead of 32 scalar loads, which were more than half of its
-//! time. Every lookup gives exactly the table's value (the tests try every index), so decoding
-//! results do not change.
+//! decoder's AVX2 copy ([`super::layered`]) looks up a row of 32 lanes with byte shuffles
+//! (`vpshufb`) instead of 32 scalar loads, which were more than half of its time; the shuffles
+//! take 20 to 25 % off a pass. Every lookup gives exactly the table's value (the tests try
+//! every index), so decoding results do not change. (The same with WebAssembly SIMD's
+//! `i8x16.swizzle` measured no faster than the scalar loads under Node, so wasm keeps those.)
 //!
 //! - **Forward** (`phi` of a belief, index `k < 160`, value below 2^15): ten groups of sixteen
 //!   entries, by low and high byte; from entry 64 on every high byte is 0, so only four groups
@@ -30,7 +31,7 @@ const HIGH_GROUPS: usize = 4;
 /// indices stop at [`INVERSE_LEN`]).
 const NO_STEP: u8 = u8::MAX;
 
-/// Sixteen bytes, twice: one 256-bit vector, or one 128-bit vector in its first half.
+/// Sixteen bytes, twice: one 256-bit vector (`vpshufb` shuffles each 128-bit half alone).
 type Group = [u8; 32];
 
 /// The byte tables.
@@ -98,7 +99,6 @@ pub(super) fn shuffle_tables() -> &'static ShuffleTables {
 }
 
 /// The lookups on 256-bit vectors, for CPUs with AVX2.
-#[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 pub(super) mod avx2 {
     use super::{GROUPS, HIGH_GROUPS, LIFT, ShuffleTables};
@@ -190,81 +190,6 @@ pub(super) mod avx2 {
     }
 }
 
-/// The lookups on 128-bit vectors, for builds with WebAssembly SIMD (all of the crate's wasm
-/// builds; `.cargo/config.toml`). `i8x16.swizzle` gives 0 for any index from 16 on, so a lane's
-/// index within a group is `k - 16 g` itself.
-#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-#[allow(unsafe_code)]
-pub(super) mod simd128 {
-    use super::{GROUPS, HIGH_GROUPS, LIFT, ShuffleTables};
-    use core::arch::wasm32::*;
-
-    /// Eight lanes of a row.
-    fn load(x: &[u16; LIFT], at: usize) -> v128 {
-        assert!(at + 8 <= LIFT);
-        // SAFETY: 16 bytes within `x` (asserted), an unaligned load.
-        unsafe { v128_load(x.as_ptr().add(at).cast()) }
-    }
-
-    fn store(x: &mut [u16; LIFT], at: usize, v: v128) {
-        assert!(at + 8 <= LIFT);
-        // SAFETY: 16 bytes within `x` (asserted), an unaligned store.
-        unsafe { v128_store(x.as_mut_ptr().add(at).cast(), v) }
-    }
-
-    fn group(t: &[u8; 32]) -> v128 {
-        // SAFETY: the first 16 of 32 bytes, an unaligned load.
-        unsafe { v128_load(t.as_ptr().cast()) }
-    }
-
-    /// `x[k] = forward[x[k]]` for indices below 160.
-    pub(in super::super) fn forward(x: &mut [u16; LIFT], t: &ShuffleTables) {
-        for at in [0, 16] {
-            let mut d = u8x16_narrow_i16x8(load(x, at), load(x, at + 8));
-            let (mut low, mut high) = (u8x16_splat(0), u8x16_splat(0));
-            for g in 0..GROUPS {
-                low = v128_or(low, u8x16_swizzle(group(&t.forward[g]), d));
-                if g < HIGH_GROUPS {
-                    high = v128_or(high, u8x16_swizzle(group(&t.forward[GROUPS + g]), d));
-                }
-                d = u8x16_sub(d, u8x16_splat(16));
-            }
-            store(x, at, u8x16_shuffle::<0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23>(low, high));
-            store(x, at + 8, u8x16_shuffle::<8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31>(low, high));
-        }
-    }
-
-    /// Cells and offsets ([`super::cell`]) of 8 lanes below 8,192, from their `f32` bits (see
-    /// the AVX2 version).
-    fn cells(j: v128) -> (v128, v128) {
-        let bits = [u32x4_extend_low_u16x8(j), u32x4_extend_high_u16x8(j)].map(|b| f32x4_convert_u32x4(b));
-        let code = u16x8_narrow_i32x4(u32x4_shr(bits[0], 19), u32x4_shr(bits[1], 19));
-        let start = bits.map(|b| i32x4_trunc_sat_f32x4(v128_and(b, u32x4_splat(!((1 << 19) - 1)))));
-        let start = u16x8_narrow_i32x4(start[0], start[1]);
-        let small = u16x8_lt(j, u16x8_splat(16));
-        let cell = v128_bitselect(j, u16x8_sub(code, u16x8_splat(16 * (127 + 3))), small);
-        (cell, v128_andnot(u16x8_sub(j, start), small))
-    }
-
-    /// `x[k] = inverse[x[k]]` for indices below 4,260.
-    pub(in super::super) fn inverse(x: &mut [u16; LIFT], t: &ShuffleTables) {
-        for at in [0, 16] {
-            let ((cell_a, offset_a), (cell_b, offset_b)) = (cells(load(x, at)), cells(load(x, at + 8)));
-            let mut d = u8x16_narrow_i16x8(cell_a, cell_b);
-            let offset = u8x16_narrow_i16x8(offset_a, offset_b);
-            let (mut first, mut step) = (u8x16_splat(0), u8x16_splat(0));
-            for g in 0..GROUPS {
-                first = v128_or(first, u8x16_swizzle(group(&t.inverse[g]), d));
-                step = v128_or(step, u8x16_swizzle(group(&t.inverse[GROUPS + g]), d));
-                d = u8x16_sub(d, u8x16_splat(16));
-            }
-            let value = u8x16_add(first, u8x16_ge(offset, step));
-            store(x, at, u16x8_extend_low_u8x16(value));
-            store(x, at + 8, u16x8_extend_high_u8x16(value));
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,7 +228,6 @@ mod tests {
         }
     }
 
-    #[cfg(target_arch = "x86_64")]
     #[test]
     #[allow(unsafe_code)]
     fn avx2_lookups_give_the_tables_values() {
@@ -315,14 +239,5 @@ mod tests {
         check(FORWARD_LEN, &t.forward, &|x| unsafe { avx2::forward(x, s) });
         // SAFETY: as above.
         check(INVERSE_LEN, &t.inverse, &|x| unsafe { avx2::inverse(x, s) });
-    }
-
-    /// Run by `wasm-pack test -- --lib` (scripts/test.sh).
-    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-    #[wasm_bindgen_test::wasm_bindgen_test]
-    fn simd128_lookups_give_the_tables_values() {
-        let (t, s) = (tables(), shuffle_tables());
-        check(FORWARD_LEN, &t.forward, &|x| simd128::forward(x, s));
-        check(INVERSE_LEN, &t.inverse, &|x| simd128::inverse(x, s));
     }
 }
