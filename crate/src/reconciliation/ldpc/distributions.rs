@@ -91,8 +91,8 @@ pub const DISTRIBUTIONS: [&Distribution; 11] = [
 /// The rate-0.9 row stays although `ldpc_design -- search 0.9 800` finds a better threshold
 /// (0.01203, f 1.064, with the same degrees from 3 and dc 70): on 10^5-bit frames at 1 % its
 /// first attempts fail from f 1.16 down (0 of 40 at 1.16, 17 at 1.117, 32 at 1.097; this row:
-/// 13 and 25 at the first two), so the bench's mean f moved only from 1.143 to 1.140 (13 reveals instead of
-/// 17) at the plan's first attempt of 1.13, and no aim brings it near 1.10.
+/// 13 and 25 at the first two), so the bench's mean f moved only from 1.143 to 1.140 (13
+/// reveals instead of 17) at the plan's first attempt of 1.13, and no aim brings it near 1.10.
 pub const DESIGNED: [Distribution; 6] = [
     Distribution {
         nominal_rate: 0.75,

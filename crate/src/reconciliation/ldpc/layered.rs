@@ -31,6 +31,7 @@ use super::decoder::{
 use super::lift::{LIFT, Lifting};
 #[cfg(target_arch = "x86_64")]
 use super::shuffle::{ShuffleTables, shuffle_tables};
+use crate::bits::BitVec;
 
 /// Elsewhere the lookups are scalar loads and need no byte tables.
 #[cfg(not(target_arch = "x86_64"))]
@@ -40,7 +41,6 @@ struct ShuffleTables;
 fn shuffle_tables() -> &'static ShuffleTables {
     &ShuffleTables
 }
-use crate::bits::BitVec;
 
 /// Belief of a known variable: its sign is certain. Beliefs are `i16`, added to and
 /// subtracted from with saturation, which only ever happens to known variables: any other

@@ -13,8 +13,8 @@
 //!   is cut into 160 cells like a floating-point number with four mantissa bits ([`cell`]):
 //!   below 16 a cell per index, then sixteen cells per octave. Lanes compute the cell by
 //!   converting `j` to `f32`. The table is decreasing and steps down at most once within a cell
-//!   (`phi` falls by at most one message unit across a sixteenth of an octave; [`tables`] checks
-//!   it), so a cell is its first value and the offset of its step: the value is
+//!   (`phi` falls by at most one message unit across a sixteenth of an octave;
+//!   [`shuffle_tables`] checks it), so a cell is its first value and the offset of its step: the value is
 //!   `first - (offset >= step)`.
 
 use super::decoder::{FORWARD_LEN, INVERSE_LEN, tables};
