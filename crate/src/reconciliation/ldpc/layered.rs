@@ -16,7 +16,7 @@
 //! as with 32-bit lanes: no belief but a known one can reach the `i16` range's end ([`KNOWN`]),
 //! and a `phi` sum that saturates at `u16::MAX` indexes past the inverse table's end for every
 //! edge, as the exact sum would. Against 32-bit lanes, decoding took 30 % less time; the
-//! shuffles took another 20 to 25 % off a pass.
+//! shuffles took another 15 to 25 % off a pass.
 //!
 //! Known variables (shortened or revealed) are not folded into the syndrome here: they keep a
 //! belief of [`KNOWN`], far beyond the largest message, so they send a certain sign and no
@@ -266,7 +266,7 @@ enum Table {
 /// `x[k] = table[x[k]]` (indices are in range): by byte shuffles in the AVX2 copy
 /// ([`super::shuffle`]), else a scalar load per lane (the mask lets the compiler drop the
 /// bounds check). AVX2's gather instruction measured no faster than scalar
-/// loads on this machine (an AMD EPYC); the shuffles take 20 to 25 % off a pass.
+/// loads on this machine (an AMD EPYC); the shuffles take 15 to 25 % off a pass.
 #[inline(always)]
 #[allow(unsafe_code)]
 fn lookup<const AVX2: bool, const N: usize>(x: &mut Phis, table: &[u16; N], shuffle: &ShuffleTables, which: Table) {

@@ -1,7 +1,7 @@
 //! The two `phi` tables of [`super::decoder`] cut into 16-entry byte tables, so that the layered
 //! decoder's AVX2 copy ([`super::layered`]) looks up a row of 32 lanes with byte shuffles
 //! (`vpshufb`) instead of 32 scalar loads, which were more than half of its time; the shuffles
-//! take 20 to 25 % off a pass. Every lookup gives exactly the table's value (the tests try
+//! take 15 to 25 % off a pass. Every lookup gives exactly the table's value (the tests try
 //! every index), so decoding results do not change. (The same with WebAssembly SIMD's
 //! `i8x16.swizzle` measured no faster than the scalar loads under Node, so wasm keeps those.)
 //!
