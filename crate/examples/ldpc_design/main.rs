@@ -14,7 +14,8 @@
 //! `-- thresholds` prints both thresholds of every published ensemble. `-- simulate ENSEMBLE
 //! QBER F FRAMES` decodes 10^5-bit frames of a code built by the crate ([`simulate`]);
 //! ENSEMBLE is a plan rate (`0.9`), `"published 0.9"`, or `2:0.08,3:0.28/50:1` (lambda/rho);
-//! `-- search ENSEMBLE STEPS` hill-climbs an ensemble's variable degrees on its DE threshold ([`search`]).
+//! `-- search ENSEMBLE STEPS` hill-climbs an ensemble's variable degrees on its DE threshold
+//! ([`search`]).
 //! `FLOAT=1` also decodes each failed frame in `f64` and prints its wrong bits by degree.
 //! `MIN_DEGREE=3` keeps degree-2 variables out of a design: how the plan's rows from rate 0.75
 //! were made (see `distributions.rs` for why).

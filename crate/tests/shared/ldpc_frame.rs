@@ -2,8 +2,8 @@
 // wasm/body.rs). The layered decoder looks its `phi` tables up by AVX2 byte shuffles where the
 // CPU has them and by scalar loads elsewhere (wasm included). Both give the tables' exact values
 // (shuffle.rs's tests try every index), so the frame comes back exactly and in the same passes
-// everywhere. The pass count is a coarse check: a
-// lookup off by one in a few cells can leave it unchanged.
+// everywhere. The pass count is a coarse check: a lookup off by one in a few cells can leave it
+// unchanged.
 
 use qkdlab::BitVec;
 use qkdlab::reconciliation::ldpc::{LIFT, LdpcCode, MIN_BASE_COLUMNS, decode, distributions::DESIGNED};
