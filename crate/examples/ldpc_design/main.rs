@@ -12,7 +12,9 @@
 //! ([`de`]), which needs no approximation, and the best is printed as a table row.
 //!
 //! `-- thresholds` prints both thresholds of every published ensemble. `-- simulate ENSEMBLE
-//! QBER F FRAMES` decodes 10^5-bit frames of a code built by the crate ([`simulate`]);
+//! QBER F FRAMES [KEY_BITS]` decodes frames of 10^5 (or `KEY_BITS`) key bits of a code built by
+//! the crate and prints the frames lost, the iterations, the decoding time and the code's
+//! construction time ([`simulate`]);
 //! ENSEMBLE is a plan rate (`0.9`), `"published 0.9"`, or `2:0.08,3:0.28/50:1` (lambda/rho);
 //! `-- search ENSEMBLE STEPS` hill-climbs an ensemble's variable degrees on its DE threshold
 //! ([`search`]).
@@ -184,20 +186,23 @@ fn main() {
             }
         }
         Some("simulate") => {
-            // simulate ENSEMBLE QBER F FRAMES, ENSEMBLE a published rate ("0.9") or
-            // "2:0.08,3:0.28/50:1" (lambda/rho).
-            let usage = "simulate ENSEMBLE QBER F FRAMES";
+            // simulate ENSEMBLE QBER F FRAMES [KEY_BITS], ENSEMBLE a published rate ("0.9") or
+            // "2:0.08,3:0.28/50:1" (lambda/rho); frames of 10^5 key bits unless KEY_BITS.
+            let usage = "simulate ENSEMBLE QBER F FRAMES [KEY_BITS]";
             let dist = parse_ensemble(args.get(1).expect(usage));
             let num = |i: usize| args.get(i).and_then(|a| a.parse::<f64>().ok()).expect(usage);
             let (qber, f, frames) = (num(2), num(3), num(4) as usize);
-            let o = simulate::run(&dist, 100_000, qber, f, frames);
+            let key_bits = args.get(5).map_or(Some(100_000), |a| a.parse().ok()).expect(usage);
+            let o = simulate::run(&dist, key_bits, qber, f, frames);
             println!(
-                "QBER {qber}: f {:.4} (punctured {}): failed {}/{}, iterations {:.1} on average (threshold: DE {:.5})",
+                "QBER {qber}: f {:.4} (punctured {}): failed {}/{}, iterations {:.1} on average, {:.1} ms per frame; code built in {:.0} ms (threshold: DE {:.5})",
                 o.efficiency,
                 o.punctured,
                 o.failed,
                 o.frames,
                 o.mean_iterations,
+                o.decode_ms,
+                o.build_ms,
                 de::threshold(dist.lambda, dist.rho)
             );
         }
@@ -209,7 +214,7 @@ fn main() {
             search(dist, steps);
         }
         _ => eprintln!(
-            "usage: ldpc_design thresholds | design RATE DC... | simulate ENSEMBLE QBER F FRAMES | search ENSEMBLE STEPS"
+            "usage: ldpc_design thresholds | design RATE DC... | simulate ENSEMBLE QBER F FRAMES [KEY_BITS] | search ENSEMBLE STEPS"
         ),
     }
 }

@@ -15,6 +15,10 @@ pub struct Outcome {
     pub mean_iterations: f64,
     pub efficiency: f64,
     pub punctured: usize,
+    /// Time spent in `decode`, per frame, in milliseconds.
+    pub decode_ms: f64,
+    /// Time the code took to build, in milliseconds.
+    pub build_ms: f64,
 }
 
 /// Decodes `frames` frames: a code of the ensemble with `key_bits + p` bits, `p` punctured so
@@ -28,11 +32,13 @@ pub fn run(dist: &Distribution, key_bits: usize, qber: f64, efficiency: f64, fra
     // Rounded up to whole circulants, so that a long code is quasi-cyclic as in the plan.
     let n = (key_bits + p).next_multiple_of(qkdlab::reconciliation::ldpc::LIFT);
     let p = n - key_bits;
+    let started = std::time::Instant::now();
     let code = LdpcCode::build(n, dist, &[7; 32]);
+    let build_ms = started.elapsed().as_secs_f64() * 1e3;
     let m = code.checks();
     let mut rng = Seed::from_text("ldpc design simulate").rng(&format!("{n} {qber}"));
     let llr0 = ((1.0 - qber) / qber).ln() as f32;
-    let (mut failed, mut iterations) = (0, 0u64);
+    let (mut failed, mut iterations, mut decoding) = (0, 0u64, 0.0);
     for _ in 0..frames {
         let word = BitVec::from_bools(&(0..n).map(|_| rng.next_u32() & 1 == 1).collect::<Vec<_>>());
         let syndrome = code.syndrome(&word);
@@ -46,7 +52,9 @@ pub fn run(dist: &Distribution, key_bits: usize, qber: f64, efficiency: f64, fra
                 if bit { -llr0 } else { llr0 }
             })
             .collect();
+        let started = std::time::Instant::now();
         let d = decode(&code, &syndrome, &llr, MAX_ITERATIONS);
+        decoding += started.elapsed().as_secs_f64();
         iterations += u64::from(d.iterations);
         if !(d.success && (0..key_bits).all(|v| d.word.get(v) == word.get(v))) {
             failed += 1;
@@ -73,6 +81,8 @@ pub fn run(dist: &Distribution, key_bits: usize, qber: f64, efficiency: f64, fra
         mean_iterations: iterations as f64 / frames as f64,
         efficiency: (m - p) as f64 / (key_bits as f64 * binary_entropy(qber)),
         punctured: p,
+        decode_ms: decoding * 1e3 / frames as f64,
+        build_ms,
     }
 }
 

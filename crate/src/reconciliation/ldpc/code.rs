@@ -19,8 +19,11 @@
 //! such a wrong word with the syndrome matching, so each one's second check is taken outside
 //! a breadth-first neighbourhood of its first in the graph of degree-2 variables placed so far
 //! (checks within [`DEGREE2_DEPTH`] hops, and their neighbours, are excluded: a bounded form
-//! of progressive edge growth). The 4-cycle test uses a bit set over the variables, which stays
-//! in the fastest cache. Everything is drawn from a public seed, so Alice and Bob build the same graph.
+//! of progressive edge growth). The 4-cycle test is one load per socket: the checks where it
+//! would close one are marked as the node's neighbourhood grows (walking each candidate
+//! check's members instead made the quasi-cyclic codes of about 10^5 bits, whose base graphs
+//! are dense, take about twice as long to build). Everything is drawn from a public seed, so
+//! Alice and Bob build the same graph.
 
 use rand::seq::SliceRandom;
 
@@ -117,8 +120,14 @@ impl LdpcCode {
         let mut slots = vec![0u32; edges];
         // Bit u of `shares`: u shares a check with v (or is v); placing v in a check holding u
         // would close a 4-cycle (or repeat an edge). A bit set (n / 8 bytes) stays in the
-        // fastest cache, which is what makes the construction quick; it is cleared after each v.
+        // fastest cache; it is cleared after each v. `blocked[c] == v + 1`: check c holds such
+        // a u, kept up to date as `shares` grows (every check of a new u is marked), so that
+        // testing a socket is one load instead of a walk over its check's members.
         let mut shares = vec![0u64; n.div_ceil(64)];
+        let mut blocked = vec![0u32; m];
+        // The checks of each variable placed so far (variables are placed in order).
+        let (mut checks_of, mut checks_start) = (Vec::with_capacity(edges), Vec::with_capacity(n + 1));
+        checks_start.push(0u32);
         let mut mine: Vec<u32> = Vec::new();
         let mut pos = 0usize;
         // Degree-2 variables: `pair[v]` holds their two checks; `near[c] == v + 1` marks checks
@@ -156,11 +165,7 @@ impl LdpcCode {
                 };
                 let found = found
                     .or_else(|| {
-                        (pos..end).find(|&k| {
-                            slots[members(&cap_starts, &fill, sockets[k])]
-                                .iter()
-                                .all(|&u| shares[u as usize >> 6] & (1 << (u & 63)) == 0)
-                        })
+                        (pos..end).find(|&k| blocked[sockets[k] as usize] != mark)
                     })
                     .or_else(|| (pos..end).find(|&k| !mine.contains(&sockets[k])));
                 let Some(k) = found else { break };
@@ -174,10 +179,20 @@ impl LdpcCode {
                 if v < degree2 {
                     pair[v][j as usize] = c;
                 }
+                blocked[c as usize] = mark;
                 for &u in &slots[members(&cap_starts, &fill, c)] {
-                    shares[u as usize >> 6] |= 1 << (u & 63);
+                    let (word, bit) = (&mut shares[u as usize >> 6], 1 << (u & 63));
+                    if *word & bit == 0 {
+                        *word |= bit;
+                        let checks = checks_start[u as usize] as usize..checks_start[u as usize + 1] as usize;
+                        for &c in &checks_of[checks] {
+                            blocked[c as usize] = mark;
+                        }
+                    }
                 }
             }
+            checks_of.extend_from_slice(&mine);
+            checks_start.push(checks_of.len() as u32);
             shares[v >> 6] = 0;
             for &c in &mine {
                 for &u in &slots[members(&cap_starts, &fill, c)] {
