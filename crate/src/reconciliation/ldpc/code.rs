@@ -164,9 +164,7 @@ impl LdpcCode {
                     None
                 };
                 let found = found
-                    .or_else(|| {
-                        (pos..end).find(|&k| blocked[sockets[k] as usize] != mark)
-                    })
+                    .or_else(|| (pos..end).find(|&k| blocked[sockets[k] as usize] != mark))
                     .or_else(|| (pos..end).find(|&k| !mine.contains(&sockets[k])));
                 let Some(k) = found else { break };
                 sockets.swap(pos, k);
