@@ -158,7 +158,9 @@ impl Shifts<'_> {
     /// another row `r2` of column `c`; `row_r` maps each column to one more than its position
     /// in row `r` (0: not in it), so each of `r2`'s columns is looked up in constant time.
     fn forbidden(&self, rows_of: &[Vec<u32>], r: usize, c: usize, row_r: &[u32]) -> u64 {
-        let z = self.z;
+        // Shifts add mod Z, a power of two: a mask, not a division, in the innermost loop.
+        let mask = self.z - 1;
+        debug_assert!(self.z.is_power_of_two() && self.z <= 64);
         let first = self.base.first_edge(r);
         let mut forbidden = 0u64;
         for &r2 in &rows_of[c] {
@@ -174,7 +176,7 @@ impl Shifts<'_> {
                     continue;
                 }
                 if let (Some(s_rc2), Some(s_r2c2)) = (self.at(first + i as usize - 1), self.at(first2 + j)) {
-                    forbidden |= 1 << ((s_rc2 + 2 * z - s_r2c2 + s_r2c) % z);
+                    forbidden |= 1 << ((s_rc2 + 2 * mask + 2 - s_r2c2 + s_r2c) & mask);
                 }
             }
         }
