@@ -261,6 +261,14 @@ impl LdpcCode {
     /// invariant: callers build words for this code).
     pub fn syndrome(&self, word: &BitVec) -> BitVec {
         assert_eq!(word.len(), self.n, "syndrome of a word of another length");
+        match &self.lifting {
+            Some(lifting) if lifting.z == 32 => lifting.syndrome(word),
+            _ => self.syndrome_by_rows(word),
+        }
+    }
+
+    /// [`Self::syndrome`], one bit per edge.
+    pub(super) fn syndrome_by_rows(&self, word: &BitVec) -> BitVec {
         let w = word.words();
         let mut out = BitVec::zeros(self.checks());
         for c in 0..self.checks() {

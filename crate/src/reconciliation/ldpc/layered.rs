@@ -117,7 +117,12 @@ impl<'a> Layers<'a> {
                 }
             })
             .collect();
-        let belief = beliefs.chunks(LIFT).flat_map(|b| b.iter().chain(b).chain(b).chain(b)).copied().collect();
+        let mut belief = Vec::with_capacity(COPIES * beliefs.len());
+        for block in beliefs.chunks(LIFT) {
+            for _ in 0..COPIES {
+                belief.extend_from_slice(block);
+            }
+        }
         let rows = lifting.row_starts.len() - 1;
         let flip = (0..rows).map(|r| std::array::from_fn(|k| -i16::from(syndrome.get(r * LIFT + k)))).collect();
         let msgs = vec![[0; LIFT]; lifting.blocks.len()];
@@ -246,10 +251,11 @@ impl<'a> Layers<'a> {
     /// The full word: known bits from `llr`'s sign, the rest from the beliefs.
     fn word(&self, llr: &[f32]) -> BitVec {
         let mut word = BitVec::zeros(llr.len());
-        let beliefs = self.belief.chunks(COPIES * LIFT).flat_map(|b| &b[LIFT..2 * LIFT]);
-        for (v, (&l, &b)) in llr.iter().zip(beliefs).enumerate() {
-            if if l.is_infinite() { l < 0.0 } else { b < 0 } {
-                word.set(v, true);
+        for (c, (llr, copies)) in llr.chunks(LIFT).zip(self.belief.chunks(COPIES * LIFT)).enumerate() {
+            for (k, (&l, &b)) in llr.iter().zip(&copies[LIFT..2 * LIFT]).enumerate() {
+                if if l.is_infinite() { l < 0.0 } else { b < 0 } {
+                    word.set(c * LIFT + k, true);
+                }
             }
         }
         word

@@ -19,6 +19,7 @@ use rand::Rng;
 
 use super::code::LdpcCode;
 use super::distributions::Distribution;
+use crate::bits::BitVec;
 use crate::rng::Seed;
 
 /// Circulant size. 32 lanes are four 256-bit vectors of 32-bit values, and a 10^5-bit code
@@ -37,6 +38,29 @@ pub struct Lifting {
     pub row_starts: Vec<u32>,
     /// Per base edge, in row order: the column block and the shift.
     pub blocks: Vec<(u32, u32)>,
+}
+
+impl Lifting {
+    /// The syndrome of `word` (a whole code word's length, `Z = 32`): per base row, the XOR of
+    /// its edges' 32-bit blocks of `word`, each rotated by its shift, so one operation per base
+    /// edge instead of one bit per edge ([`LdpcCode::syndrome`] on rows gives the same bits).
+    pub(super) fn syndrome(&self, word: &BitVec) -> BitVec {
+        assert_eq!(self.z, 32, "32-bit blocks");
+        // Bits are packed most significant first, two blocks to a word; in a block as a `u32`,
+        // bit `j` of the block is at position `31 - j`, so lane `k`'s variable `(k + s) mod Z`
+        // lands on lane `k` by a left rotation by `s`.
+        let w = word.words();
+        let block = |c: u32| (w[c as usize / 2] >> if c % 2 == 0 { 32 } else { 0 }) as u32;
+        let rows = self.row_starts.len() - 1;
+        let mut out = vec![0u64; rows.div_ceil(2)];
+        for (r, edges) in self.row_starts.windows(2).enumerate() {
+            let parity = self.blocks[edges[0] as usize..edges[1] as usize]
+                .iter()
+                .fold(0u32, |p, &(c, s)| p ^ block(c).rotate_left(s));
+            out[r / 2] |= u64::from(parity) << if r % 2 == 0 { 32 } else { 0 };
+        }
+        BitVec::from_words(out, rows * 32)
+    }
 }
 
 /// Base checks for `nb` base columns: `round(nb (1 - R))`, at least one.

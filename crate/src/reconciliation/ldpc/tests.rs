@@ -206,6 +206,28 @@ fn a_lifted_code_is_its_base_graph_with_circulant_shifts() {
 }
 
 #[test]
+fn a_lifted_codes_syndrome_by_rotated_blocks_is_the_one_by_rows() {
+    // An odd number of base columns and of base rows: the last block of each is half a word.
+    for (n, dist) in [(100_352, &DESIGNED[3]), (2049 * LIFT, &DESIGNED[3]), (2051 * LIFT, &PUBLISHED[0])] {
+        let code = LdpcCode::build(n, dist, &SEED);
+        assert!(code.lifting().is_some(), "{n} bits lifted");
+        let mut rng = Seed::from_bytes([2; 32]).rng(&format!("syndrome {n}"));
+        let mut words = vec![BitVec::zeros(n), BitVec::from_words(vec![u64::MAX; n / 64 + 1], n)];
+        for v in [0, 31, 32, 63, 64, n - 33, n - 32, n - 1] {
+            let mut w = BitVec::zeros(n);
+            w.set(v, true);
+            words.push(w);
+        }
+        words.extend((0..4).map(|_| BitVec::from_bools(&(0..n).map(|_| rng.next_u32() & 1 == 1).collect::<Vec<_>>())));
+        for w in &words {
+            let s = code.syndrome(w);
+            assert_eq!(s.len(), code.checks());
+            assert_eq!(s, code.syndrome_by_rows(w), "{n} bits, weight {}", w.count_ones());
+        }
+    }
+}
+
+#[test]
 fn the_layered_decoder_corrects_a_lifted_code_and_never_reports_a_wrong_word() {
     let (n, dist) = (100_352, &DESIGNED[3]);
     let code = LdpcCode::build(n, dist, &SEED);
