@@ -68,15 +68,9 @@ impl LdpcCode {
         }
     }
 
-    /// The code as rows of variables (each ascending).
-    pub(super) fn from_rows(n: usize, rows: &[Vec<u32>], lifting: Option<Lifting>) -> Self {
-        let mut starts = Vec::with_capacity(rows.len() + 1);
-        let mut vars = Vec::with_capacity(rows.iter().map(Vec::len).sum());
-        starts.push(0);
-        for row in rows {
-            vars.extend_from_slice(row);
-            starts.push(vars.len() as u32);
-        }
+    /// The code from its rows laid end to end: row `c` is `vars[starts[c]..starts[c + 1]]`,
+    /// ascending.
+    pub(super) fn from_parts(n: usize, starts: Vec<u32>, vars: Vec<u32>, lifting: Option<Lifting>) -> Self {
         Self { n, starts, vars, lifting }
     }
 

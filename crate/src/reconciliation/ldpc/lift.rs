@@ -132,16 +132,19 @@ pub fn build(n: usize, z: usize, dist: &Distribution, seed: &[u8; 32]) -> LdpcCo
         row_starts.push(blocks.len() as u32);
     }
     let lifting = Lifting { z, row_starts, blocks };
-    let mut rows = Vec::with_capacity(mb * z);
-    for r in 0..mb {
-        let edges = &lifting.blocks[lifting.row_starts[r] as usize..lifting.row_starts[r + 1] as usize];
-        for k in 0..z {
-            let mut row: Vec<u32> = edges.iter().map(|&(c, s)| c * z as u32 + ((k as u32 + s) % z as u32)).collect();
-            row.sort_unstable();
-            rows.push(row);
+    // Each base row's columns ascend, and lane k's variable in column c lies in c's block, so
+    // every lifted row comes out ascending.
+    let (mut starts, mut vars) = (Vec::with_capacity(mb * z + 1), Vec::with_capacity(base.edges() * z));
+    starts.push(0);
+    for edges in lifting.row_starts.windows(2) {
+        let edges = &lifting.blocks[edges[0] as usize..edges[1] as usize];
+        debug_assert!(edges.windows(2).all(|w| w[0].0 < w[1].0));
+        for k in 0..z as u32 {
+            vars.extend(edges.iter().map(|&(c, s)| c * z as u32 + (k + s) % z as u32));
+            starts.push(vars.len() as u32);
         }
     }
-    LdpcCode::from_rows(n, &rows, Some(lifting))
+    LdpcCode::from_parts(n, starts, vars, Some(lifting))
 }
 
 /// A shift not drawn yet.
