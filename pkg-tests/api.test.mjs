@@ -25,6 +25,14 @@ test("a full session gives equal keys of the reported length", () => {
   assert.equal(r.auth.tagMode, "transcript");
   assert.equal(r.auth.tags, 4);
   assert.ok(Math.abs(r.summary.qber - 0.02) < 0.015, `qber ${r.summary.qber}`);
+  // The design's minimum contract, flat: the same figures as the nested records.
+  assert.equal(r.qber, r.summary.qber);
+  assert.equal(r.siftedBits, r.summary.siftedBits);
+  assert.ok(r.siftedBits > r.finalKeyBits);
+  assert.equal(r.authBitsUsed, r.auth.keyBitsUsed);
+  assert.ok(r.authBitsUsed > 0);
+  assert.equal(r.epsSec, 1e-10);
+  assert.equal(r.roundTrips > 0, true);
   assert.deepEqual(r.stages.map((s) => s.name), ["quantum", "sifting", "estimation", "reconciliation", "verification", "amplification"]);
 });
 

@@ -133,6 +133,14 @@ pub struct Report {
     pub error: Option<Failure>,
     /// The round's agreed record (Alice's; Bob's is equal when the round ends, a test holds).
     pub summary: Summary,
+    /// The estimated QBER (`summary.qber`, here as the package's minimum contract names it).
+    pub qber: f64,
+    /// Sifted key bits (`summary.siftedBits`).
+    pub sifted_bits: usize,
+    /// Secret key bits spent on authentication (`auth.keyBitsUsed`).
+    pub auth_bits_used: u64,
+    /// The secrecy parameter the final key's length was computed for.
+    pub eps_sec: f64,
     /// Pulses Eve intercepted.
     pub intercepted: u64,
     /// What Eve knows at the end, when she was on the fiber.
@@ -401,6 +409,7 @@ impl Driver {
         let ok = error.is_none() && key_alice.is_some() && key_alice == key_bob;
         let (aa, ba) = (alice.auth_stats(), bob.auth_stats());
         let config = &self.config;
+        let auth_key_bits = config.credential.key_bits() + (aa.pad_bits_used + ba.pad_bits_used) / 2;
         let summary = alice.summary().clone();
         let disclosed = Disclosed {
             estimation: 2 * summary.sample_bits as u64,
@@ -425,6 +434,10 @@ impl Driver {
             corrections: bob.corrections(),
             leaked_bits: disclosed.reconciliation + disclosed.verification,
             disclosed,
+            qber: summary.qber,
+            sifted_bits: summary.sifted_bits,
+            auth_bits_used: auth_key_bits,
+            eps_sec: config.protocol.eps_sec,
             summary,
             round_trips: self.round_trips,
             classical_bytes: self.classical_bytes,
@@ -437,7 +450,7 @@ impl Driver {
                 frames: aa.frames_sent + ba.frames_sent,
                 tags: aa.tags_sent + ba.tags_sent,
                 tag_bits: aa.tag_bits_sent + ba.tag_bits_sent,
-                key_bits_used: config.credential.key_bits() + (aa.pad_bits_used + ba.pad_bits_used) / 2,
+                key_bits_used: auth_key_bits,
                 pad_bits_used: (aa.pad_bits_used + ba.pad_bits_used) / 2,
                 epsilon: aa.epsilon + ba.epsilon,
             },

@@ -78,7 +78,7 @@ pub async fn run(socket: WebSocket, state: AppState, ip: std::net::IpAddr, _admi
     let timeouts = state.timeouts;
     let joined = tokio::time::timeout(timeouts.join, stream.next()).await;
     let membership = match joined {
-        Ok(Some(Ok(Message::Text(text)))) => join(&state, conn, &text, &tx),
+        Ok(Some(Ok(Message::Text(text)))) => join(&state, conn, ip, &text, &tx),
         Ok(_) => Err("the first message must be a join request".to_string()),
         Err(_) => Err("no join request in time".to_string()),
     };
@@ -158,7 +158,7 @@ pub async fn run(socket: WebSocket, state: AppState, ip: std::net::IpAddr, _admi
                     started = true;
                 }
                 if let Err(reason) = state.rooms.route(&room, role, b.to_vec()) {
-                    break Some((POLICY, reason));
+                    break Some((code_for(&reason), reason));
                 }
             }
             Message::Text(t) => {
@@ -191,6 +191,19 @@ pub async fn run(socket: WebSocket, state: AppState, ip: std::net::IpAddr, _admi
     }
     state.rooms.leave(&room, role, conn);
     announce(&state, &room);
+    if reason.is_some() {
+        // Keep reading (and dropping) what the client still sends until it answers the close
+        // or two seconds pass: a socket closed with unread data is reset, and the client would
+        // lose the close frame with its code and reason.
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            while let Some(Ok(m)) = stream.next().await {
+                if matches!(m, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
     end(&tx, sender).await;
 }
 
@@ -217,14 +230,17 @@ fn short(room: &str) -> &str {
     &room[..room.len().min(6)]
 }
 
-fn join(state: &AppState, conn: u64, text: &str, tx: &Outbox) -> Result<(String, Role), String> {
+fn join(state: &AppState, conn: u64, ip: std::net::IpAddr, text: &str, tx: &Outbox) -> Result<(String, Role), String> {
     let j: Join = serde_json::from_str(text).map_err(|e| format!("bad join request: {e}"))?;
     if j.r#type != "join" {
         return Err("the first message must be a join request".into());
     }
     let role = Role::parse(&j.role).ok_or_else(|| format!("unknown role {:?} (alice, bob, eve or carol)", j.role))?;
     let room = match (role, j.room) {
-        (Role::Alice, None) => state.rooms.create(conn, j.channel.model().map_err(|e| e.to_string())?, tx.clone())?,
+        (Role::Alice, None) => {
+            let channel = j.channel.model().map_err(|e| e.to_string())?;
+            state.rooms.create(conn, crate::admission::address_key(ip), channel, tx.clone())?
+        }
         (Role::Alice, Some(_)) => return Err("Alice opens a new room; she does not join one".into()),
         (_, None) => return Err("a room id is required".into()),
         (Role::Bob | Role::Carol, Some(id)) => {

@@ -33,10 +33,12 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 /// The page's Content-Security-Policy: scripts, styles and connections from this origin only
-/// (WebAssembly compiled by the page's own module), no inline script, never framed.
+/// (WebAssembly compiled by the page's own module), no inline script, never framed, and no
+/// form ever submitted by the browser itself (the page handles every form; a native submit of
+/// the setup form would put the pre-shared key in a URL).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
-     form-action 'self'; frame-ancestors 'none'";
+     form-action 'none'; frame-ancestors 'none'";
 
 /// What the server shares between connections.
 #[derive(Clone)]

@@ -14,6 +14,10 @@ pub const MAX_PENDING_PULSES: usize = 1 << 24;
 /// is refused with "try again later", so the fibers' memory is bounded however many rooms
 /// run large rounds at once.
 pub const MAX_PENDING_PULSES_TOTAL: usize = 1 << 27;
+/// Most pulses the fibers of the rooms opened from one address (an IPv6 /64) hold together: a
+/// quarter of the total (two full rounds at once), so one address cannot take the whole
+/// budget and turn every other room away.
+pub const MAX_PENDING_PULSES_PER_ADDRESS: usize = MAX_PENDING_PULSES_TOTAL / 4;
 /// Most WebSocket connections at once when the relay is not sized from its file limit (the
 /// binary sizes it: see `ServeLimits::from_file_limit`).
 pub const MAX_CONNECTIONS: usize = 900;

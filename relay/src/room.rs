@@ -11,9 +11,12 @@ use qkdlab::quantum::{Attack, EveBasis};
 use qkdlab::rng::Seed;
 use qkdlab::{ChannelModel, Fiber};
 
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::limits::{MAX_MEMBERS, MAX_PENDING_PULSES, MAX_PENDING_PULSES_TOTAL, MAX_ROOMS};
+use crate::limits::{
+    MAX_MEMBERS, MAX_PENDING_PULSES, MAX_PENDING_PULSES_PER_ADDRESS, MAX_PENDING_PULSES_TOTAL, MAX_ROOMS,
+};
 use crate::outbox::{Outbox, Outgoing};
 
 /// A member's role.
@@ -67,6 +70,9 @@ pub enum Mitm {
 
 struct Room {
     members: HashMap<Role, (u64, Outbox)>,
+    /// The address Alice opened the room from (per-address key): its fibers' pulses count
+    /// against that address's share of the budget.
+    owner: IpAddr,
     fiber: Fiber,
     /// Eve-to-Bob fiber, used only when Eve cuts the link (`Mitm::Full`).
     fiber2: Fiber,
@@ -139,12 +145,22 @@ impl Room {
 
 /// All rooms. The map's lock is held only to find, add or remove a room; each room has its
 /// own lock, so one room's fiber work never stalls another room.
-#[derive(Default)]
 pub struct Rooms {
     inner: Mutex<HashMap<String, Arc<Mutex<Room>>>>,
     next_id: Mutex<u64>,
     /// Pulses all fibers hold (bounded by [`MAX_PENDING_PULSES_TOTAL`]).
     pending: AtomicUsize,
+    /// Pulses the fibers of each address's rooms hold (bounded by
+    /// [`MAX_PENDING_PULSES_PER_ADDRESS`]); addresses holding none are absent.
+    by_owner: Mutex<HashMap<IpAddr, usize>>,
+    /// [`MAX_PENDING_PULSES_PER_ADDRESS`] (smaller in tests).
+    address_share: usize,
+}
+
+impl Default for Rooms {
+    fn default() -> Self {
+        Self::with_address_share(MAX_PENDING_PULSES_PER_ADDRESS)
+    }
 }
 
 fn guard<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -163,6 +179,16 @@ fn random_id() -> Result<String, Refusal> {
 }
 
 impl Rooms {
+    fn with_address_share(address_share: usize) -> Self {
+        Self {
+            inner: Mutex::default(),
+            next_id: Mutex::default(),
+            pending: AtomicUsize::new(0),
+            by_owner: Mutex::default(),
+            address_share,
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Mutex<Room>>>> {
         guard(&self.inner)
     }
@@ -179,8 +205,9 @@ impl Rooms {
         *n
     }
 
-    /// Alice opens a room with her channel model; returns the unguessable room id.
-    pub fn create(&self, conn: u64, channel: ChannelModel, tx: Outbox) -> Result<String, Refusal> {
+    /// Alice opens a room from address `owner` (a per-address key) with her channel model;
+    /// returns the unguessable room id.
+    pub fn create(&self, conn: u64, owner: IpAddr, channel: ChannelModel, tx: Outbox) -> Result<String, Refusal> {
         let seed = Seed::from_entropy().map_err(|e| e.to_string())?;
         let fiber =
             Fiber::new(channel.clone(), None, &seed).map_err(|e| e.to_string())?.with_pending_limit(MAX_PENDING_PULSES);
@@ -198,6 +225,7 @@ impl Rooms {
             id.clone(),
             Arc::new(Mutex::new(Room {
                 members,
+                owner,
                 fiber,
                 fiber2,
                 mitm: Mitm::Off,
@@ -294,15 +322,30 @@ impl Rooms {
         }
         let before = room.pending();
         let routed = self.route_in(&mut room, from, &info, frame);
-        // The relay-wide count follows every change of this room's fibers (new batches,
-        // detections out, a reset).
-        let after = room.pending();
+        // The counts follow every change of this room's fibers (new batches, detections out,
+        // a reset).
+        self.account(room.owner, before, room.pending());
+        routed
+    }
+
+    /// Moves the relay-wide and the owner's counts from `before` to `after` pulses.
+    fn account(&self, owner: IpAddr, before: usize, after: usize) {
         if after >= before {
             self.pending.fetch_add(after - before, Ordering::Relaxed);
         } else {
             self.pending.fetch_sub(before - after, Ordering::Relaxed);
         }
-        routed
+        let mut by_owner = guard(&self.by_owner);
+        let held = by_owner.entry(owner).or_insert(0);
+        *held = (*held + after).saturating_sub(before);
+        if *held == 0 {
+            by_owner.remove(&owner);
+        }
+    }
+
+    /// Pulses the fibers of `owner`'s rooms hold now.
+    pub fn pending_pulses_of(&self, owner: IpAddr) -> usize {
+        guard(&self.by_owner).get(&owner).copied().unwrap_or(0)
     }
 
     /// Empties the fibers that hold pulses but saw no frame for [`STALE_FIBER`] (a round
@@ -316,7 +359,7 @@ impl Rooms {
             if room.open && held > 0 && room.fiber_seen.elapsed() >= STALE_FIBER {
                 room.fiber.reset();
                 room.fiber2.reset();
-                self.pending.fetch_sub(held, Ordering::Relaxed);
+                self.account(room.owner, held, 0);
             }
         }
     }
@@ -356,6 +399,12 @@ impl Rooms {
                 }
                 if !fits() {
                     return Err("the relay is full (its fibers hold all the pulses they may); try again later".into());
+                }
+                if self.pending_pulses_of(room.owner) + 8 * frame.len() > self.address_share {
+                    return Err(format!(
+                        "the rooms opened from this address hold all the pulses one address may ({}); finish a round first",
+                        self.address_share
+                    ));
                 }
                 room.fiber_seen = std::time::Instant::now();
                 let fiber = if fiber_no == 1 { &mut room.fiber } else { &mut room.fiber2 };
@@ -416,6 +465,13 @@ impl Rooms {
             let mut room = guard(&shared);
             if room.members.get(&role).is_some_and(|(c, _)| *c == conn) {
                 room.members.remove(&role);
+                if role == Role::Eve {
+                    // Her attack leaves with her: the fiber carries the next photons untouched
+                    // (and a later Eve may join before the next round begins).
+                    let _ = room.fiber.set_eve(None);
+                    room.mitm = Mitm::Off;
+                    room.eve_view = None;
+                }
                 let text = serde_json::json!({ "type": "left", "role": role.name() }).to_string();
                 for (_, tx) in room.members.values() {
                     tx.send(Outgoing::Text(text.clone()));
@@ -429,7 +485,7 @@ impl Rooms {
                 rooms.remove(id);
                 let mut room = guard(&shared);
                 room.open = false;
-                self.pending.fetch_sub(room.pending(), Ordering::Relaxed);
+                self.account(room.owner, room.pending(), 0);
                 room.fiber.reset();
                 room.fiber2.reset();
             }
@@ -471,5 +527,59 @@ pub fn eve_basis(name: Option<&str>) -> Result<EveBasis, Refusal> {
         Some("rectilinear") => Ok(EveBasis::Fixed(Basis::Rectilinear)),
         Some("diagonal") => Ok(EveBasis::Fixed(Basis::Diagonal)),
         Some(other) => Err(format!("unknown basis strategy {other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::Budget;
+    use qkdlab::msgs::Ready;
+    use qkdlab::party::RoundContext;
+    use qkdlab::{Alice, Config, Credential};
+
+    /// Alice's Hello and photon frames for `room` (8,192 pulses in two batches).
+    fn round_frames(room: &str) -> Vec<Vec<u8>> {
+        let psk = Credential::psk(&[0x42; 32]).expect("32 bytes");
+        let config = Config { pulses: 8192, batch_size: 4096, ..Config::default() };
+        let mut alice = Alice::new(config, &psk, RoundContext::single(room), Seed::from_text("share").rng("alice"))
+            .expect("config");
+        alice.handle(&Ready { nonce_b: [5; 32] }.encode()).expect("start")
+    }
+
+    #[test]
+    fn one_address_holds_at_most_its_share_of_the_fibers_and_others_are_not_turned_away() {
+        // A share between 1.5 and 2 rounds (a frame counts as 8 pulses a byte until the fiber reads it).
+        let rooms = Rooms::with_address_share(14_000);
+        let budget = Budget::new(1 << 20);
+        let (mallory, honest): (IpAddr, IpAddr) = ([10, 0, 0, 1].into(), [10, 0, 0, 2].into());
+        let open = |owner: IpAddr| {
+            let id = rooms.create(rooms.connection_id(), owner, ChannelModel::default(), Outbox::new(&budget).0);
+            id.expect("a room")
+        };
+        let (first, second, other) = (open(mallory), open(mallory), open(honest));
+        // The first room's photons wait for Bob (who never measures): 8,192 pulses held.
+        for f in round_frames(&first) {
+            rooms.route(&first, Role::Alice, f).expect("within the share");
+        }
+        assert_eq!(rooms.pending_pulses_of(mallory), 8192);
+        // The same address's second room: its Hello passes, its first photons would overrun.
+        let frames = round_frames(&second);
+        rooms.route(&second, Role::Alice, frames[0].clone()).expect("a Hello holds no pulses");
+        let refused = rooms.route(&second, Role::Alice, frames[1].clone()).expect_err("over the share");
+        assert!(refused.contains("this address"), "{refused}");
+        assert_eq!(rooms.pending_pulses_of(mallory), 8192, "the refused frame holds nothing");
+        // Another address is served as before.
+        for f in round_frames(&other) {
+            rooms.route(&other, Role::Alice, f).expect("another address's share");
+        }
+        assert_eq!(rooms.pending_pulses_of(honest), 8192);
+        assert_eq!(rooms.pending_pulses(), 2 * 8192);
+        // Closing the first room gives its pulses back to the address.
+        rooms.leave(&first, Role::Alice, 1);
+        assert_eq!(rooms.pending_pulses_of(mallory), 0);
+        rooms.route(&second, Role::Alice, frames[1].clone()).expect("the share is free again");
+        assert_eq!(rooms.pending_pulses_of(mallory), 4096);
+        assert_eq!(rooms.pending_pulses(), 4096 + 8192);
     }
 }

@@ -165,6 +165,24 @@ async fn eve_intercepting_everything_makes_both_sides_abort_on_qber() {
 }
 
 #[tokio::test]
+async fn eves_attack_leaves_the_fiber_with_her() {
+    // Eve joins with an attack on every photon and leaves before the round: the room is told,
+    // and the fiber no longer intercepts (the round keeps a key at the channel's QBER).
+    let url = start().await;
+    let (mut a, room) = open_room(&url, json!({ "lengthKm": 5, "errorRate": 0.0 })).await;
+    let mut e = connect(&url, json!({ "type": "join", "role": "eve", "room": room, "interceptFraction": 1.0 })).await;
+    assert_eq!(until(&mut e, "joined").await["role"], "eve");
+    e.close(None).await.expect("close");
+    assert_eq!(until(&mut a, "left").await["role"], "eve");
+    let mut b = connect(&url, json!({ "type": "join", "role": "bob", "room": room })).await;
+    until(&mut b, "joined").await;
+    let (mut alice, mut bob) = run_parties(&mut a, &mut b, &room, 300_000).await;
+    assert!(alice.is_finished() && bob.is_finished(), "{:?} {:?}", alice.failure(), bob.failure());
+    assert!(bob.summary().qber < 0.05, "QBER {} with no Eve on the fiber", bob.summary().qber);
+    assert_eq!(alice.take_key().expect("key"), bob.take_key().expect("key"));
+}
+
+#[tokio::test]
 async fn eve_blinding_the_detectors_goes_unseen_unless_bobs_watchdog_is_fitted() {
     for watchdog in [false, true] {
         let url = start().await;

@@ -6,9 +6,12 @@ const randomHex = (n) => [...crypto.getRandomValues(new Uint8Array(n))].map((b) 
 export function initSetup(root, hash, defaults, { onOpenRoom, onRunLocal, onChange }) {
   root.hidden = false;
   const form = root.querySelector("#setup-form");
-  // The core's defaults first (one definition), then what the link's fragment says.
+  // First of all: the form never submits itself (that would put the PSK in a URL).
+  form.addEventListener("submit", (e) => e.preventDefault());
+  // The core's defaults first (one definition), then what the link's fragment says: only into
+  // fields of those names (`namedItem`: a key like "length" or "item" is not a field).
   for (const [k, v] of Object.entries({ ...defaults, ...defaults.channel, ...hash })) {
-    const field = form.elements[k];
+    const field = form.elements.namedItem(k);
     if (!field || typeof v === "object") continue;
     if (field.type === "checkbox") field.checked = v === true || v === "on";
     else field.value = v;
@@ -51,10 +54,7 @@ export function initSetup(root, hash, defaults, { onOpenRoom, onRunLocal, onChan
   form.addEventListener("input", sync);
   form.addEventListener("change", sync);
   sync();
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    onOpenRoom(values());
-  });
+  form.addEventListener("submit", () => onOpenRoom(values()));
   root.querySelector("#run-local").addEventListener("click", () => form.reportValidity() && onRunLocal(values()));
   return {
     disable() {

@@ -174,7 +174,10 @@ export interface PulseView {
 export interface AuthReport { mode: AuthMode; tagMode: TagMode; frames: number; tags: number; tagBits: number; keyBitsUsed: number; padBitsUsed: number; epsilon: number; }
 /** What a session did (`session::Report`). Keys are present only when both sides verified the same key. */
 export interface Report {
-  ok: boolean; error?: ReportError; summary: PartySummary; intercepted: number; eve?: EveReport; corrections: number;
+  ok: boolean; error?: ReportError; summary: PartySummary;
+  /** The contract's flat figures: `summary.qber`, `summary.siftedBits`, `auth.keyBitsUsed`, and the secrecy parameter. */
+  qber: number; siftedBits: number; authBitsUsed: number; epsSec: number;
+  intercepted: number; eve?: EveReport; corrections: number;
   disclosed: { estimation: number; reconciliation: number; verification: number }; leakedBits: number;
   roundTrips: number; /** Bytes of the classical frames exchanged. */ classicalBytes: number; finalKeyBits: number; keyAlice?: Uint8Array; keyBob?: Uint8Array;
   auth: AuthReport; stages: { name: string; ms: number }[];
