@@ -126,6 +126,42 @@ test("two tabs grow the same key: same fingerprint, sane QBER, and a working cha
   await alice.screenshot({ path: `${shots}/two-tabs-alice.png`, fullPage: true });
   await bob.screenshot({ path: `${shots}/two-tabs-bob.png`, fullPage: true });
   assert.deepEqual([...alice.errors, ...bob.errors], []);
+  // Alice closes her tab: the room closes with it, Bob's tab says so, and its chat stops
+  // instead of spending a key on a message nobody can receive.
+  await alice.close();
+  await bob.waitForSelector("#role-line.error:has-text('Alice left')");
+  assert.equal(await bob.isDisabled("#chat-form input[name=text]"), true);
+  assert.match(await bob.textContent("#chat-log"), /chat closed: Alice left/);
+  assert.deepEqual(bob.errors, []);
+  await context.close();
+});
+
+test("a link's fragment fills only the form's fields; the form never submits itself; the relay's pulse limit is checked first", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
+  // "length" and "item" name properties of the form's element list, not fields; an empty
+  // detector efficiency must not draw NaN into the chart.
+  await page.goto(`${base}#length=1&item=2&namedItem=3&pulses=5000&detectorEfficiency=`);
+  await page.waitForSelector("#setup:not([hidden])");
+  assert.equal(await page.inputValue("input[name=pulses]"), "5000");
+  assert.equal(await page.$eval("#role-line", (e) => e.classList.contains("error")), false, await page.textContent("#role-line"));
+  await page.fill("input[name=detectorEfficiency]", "0.6");
+  await page.fill("input[name=detectorEfficiency]", "");
+  await page.fill("input[name=detectorEfficiency]", "0.6");
+  // Over the relay a round holds at most 2^24 pulses: the form says so, no room opens.
+  await page.fill("input[name=pulses]", "20000000");
+  await page.click("#open-room");
+  assert.match(await page.$eval("input[name=pulses]", (i) => i.validationMessage), /at most 16,777,216 pulses/);
+  assert.equal(await page.isVisible("#setup"), true);
+  await page.fill("input[name=pulses]", "16777216");
+  await page.click("#open-room");
+  await page.waitForSelector("#bob-link[href*=room]");
+  // The page never navigated: no query string (a native submit would carry the PSK in one).
+  assert.equal(new URL(page.url()).search, "");
+  assert.deepEqual(problems, []);
   await context.close();
 });
 

@@ -58,9 +58,12 @@ function drawCurves(v) {
     detectorEfficiency: Number(v.detectorEfficiency) * 10 ** (-qkd.defaults().channel.insertionLossDb / 10),
     darkCountProb: Number(v.darkCountProb), errorRate: Math.max(Number(v.errorRate), 1e-6),
   };
+  // A half-typed or empty field: keep the last curves (nothing to draw from NaN).
+  if (!Object.values(channel).every(Number.isFinite) || !(channel.detectorEfficiency > 0) || v.darkCountProb === "" || v.errorRate === "") return;
   try {
     const max = Object.fromEntries(MODELS.map(([model]) => [model, qkd.maxDistance({ ...channel, model })]));
     const range = Math.max(20, Math.min(400, Math.ceil((max["single-photon"] * 1.1) / 10) * 10));
+    if (!Number.isFinite(range)) return;
     const curves = MODELS.map(([model, label]) => ({
       model, label, maxKm: max[model],
       points: Array.from({ length: 121 }, (_, i) => (i * range) / 120).map((km) => [km, qkd.keyRate({ ...channel, model, lengthKm: km }).bitsPerPulse]),
@@ -119,6 +122,7 @@ function openChat(side) {
   const chat = new Chat(party.link, role);
   const view = initChat($("chat"), {
     onSend: async (text) => {
+      if (side.gone) return view.add("me", `(not sent: ${side.gone})`);
       let msg;
       try {
         msg = await chat.seal(text);
@@ -129,6 +133,8 @@ function openChat(side) {
       view.add(`me [key ${msg.keyId.slice(0, 8)}]`, text);
     },
   });
+  side.chatView = view;
+  if (side.gone) view.closed(side.gone);
   $("chat-key").textContent = "One fresh 256-bit key from the key store per message, named by its key id.";
   side.chat = async (msg) => {
     const r = await chat.open(msg);
@@ -138,6 +144,18 @@ function openChat(side) {
     else if (r.reason === "unknown key") view.bad(msg.from, `(a message under key ${key}, which this side does not hold: it does not decrypt here)`);
     else view.add(`${msg.from} [key ${key}]`, null);
   };
+}
+
+/** What a tab says when its connection to the relay ends (with the relay's reason, if any). */
+function closedWords(msg) {
+  return msg.reason ? `The relay closed this tab's connection: ${msg.reason}` : "The connection to the relay was lost: this tab can no longer take part. Reload it, or ask Alice for a new link.";
+}
+
+/** The peer is gone for good (the room closed, or this tab's connection): the chat stops
+ * sending, so no key is spent on a message nobody can receive. */
+function peerGone(side, why) {
+  side.gone = why;
+  side.chatView?.closed(why);
 }
 
 /** What both sides do with their link's events; the header line follows the round. */
@@ -355,6 +373,11 @@ function runAlice(hash) {
             anchored?.peer.members(roles);
             links?.members(roles, canStart());
           } else if (type === "ready") links?.members(roles, canStart());
+          else if (type === "closed") {
+            links?.closed();
+            peerGone(side, "this tab's connection to the relay is closed");
+            sayError(closedWords(msg));
+          }
           else if (type === "status" && anchored?.peer.status(msg)) return;
           else if (kex && type === "kexDone") {
             side.kexView.done(msg);
@@ -428,10 +451,17 @@ function runBob(hash) {
     url: wsUrl(),
     onEvent: (type, msg) => {
       if (type === "joined" && msg.room !== hash.room) return sayError("The relay put this tab in another room than the link names.");
-      if (type === "closed" && msg.reason) {
+      if (type === "closed") {
+        peerGone(side, "this tab's connection to the relay is closed");
+        if (!msg.reason) return sayError(closedWords(msg));
         side.kexView?.failed("relay_closed", `The relay refused this link: ${msg.reason}.`);
         side.status?.failed("relay_closed", `The relay refused this link: ${msg.reason}.`);
         return sayError(`The relay refused this link: ${msg.reason}. Ask Alice for a new one.`);
+      }
+      if (type === "left" && msg.role === "alice") {
+        // Alice's departure closes the room: no round and no message can follow.
+        peerGone(side, "Alice left and the room is closed");
+        return sayError("Alice left, so the room is closed: no more rounds or messages here. Ask her for a new link.");
       }
       if (type === "helloRefused") {
         if (kex) return side.kexView.failed(msg.code, `${plainWords(msg.code, msg.message)} (${msg.message})`);
@@ -482,7 +512,7 @@ function runCarol(hash) {
     url: wsUrl(),
     onEvent: (type, msg) => {
       if (type === "joined" && msg.room !== hash.room) return sayError("The relay put this tab in another room than the link names.");
-      if (type === "closed" && msg.reason) return sayError(`The relay closed this tab's connection: ${msg.reason}`);
+      if (type === "closed") return sayError(closedWords(msg));
       if (type !== "status" || msg.identity === undefined || (msg.from !== "alice" && msg.from !== "bob")) return;
       let key;
       try {
@@ -552,7 +582,7 @@ function runEve(hash) {
           else if (type === "eveKnows") eve.knows(msg);
           else if (type === "status" && msg.outcome && (msg.from === "alice" || msg.from === "bob")) eve.outcome(msg.from, msg.outcome);
           else if (type === "peerAbort") eve.log(`${msg.from === "alice" ? "Alice" : "Bob"} ended the round: ${plainWords(msg.code, msg.message)}`);
-          else if (type === "closed" && msg.reason) sayError(`The relay closed this tab's connection: ${msg.reason}`);
+          else if (type === "closed") sayError(closedWords(msg));
         },
       });
       const fiber = relayMitm === "full" ? {} : fiberAttack === "pns" || fiberAttack === "blinding" ? { attack: fiberAttack } : { interceptFraction, basis };

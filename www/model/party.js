@@ -28,8 +28,11 @@ export class RelayLink {
     this.idle = null;
     this.ws.addEventListener("message", (e) => this.#onMessage(e));
     this.ws.addEventListener("close", (e) => {
-      if (this.link?.running && e.reason) this.#endFromOutside("relay_closed", `The relay closed the connection: ${e.reason}`);
-      this.emit("closed", { reason: e.reason });
+      // With or without a reason (a reset connection, a relay that went away), a running
+      // round cannot go on: it ends now, not when the idle timer fires.
+      const why = e.reason || `the connection to the relay was lost (code ${e.code})`;
+      if (this.link?.running) this.#endFromOutside("relay_closed", `The relay closed the connection: ${why}`);
+      this.emit("closed", { reason: e.reason, code: e.code });
     });
     this.opened = new Promise((resolve, reject) => {
       this.ws.addEventListener("open", resolve, { once: true });

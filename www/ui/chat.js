@@ -10,6 +10,11 @@ export function initChat(root, { onSend }) {
     form.elements.text.value = "";
   });
   return {
+    /** No more sending: the other side is gone (`why`). */
+    closed(why) {
+      form.querySelectorAll("input, button").forEach((el) => (el.disabled = true));
+      list.append(Object.assign(document.createElement("li"), { className: "bad", textContent: `(chat closed: ${why})` }));
+    },
     bad(who, text) {
       list.append(Object.assign(document.createElement("li"), { className: "bad", textContent: `${who}: ${text}` }));
     },

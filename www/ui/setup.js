@@ -3,6 +3,9 @@ import { linkFor } from "./url.js";
 
 const randomHex = (n) => [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, "0")).join("");
 
+/** Most pulses in one round over the relay (the relay's `MAX_PENDING_PULSES`). */
+export const RELAY_MAX_PULSES = 2 ** 24;
+
 export function initSetup(root, hash, defaults, { onOpenRoom, onRunLocal, onChange }) {
   root.hidden = false;
   const form = root.querySelector("#setup-form");
@@ -54,7 +57,15 @@ export function initSetup(root, hash, defaults, { onOpenRoom, onRunLocal, onChan
   form.addEventListener("input", sync);
   form.addEventListener("change", sync);
   sync();
-  form.addEventListener("submit", () => onOpenRoom(values()));
+  form.addEventListener("submit", () => {
+    // The relay's fiber holds one round of at most 2^24 pulses (`MAX_PENDING_PULSES`); it
+    // would refuse a larger Hello and close the room, so the form says so first.
+    if (form.elements.kex.value === "qkd" && Number(pulses.value) > RELAY_MAX_PULSES) {
+      pulses.setCustomValidity(`Over the relay a round holds at most ${RELAY_MAX_PULSES.toLocaleString("en")} pulses (2^24); larger rounds run with "Run all parties in this tab".`);
+      return pulses.reportValidity();
+    }
+    onOpenRoom(values());
+  });
   root.querySelector("#run-local").addEventListener("click", () => form.reportValidity() && onRunLocal(values()));
   return {
     disable() {
@@ -90,10 +101,17 @@ export function initLinks(root, { room, extra, eveExtra = {}, carolExtra, onStar
     start.disabled = true;
     onStart();
   });
+  const closed = () => start.dataset.closed === "1";
   return {
     members(roles, ready = true) {
       root.querySelector("#members").textContent = roles.join(", ");
-      start.disabled = !roles.includes("bob") || !ready || start.dataset.started === "1";
+      start.disabled = !roles.includes("bob") || !ready || start.dataset.started === "1" || closed();
+    },
+    /** The connection to the relay is gone: no round can start here any more. */
+    closed() {
+      start.dataset.closed = "1";
+      start.disabled = true;
+      root.querySelector("#members").textContent = "(the room is closed)";
     },
     started() {
       start.dataset.started = "1";
@@ -102,7 +120,7 @@ export function initLinks(root, { room, extra, eveExtra = {}, carolExtra, onStar
     nextRound(ready = true) {
       start.dataset.started = "0";
       start.textContent = "Start another round";
-      start.disabled = root.querySelector("#members").textContent.indexOf("bob") < 0 || !ready;
+      start.disabled = root.querySelector("#members").textContent.indexOf("bob") < 0 || !ready || closed();
     },
   };
 }
