@@ -93,6 +93,10 @@ pub enum LinkError {
     /// A Hello asked for the bootstrap credential after the link committed a round, or for
     /// another pool authentication than this side's.
     Downgrade,
+    /// A Hello asked for the link's own keys, and this side has committed no round, so it holds
+    /// none: its state was lost (a reloaded tab starts over from the bootstrap), or the Hello
+    /// is not for this link.
+    NoPool,
     /// A Hello's pool positions are behind bits already used, or beyond the pool: refused.
     PoolOutOfStep,
     /// A round is already running.
@@ -155,7 +159,7 @@ pub enum PeerMisbehaved {
 
 /// Every code [`Error::code`] returns: the package's `ErrorCode` union is this list (a test
 /// holds them equal).
-pub const ERROR_CODES: [&str; 30] = [
+pub const ERROR_CODES: [&str; 31] = [
     "invalid_parameter",
     "decode_error",
     "auth_bad_tag",
@@ -176,6 +180,7 @@ pub const ERROR_CODES: [&str; 30] = [
     "uncommitted",
     "stale_round",
     "auth_downgrade",
+    "auth_no_pool",
     "pool_out_of_step",
     "round_running",
     "cert_malformed",
@@ -212,6 +217,7 @@ impl Error {
             Self::Link(LinkError::Uncommitted) => "uncommitted",
             Self::Link(LinkError::StaleRound { .. }) => "stale_round",
             Self::Link(LinkError::Downgrade) => "auth_downgrade",
+            Self::Link(LinkError::NoPool) => "auth_no_pool",
             Self::Link(LinkError::PoolOutOfStep) => "pool_out_of_step",
             Self::Link(LinkError::Busy) => "round_running",
             Self::Trust(e) => e.code(),
@@ -291,6 +297,10 @@ impl fmt::Display for LinkError {
                 write!(f, "Hello for round {got}, but round {last} was already accepted (a replay)")
             }
             Self::Downgrade => write!(f, "Hello asks for another authentication than the link allows (a downgrade)"),
+            Self::NoPool => write!(
+                f,
+                "Hello asks for the link's own keys, but this side has none yet (its state was lost, e.g. a reloaded tab)"
+            ),
             Self::PoolOutOfStep => write!(f, "Hello names authentication key bits already used or not yet made"),
             Self::Busy => write!(f, "a round is already running"),
         }
@@ -394,6 +404,7 @@ mod codes {
             Error::Link(LinkError::Uncommitted),
             Error::Link(LinkError::StaleRound { last: 1, got: 1 }),
             Error::Link(LinkError::Downgrade),
+            Error::Link(LinkError::NoPool),
             Error::Link(LinkError::PoolOutOfStep),
             Error::Link(LinkError::Busy),
         ];

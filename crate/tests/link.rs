@@ -381,6 +381,29 @@ fn after_a_committed_round_the_bootstrap_credential_is_refused() {
 }
 
 #[test]
+fn a_bob_that_lost_his_state_refuses_a_pool_round_and_says_so() {
+    let (mut alice, mut bob) = endpoints("room", "reload");
+    common::link_round(&mut alice, &mut bob, &common::small(0.02, "x"), "f");
+    assert_eq!(alice.last_committed(), 1);
+    // Bob's tab reloads: a new endpoint from the same link (the PSK only), a fresh nonce.
+    let psk = Credential::psk(&[0x42; 32]).expect("32 bytes");
+    let mut fresh = LinkBob::new("room", LinkSettings::default(), psk, Seed::from_text("reload b2")).expect("valid");
+    alice.handle(&fresh.ready_frame());
+    let hello = alice
+        .start_round(common::small(0.02, "x").protocol)
+        .expect("Alice's pools hold the round's keys")
+        .frames
+        .into_iter()
+        .find(|f| msgs::kind(f) == Ok(Kind::Hello))
+        .expect("Hello");
+    // Not a downgrade: a round on the link's own keys, which this Bob does not hold.
+    let e = refused(&fresh.handle(&hello).events).expect("refused");
+    assert_eq!(e, Error::Link(LinkError::NoPool));
+    assert_eq!(e.code(), "auth_no_pool");
+    assert_eq!(fresh.last_committed(), 0);
+}
+
+#[test]
 fn pki_bootstrap_signs_round_one_and_both_sides_read_the_same_safety_number() {
     let seed = Seed::from_text("pki");
     let (a, b) = (Identity::from_seed(&seed, "alice"), Identity::from_seed(&seed, "bob"));

@@ -6,6 +6,7 @@ const PLAIN = {
   auth_direction: "Authentication failed: a message came back reflected. No key.",
   auth_pool_exhausted: "The authentication key pool is empty: the link stops rather than reuse key.",
   auth_downgrade: "Refused: a round asked for the bootstrap credential after the link had its own keys.",
+  auth_no_pool: "Refused: this round is authenticated with the link's own keys, which Bob's tab no longer holds (it was reloaded and started over from the link). Open a new room to go on.",
   stale_round: "Refused: a replayed opening of an earlier round.",
   uncommitted: "Alice never released this round's key, so Bob discarded it too.",
   aborted: "The round was ended before a key was agreed. No key this round.",

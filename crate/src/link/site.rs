@@ -182,6 +182,9 @@ impl Site {
                 };
                 Ok(Credential::PoolWegmanCarter { alice_to_bob: key(0)?, bob_to_alice: key(1)? })
             }
+            (RoundAuth::PoolHmac { .. } | RoundAuth::PoolWegmanCarter { .. }, _) if self.last_committed == 0 => {
+                Err(LinkError::NoPool.into())
+            }
             _ => Err(LinkError::Downgrade.into()),
         }
     }

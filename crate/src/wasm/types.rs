@@ -126,7 +126,7 @@ export interface EveReport {
   knownKeyBits: number; keyBits: number; /** Her guess of the final key equals Alice's. */ finalKeyKnown?: boolean;
 }
 /** Every stable error code (`error::ERROR_CODES`; `errorCodes()` returns the same list). */
-export type ErrorCode = "invalid_parameter" | "decode_error" | "auth_bad_tag" | "auth_sequence" | "auth_direction" | "peer_misbehaved" | "qber_too_high" | "not_enough_bits" | "no_secret_key" | "detector_alarm" | "verification_failed" | "finished" | "timeout" | "entropy" | "auth_pool_exhausted" | "link_not_ready" | "aborted" | "uncommitted" | "stale_round" | "auth_downgrade" | "pool_out_of_step" | "round_running" | "cert_malformed" | "cert_expired" | "cert_revoked" | "cert_unknown_issuer" | "cert_not_ca" | "cert_bad_signature" | "cert_wrong_name" | "wot_not_enough";
+export type ErrorCode = "invalid_parameter" | "decode_error" | "auth_bad_tag" | "auth_sequence" | "auth_direction" | "peer_misbehaved" | "qber_too_high" | "not_enough_bits" | "no_secret_key" | "detector_alarm" | "verification_failed" | "finished" | "timeout" | "entropy" | "auth_pool_exhausted" | "link_not_ready" | "aborted" | "uncommitted" | "stale_round" | "auth_downgrade" | "auth_no_pool" | "pool_out_of_step" | "round_running" | "cert_malformed" | "cert_expired" | "cert_revoked" | "cert_unknown_issuer" | "cert_not_ca" | "cert_bad_signature" | "cert_wrong_name" | "wot_not_enough";
 /** A typed failure (`error::Error`): `code` is stable, `message` readable. */
 export interface ErrorInfo { code: ErrorCode; message: string; }
 /** What every function of the package throws: an `Error` (a `RangeError` or `TypeError` for bad
