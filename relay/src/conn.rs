@@ -196,9 +196,15 @@ pub async fn run(socket: WebSocket, state: AppState, ip: std::net::IpAddr, _admi
         // or two seconds pass: a socket closed with unread data is reset, and the client would
         // lose the close frame with its code and reason.
         let _ = tokio::time::timeout(Duration::from_secs(2), async {
-            while let Some(Ok(m)) = stream.next().await {
-                if matches!(m, Message::Close(_)) {
-                    break;
+            loop {
+                match stream.next().await {
+                    Some(Ok(Message::Close(_))) => break,
+                    Some(Ok(_)) => {}
+                    // The reader cannot go on (a message over the limit is left unread, which
+                    // makes dropping the socket a reset that discards what the client has not
+                    // read yet): the client gets the rest of the two seconds to read the close
+                    // frame before the socket goes.
+                    Some(Err(_)) | None => std::future::pending::<()>().await,
                 }
             }
         })
