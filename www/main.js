@@ -147,8 +147,9 @@ function openChat(side) {
 }
 
 /** What a tab says when its connection to the relay ends (with the relay's reason, if any). */
-function closedWords(msg) {
-  return msg.reason ? `The relay closed this tab's connection: ${msg.reason}` : "The connection to the relay was lost: this tab can no longer take part. Reload it, or ask Alice for a new link.";
+function closedWords(msg, role) {
+  const next = role === "alice" ? "Open a new room to go on." : "Ask Alice for a new link.";
+  return `${msg.reason ? `The relay closed this tab's connection: ${msg.reason}.` : "The connection to the relay was lost: this tab can no longer take part."} ${next}`;
 }
 
 /** The peer is gone for good (the room closed, or this tab's connection): the chat stops
@@ -376,7 +377,7 @@ function runAlice(hash) {
           else if (type === "closed") {
             links?.closed();
             peerGone(side, "this tab's connection to the relay is closed");
-            sayError(closedWords(msg));
+            sayError(closedWords(msg, "alice"));
           }
           else if (type === "status" && anchored?.peer.status(msg)) return;
           else if (kex && type === "kexDone") {
