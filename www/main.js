@@ -466,6 +466,7 @@ function runBob(hash) {
       }
       if (type === "helloRefused") {
         if (kex) return side.kexView.failed(msg.code, `${plainWords(msg.code, msg.message)} (${msg.message})`);
+        say(`You are Bob. Alice's round was refused: ${plainWords(msg.code, msg.message)}`);
         return side.status.failed(msg.code, plainWords(msg.code, msg.message), msg.message);
       }
       if (kex && type === "kexDone") {
