@@ -469,6 +469,7 @@ impl Rooms {
                     // Her attack leaves with her: the fiber carries the next photons untouched
                     // (and a later Eve may join before the next round begins).
                     let _ = room.fiber.set_eve(None);
+                    room.fiber.keep_eve_records(false);
                     room.mitm = Mitm::Off;
                     room.eve_view = None;
                 }
