@@ -547,6 +547,8 @@ async fn the_page_is_served_with_security_headers_and_the_package_compressed() {
     assert_eq!(status, 200);
     let csp = h.get("content-security-policy").expect("a CSP");
     assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self' 'wasm-unsafe-eval'"), "{csp}");
+    // The page submits no form itself: a native submit of the setup form would put the PSK in a URL.
+    assert!(csp.contains("form-action 'none'"), "{csp}");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert_eq!(h.get("x-content-type-options").map(String::as_str), Some("nosniff"));
     assert_eq!(h.get("referrer-policy").map(String::as_str), Some("no-referrer"));
