@@ -43,7 +43,8 @@ pub struct Lifting {
 impl Lifting {
     /// The syndrome of `word` (a whole code word's length, `Z = 32`): per base row, the XOR of
     /// its edges' 32-bit blocks of `word`, each rotated by its shift, so one operation per base
-    /// edge instead of one bit per edge ([`LdpcCode::syndrome`] on rows gives the same bits).
+    /// edge instead of one bit per edge (`LdpcCode::syndrome_by_rows` gives the same bits, a
+    /// test holds).
     pub(super) fn syndrome(&self, word: &BitVec) -> BitVec {
         assert_eq!(self.z, 32, "32-bit blocks");
         // Bits are packed most significant first, two blocks to a word; in a block as a `u32`,
