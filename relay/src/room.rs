@@ -330,6 +330,10 @@ impl Rooms {
 
     /// Moves the relay-wide and the owner's counts from `before` to `after` pulses.
     fn account(&self, owner: IpAddr, before: usize, after: usize) {
+        if after == before {
+            // A classical frame: no count moves, and the owners' map is not locked.
+            return;
+        }
         if after >= before {
             self.pending.fetch_add(after - before, Ordering::Relaxed);
         } else {
