@@ -134,7 +134,7 @@ impl BitVec {
 
     /// Appends one bit.
     pub fn push(&mut self, b: bool) {
-        if self.len % 64 == 0 {
+        if self.len.is_multiple_of(64) {
             self.words.push(0);
         }
         self.len += 1;
@@ -193,10 +193,10 @@ impl BitVec {
     /// Zeroes bits past `len` in the last word.
     pub fn clear_tail(&mut self) {
         let r = self.len % 64;
-        if r != 0 {
-            if let Some(last) = self.words.last_mut() {
-                *last &= !0u64 << (64 - r);
-            }
+        if r != 0
+            && let Some(last) = self.words.last_mut()
+        {
+            *last &= !0u64 << (64 - r);
         }
     }
 }

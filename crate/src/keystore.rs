@@ -194,7 +194,7 @@ pub fn key_id(label: &str, index: u64) -> String {
 impl KeyStore {
     /// An empty store. `key_size` must be a positive multiple of 8.
     pub fn new(config: KeyStoreConfig) -> Result<Self, crate::Error> {
-        if config.key_size == 0 || config.key_size % 8 != 0 {
+        if config.key_size == 0 || !config.key_size.is_multiple_of(8) {
             return Err(crate::Error::invalid(
                 "keySize",
                 format!("must be a positive multiple of 8, got {}", config.key_size),
@@ -297,7 +297,7 @@ impl KeyStore {
         }
         let number = number.unwrap_or(1);
         let size = size.unwrap_or(self.config.key_size);
-        if size % 8 != 0 {
+        if !size.is_multiple_of(8) {
             return Err(bad_request("size shall be a multiple of 8", serde_json::json!({ "size": size })));
         }
         if size != self.config.key_size {
@@ -369,10 +369,10 @@ impl KeyStore {
         self.check_ids(master_sae_id, key_ids)?;
         let mut keys = Vec::with_capacity(key_ids.len());
         for id in key_ids {
-            if let Some(pos) = self.keys.iter().position(|(k, _)| k == id) {
-                if let Some((k, bytes)) = self.keys.remove(pos) {
-                    keys.push(Key { key_ID: k, key: STANDARD.encode(bytes) });
-                }
+            if let Some(pos) = self.keys.iter().position(|(k, _)| k == id)
+                && let Some((k, bytes)) = self.keys.remove(pos)
+            {
+                keys.push(Key { key_ID: k, key: STANDARD.encode(bytes) });
             }
         }
         Ok(KeyContainer { keys })

@@ -353,10 +353,11 @@ impl Driver {
         let mut to_alice = false;
         for (to, frame) in turn {
             let stage = stage_of(&frame);
-            if to != To::Fiber && self.config.eve.is_some() {
-                if let Ok(msg) = crate::auth::peek(&frame) {
-                    self.notebook.overhear(&msg);
-                }
+            if to != To::Fiber
+                && self.config.eve.is_some()
+                && let Ok(msg) = crate::auth::peek(&frame)
+            {
+                self.notebook.overhear(&msg);
             }
             if to != To::Fiber && msgs::route(&frame) == Ok(Route::Classical) {
                 self.classical_bytes += frame.len();

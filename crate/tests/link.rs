@@ -54,10 +54,11 @@ fn assert_ledgers_sound(r: &LinkReport) {
             }
         }
         for (p, (round, used)) in &seen[0] {
-            if let Some((r2, u2)) = seen[1].get(p) {
-                if *used != PoolUse::Skipped && *u2 != PoolUse::Skipped {
-                    assert_eq!((round, used), (r2, u2), "direction {d}: bit {p} used differently");
-                }
+            if let Some((r2, u2)) = seen[1].get(p)
+                && *used != PoolUse::Skipped
+                && *u2 != PoolUse::Skipped
+            {
+                assert_eq!((round, used), (r2, u2), "direction {d}: bit {p} used differently");
             }
         }
     }

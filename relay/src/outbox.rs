@@ -282,7 +282,7 @@ mod tests {
     fn reasons_are_cut_to_123_bytes_on_a_character_boundary() {
         let long = "é".repeat(100);
         let r = short_reason(&long);
-        assert!(r.len() <= 123 && r.len() % 2 == 0, "{}", r.len());
+        assert!(r.len() <= 123 && r.len().is_multiple_of(2), "{}", r.len());
         assert_eq!(short_reason("short"), "short");
     }
 

@@ -303,10 +303,10 @@ impl Rooms {
 
     /// Sends a text message to one role, if present.
     pub fn send_text(&self, id: &str, to: Role, text: String) {
-        if let Some(room) = self.room(id) {
-            if let Some((_, tx)) = guard(&room).members.get(&to) {
-                tx.send(Outgoing::Text(text));
-            }
+        if let Some(room) = self.room(id)
+            && let Some((_, tx)) = guard(&room).members.get(&to)
+        {
+            tx.send(Outgoing::Text(text));
         }
     }
 
@@ -417,18 +417,20 @@ impl Rooms {
                     send(room, receiver, f);
                 }
                 // Eve on the fiber hears what her attack did: counts, never a bit or a basis.
-                if fiber_no == 1 && kind == photons && !full {
-                    if let (Some((_, tx)), Some(attack)) = (room.members.get(&Role::Eve), room.fiber.eve()) {
-                        let s = room.fiber.stats();
-                        let first = room.fiber.eve_first();
-                        let text = serde_json::json!({
-                            "type": "fiber", "attack": attack.name(), "pulses": s.pulses,
-                            "touched": s.intercepted, "known": s.eve_known,
-                            "bases": first.iter().map(|f| f[0]).collect::<Vec<_>>(),
-                            "bits": first.iter().map(|f| f[1]).collect::<Vec<_>>(),
-                        });
-                        tx.send(Outgoing::Text(text.to_string()));
-                    }
+                if fiber_no == 1
+                    && kind == photons
+                    && !full
+                    && let (Some((_, tx)), Some(attack)) = (room.members.get(&Role::Eve), room.fiber.eve())
+                {
+                    let s = room.fiber.stats();
+                    let first = room.fiber.eve_first();
+                    let text = serde_json::json!({
+                        "type": "fiber", "attack": attack.name(), "pulses": s.pulses,
+                        "touched": s.intercepted, "known": s.eve_known,
+                        "bases": first.iter().map(|f| f[0]).collect::<Vec<_>>(),
+                        "bits": first.iter().map(|f| f[1]).collect::<Vec<_>>(),
+                    });
+                    tx.send(Outgoing::Text(text.to_string()));
                 }
             }
             (Role::Eve, Route::Classical) => {

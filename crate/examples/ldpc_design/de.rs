@@ -298,7 +298,7 @@ fn make_power<A: Algebra>(algebra: &mut A, powers: &mut HashMap<usize, A::Densit
     if powers.contains_key(&n) {
         return;
     }
-    let (a, b) = if n % 2 == 0 { (n / 2, n / 2) } else { (n - 1, 1) };
+    let (a, b) = if n.is_multiple_of(2) { (n / 2, n / 2) } else { (n - 1, 1) };
     make_power(algebra, powers, a);
     let power = algebra.combine(&powers[&a], &powers[&b]);
     powers.insert(n, power);
@@ -409,7 +409,7 @@ impl VariableNode {
 fn fft_len(min: usize) -> usize {
     let smooth = |mut n: usize| {
         for f in [2, 3, 5] {
-            while n % f == 0 {
+            while n.is_multiple_of(f) {
                 n /= f;
             }
         }

@@ -107,7 +107,7 @@ pub(super) fn middle_base(a: &[u64], b: &[u64], out: &mut [u128], portable_only:
 /// (doing nothing) without PCLMULQDQ.
 pub(super) fn middle_split_base(a: &[u64], b: &[u64], out: &mut [u128], portable_only: bool) -> bool {
     let n = a.len();
-    assert!(n % 2 == 0 && b.len() + 1 == 2 * n && out.len() >= n, "middle product shapes");
+    assert!(n.is_multiple_of(2) && b.len() + 1 == 2 * n && out.len() >= n, "middle product shapes");
     #[cfg(target_arch = "x86_64")]
     {
         if !portable_only && has_pclmulqdq() {

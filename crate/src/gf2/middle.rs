@@ -75,7 +75,7 @@ fn middle(a: &[u64], b: &[u64], out: &mut [u128], scratch: &mut [u64], threshold
         middle_base(a, b, out, portable_only);
         return;
     }
-    if n % 2 == 0 && n <= 2 * threshold && middle_split_base(a, b, out, portable_only) {
+    if n.is_multiple_of(2) && n <= 2 * threshold && middle_split_base(a, b, out, portable_only) {
         return;
     }
     if n % 2 == 1 {

@@ -128,10 +128,10 @@ impl FiberMsg {
                 if bits.len() != bases.len() {
                     return Err(DecodeError::BadLength);
                 }
-                if let Emission::WeakCoherent { decoy, vacuum, .. } = &emission {
-                    if decoy.len() != bits.len() || vacuum.len() != bits.len() {
-                        return Err(DecodeError::BadLength);
-                    }
+                if let Emission::WeakCoherent { decoy, vacuum, .. } = &emission
+                    && (decoy.len() != bits.len() || vacuum.len() != bits.len())
+                {
+                    return Err(DecodeError::BadLength);
                 }
                 Self::Photons(PulseBatch { index, bits, bases, emission })
             }

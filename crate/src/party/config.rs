@@ -59,7 +59,7 @@ impl Config {
         if self.pulses == 0 || self.pulses > MAX_PULSES {
             return Err(Error::invalid("pulses", format!("must be in 1..={MAX_PULSES}, got {}", self.pulses)));
         }
-        if self.batch_size == 0 || self.batch_size % 64 != 0 || self.batch_size > 1 << 24 {
+        if self.batch_size == 0 || !self.batch_size.is_multiple_of(64) || self.batch_size > 1 << 24 {
             return Err(Error::invalid(
                 "batchSize",
                 format!("must be a multiple of 64 up to 2^24, got {}", self.batch_size),

@@ -177,10 +177,10 @@ impl Fiber {
             batch.len(),
             self.settings.contains_key(&batch.index),
         )?;
-        if let Some(s) = self.settings.get(&batch.index) {
-            if s.len() != batch.len() {
-                return Err(Error::inconsistent("batch length between photons and measurement"));
-            }
+        if let Some(s) = self.settings.get(&batch.index)
+            && s.len() != batch.len()
+        {
+            return Err(Error::inconsistent("batch length between photons and measurement"));
         }
         self.stats.pulses += batch.len() as u64;
         let eta = self.model.detection_probability();
@@ -230,10 +230,10 @@ impl Fiber {
     /// Bob's measurement bases for a batch.
     pub fn measure(&mut self, index: u32, bases: BitVec) -> Result<Option<Vec<u8>>, Error> {
         self.check_new(index, self.settings.contains_key(&index), bases.len(), self.photons.contains_key(&index))?;
-        if let Some(b) = self.photons.get(&index) {
-            if b.batch.len() != bases.len() {
-                return Err(Error::inconsistent("batch length between photons and measurement"));
-            }
+        if let Some(b) = self.photons.get(&index)
+            && b.batch.len() != bases.len()
+        {
+            return Err(Error::inconsistent("batch length between photons and measurement"));
         }
         self.settings.insert(index, bases);
         Ok(self.try_detect(index))

@@ -221,10 +221,10 @@ fn may_issue(issuer: &Parsed<'_>, below: usize) -> Result<(), Error> {
             TrustError::NotCa(format!("{} (path length {below} exceeds its constraint)", name(&issuer.cert))).into()
         );
     }
-    if let Ok(Some(ku)) = issuer.cert.key_usage() {
-        if !ku.value.key_cert_sign() {
-            return Err(TrustError::NotCa(format!("{} (no keyCertSign)", name(&issuer.cert))).into());
-        }
+    if let Ok(Some(ku)) = issuer.cert.key_usage()
+        && !ku.value.key_cert_sign()
+    {
+        return Err(TrustError::NotCa(format!("{} (no keyCertSign)", name(&issuer.cert))).into());
     }
     Ok(())
 }

@@ -83,22 +83,22 @@ fn code(fp: &FramePlan) -> Arc<LdpcCode> {
     let cache = CACHE.get_or_init(|| Mutex::new(Vec::new()));
     // A poisoned lock only means another thread panicked mid-update:
     // building again is safe.
-    if let Ok(mut m) = cache.lock() {
-        if let Some(i) = m.iter().position(|(k, _)| *k == key) {
-            let entry = m.remove(i);
-            let code = entry.1.clone();
-            m.push(entry);
-            return code;
-        }
+    if let Ok(mut m) = cache.lock()
+        && let Some(i) = m.iter().position(|(k, _)| *k == key)
+    {
+        let entry = m.remove(i);
+        let code = entry.1.clone();
+        m.push(entry);
+        return code;
     }
     let built = Arc::new(LdpcCode::build(fp.code_length, fp.distribution(), &CODE_SEED));
-    if let Ok(mut m) = cache.lock() {
-        if !m.iter().any(|(k, _)| *k == key) {
-            if m.len() >= CACHED_CODES {
-                m.remove(0);
-            }
-            m.push((key, built.clone()));
+    if let Ok(mut m) = cache.lock()
+        && !m.iter().any(|(k, _)| *k == key)
+    {
+        if m.len() >= CACHED_CODES {
+            m.remove(0);
         }
+        m.push((key, built.clone()));
     }
     built
 }

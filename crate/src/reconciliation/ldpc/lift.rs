@@ -51,7 +51,7 @@ impl Lifting {
         // bit `j` of the block is at position `31 - j`, so lane `k`'s variable `(k + s) mod Z`
         // lands on lane `k` by a left rotation by `s`.
         let w = word.words();
-        let block = |c: u32| (w[c as usize / 2] >> if c % 2 == 0 { 32 } else { 0 }) as u32;
+        let block = |c: u32| (w[c as usize / 2] >> if c.is_multiple_of(2) { 32 } else { 0 }) as u32;
         let rows = self.row_starts.len() - 1;
         let mut out = vec![0u64; rows.div_ceil(2)];
         for (r, edges) in self.row_starts.windows(2).enumerate() {
@@ -84,7 +84,7 @@ pub const MIN_BASE_COLUMNS: usize = 2048;
 /// to be random), and no variable degree above what the layered decoder's 16-bit beliefs
 /// allow ([`super::layered::MAX_LIFTED_DEGREE`]). Other codes are drawn unstructured.
 pub fn lifting(n: usize, dist: &Distribution) -> Option<usize> {
-    if n == 0 || n % LIFT != 0 || n / LIFT < MIN_BASE_COLUMNS {
+    if n == 0 || !n.is_multiple_of(LIFT) || n / LIFT < MIN_BASE_COLUMNS {
         return None;
     }
     let nb = n / LIFT;

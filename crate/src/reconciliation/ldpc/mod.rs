@@ -29,6 +29,8 @@
 //! (shortened bits are public pseudo-random values, not key).
 
 mod alice;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 mod bob;
 mod code;
 mod decoder;

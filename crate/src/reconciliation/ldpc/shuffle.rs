@@ -24,6 +24,9 @@ use std::sync::OnceLock;
 /// Groups of sixteen table entries (160 = [`FORWARD_LEN`] entries and 160 cells).
 const GROUPS: usize = 10;
 
+/// Cells of the inverse table ([`cell`]).
+pub(super) const CELLS: usize = 16 * GROUPS;
+
 /// Forward groups whose entries reach 256 (the rest have a zero high byte).
 const HIGH_GROUPS: usize = 4;
 
@@ -55,6 +58,27 @@ pub(super) fn cell(j: u16) -> (u8, u8) {
     (cell as u8, (u32::from(j) & ((1 << shift) - 1)) as u8)
 }
 
+/// The inverse table by cell ([`cell`]): each cell's first value and the offset of its step
+/// ([`NO_STEP`] where it has none), so that entry `j` is `first - (offset >= step)`. Panics if
+/// the table steps more than once in a cell, which the tests rule out.
+pub(super) fn inverse_cells() -> ([u8; CELLS], [u8; CELLS]) {
+    let (mut first, mut step) = ([0u8; CELLS], [NO_STEP; CELLS]);
+    for (j, &v) in tables().inverse.iter().enumerate().take(INVERSE_LEN) {
+        let v = u8::try_from(v).expect("messages fit a byte");
+        let (c, offset) = cell(j as u16);
+        let c = usize::from(c);
+        if offset == 0 {
+            first[c] = v;
+        } else if v == first[c] {
+            assert_eq!(step[c], NO_STEP, "the table decreases (cell {c})");
+        } else {
+            assert_eq!(v + 1, first[c], "one step in cell {c}");
+            step[c] = step[c].min(offset);
+        }
+    }
+    (first, step)
+}
+
 /// The byte tables, built once from [`tables`] (see the module documentation). Panics if the
 /// inverse table steps more than once in a cell, which the tests rule out.
 pub(super) fn shuffle_tables() -> &'static ShuffleTables {
@@ -72,22 +96,9 @@ pub(super) fn shuffle_tables() -> &'static ShuffleTables {
                 assert_eq!(high, 0, "forward entry {k} below 256");
             }
         }
-        let (mut first, mut step) = ([0u8; 16 * GROUPS], [NO_STEP; 16 * GROUPS]);
-        for (j, &v) in t.inverse.iter().enumerate().take(INVERSE_LEN) {
-            let v = u8::try_from(v).expect("messages fit a byte");
-            let (c, offset) = cell(j as u16);
-            let c = usize::from(c);
-            if offset == 0 {
-                first[c] = v;
-            } else if v == first[c] {
-                assert_eq!(step[c], NO_STEP, "the table decreases (cell {c})");
-            } else {
-                assert_eq!(v + 1, first[c], "one step in cell {c}");
-                step[c] = step[c].min(offset);
-            }
-        }
+        let (first, step) = inverse_cells();
         let mut inverse = [[0; 32]; 2 * GROUPS];
-        for c in 0..16 * GROUPS {
+        for c in 0..CELLS {
             inverse[c / 16][c % 16] = first[c];
             inverse[GROUPS + c / 16][c % 16] = step[c];
         }
