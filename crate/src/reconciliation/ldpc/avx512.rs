@@ -21,7 +21,7 @@
 //!   `first - (offset >= step)`, as in the AVX2 copy.
 
 use super::decoder::{FORWARD_LEN, INVERSE_LEN, INVERSE_SHIFT, tables};
-use super::layered::COPIES;
+use super::layered::{Block, Lanes, Line, Phis};
 use super::lift::{LIFT, Lifting};
 use super::shuffle::{CELLS, inverse_cells};
 use std::arch::x86_64::*;
@@ -40,6 +40,9 @@ pub(super) struct Tables {
     shift_high: [[u16; LIFT]; 2],
     /// `s` for `j < 128`, by `j >> 3`.
     shift_low: [u16; LIFT],
+    /// Per shift `s`, the lanes' sources to read a block rotated by `s`: lane `k` takes
+    /// `(k + s) mod Z`; the rotation back by `s` is the one by `Z - s`.
+    rotations: [Line<[u16; LIFT]>; LIFT],
 }
 
 /// `max(floor(log2 j) - 4, 0)`: the shift of index `j`'s cell.
@@ -65,7 +68,8 @@ pub(super) fn avx512_tables() -> &'static Tables {
             shift_high[h / LIFT][h % LIFT] = shift_of((h as u32) << 7);
         }
         let shift_low = std::array::from_fn(|q| shift_of((q as u32) << 3));
-        Tables { forward, cells, shift_high, shift_low }
+        let rotations = std::array::from_fn(|s| Line(std::array::from_fn(|k| ((k + s) % LIFT) as u16)));
+        Tables { forward, cells, shift_high, shift_low, rotations }
     })
 }
 
@@ -131,12 +135,12 @@ unsafe fn load(p: *const i16) -> __m512i {
 #[allow(unsafe_code)]
 pub(super) fn pass(
     lifting: &Lifting,
-    belief: &mut [i16],
-    msgs: &mut [[i16; LIFT]],
-    flip: &[[i16; LIFT]],
+    belief: &mut [Block],
+    msgs: &mut [Lanes],
+    flip: &[Lanes],
     tables: &Tables,
-    t: &mut [[i16; LIFT]],
-    x: &mut [[u16; LIFT]],
+    t: &mut [Lanes],
+    x: &mut [Phis],
 ) -> usize {
     let r = Registers {
         forward: registers(&tables.forward),
@@ -144,11 +148,9 @@ pub(super) fn pass(
         shift_high: registers(&tables.shift_high),
         shift_low: registers(&[tables.shift_low])[0],
     };
-    let lane: [i16; LIFT] = std::array::from_fn(|k| k as i16);
-    // SAFETY (this and every load and store below): each pointer is a row of 32 lanes, or a
-    // block's middle copy taken as a slice of 32 (so bounds-checked).
-    let iota = unsafe { load(lane.as_ptr()) };
-    let lanes = _mm512_set1_epi16(LIFT as i16 - 1);
+    // SAFETY (every load and store below): each pointer is a row of 32 lanes, or a block's
+    // middle copy taken as a slice of 32 (so bounds-checked).
+    let rotation = |s: u32| unsafe { load(tables.rotations[s as usize % LIFT].as_ptr().cast()) };
     let (forward_last, inverse_last) =
         (_mm512_set1_epi16(FORWARD_LEN as i16 - 1), _mm512_set1_epi16(INVERSE_LEN as i16 - 1));
     let mut unsatisfied = 0;
@@ -163,10 +165,8 @@ pub(super) fn pass(
         // The variable-to-check messages, their signs and `phi` values, and the hard decisions.
         for (((&(c, s), m), t), x) in edges.iter().zip(msgs.iter()).zip(t.iter_mut()).zip(x.iter_mut()) {
             // SAFETY: as above.
-            let (block, m) =
-                unsafe { (load(belief[COPIES * c as usize * LIFT + LIFT..][..LIFT].as_ptr()), load(m.as_ptr())) };
-            let rotated = _mm512_and_si512(_mm512_add_epi16(iota, _mm512_set1_epi16(s as i16)), lanes);
-            let b = _mm512_permutexvar_epi16(rotated, block);
+            let (block, m) = unsafe { (load(belief[c as usize][LIFT..2 * LIFT].as_ptr()), load(m.as_ptr())) };
+            let b = _mm512_permutexvar_epi16(rotation(s), block);
             hard = _mm512_xor_si512(hard, b);
             let v = _mm512_subs_epi16(b, m);
             sign = _mm512_xor_si512(sign, v);
@@ -189,11 +189,11 @@ pub(super) fn pass(
             let negative = _mm512_srai_epi16::<15>(_mm512_xor_si512(sign, v));
             let out = _mm512_sub_epi16(_mm512_xor_si512(magnitude, negative), negative);
             let b = _mm512_adds_epi16(v, out);
-            let back = _mm512_and_si512(_mm512_sub_epi16(iota, _mm512_set1_epi16(s as i16)), lanes);
+            let back = rotation(LIFT as u32 - s);
             // SAFETY: as above.
             unsafe {
                 _mm512_storeu_si512(m.as_mut_ptr().cast(), out);
-                let block = belief[COPIES * c as usize * LIFT + LIFT..][..LIFT].as_mut_ptr();
+                let block = belief[c as usize][LIFT..2 * LIFT].as_mut_ptr();
                 _mm512_storeu_si512(block.cast(), _mm512_permutexvar_epi16(back, b));
             }
         }

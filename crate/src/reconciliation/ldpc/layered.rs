@@ -65,11 +65,34 @@ const _: () = assert!(
 /// are padding for the write ([`store_rotated`]).
 pub(super) const COPIES: usize = 4;
 
+/// A value on cache lines of its own (64 bytes), so that a row of lanes is one line and each
+/// vector load or store touches one line (a load split across two lines costs two, and AVX-512
+/// loads a whole line at once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, align(64))]
+pub(super) struct Line<T>(pub(super) T);
+
+impl<T> std::ops::Deref for Line<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for Line<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
 /// One row of lanes: beliefs and messages.
-type Lanes = [i16; LIFT];
+pub(super) type Lanes = Line<[i16; LIFT]>;
 
 /// One row of lanes: table indices and `phi` values (in units of 1/4096, at most 17,040).
-type Phis = [u16; LIFT];
+pub(super) type Phis = Line<[u16; LIFT]>;
+
+/// The [`COPIES`] of a block of beliefs.
+pub(super) type Block = Line<[i16; COPIES * LIFT]>;
 
 /// Which copy of the pass runs: the same arithmetic, compiled for different instruction sets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,10 +151,10 @@ pub(super) fn decode_with(
     let mut g = Layers::new(code, lifting, syndrome, llr);
     let tables = (tables(), shuffle_tables());
     let max_degree = lifting.row_starts.windows(2).map(|w| (w[1] - w[0]) as usize).max().unwrap_or(0);
-    let (mut t, mut x) = (vec![[0; LIFT]; max_degree], vec![[0; LIFT]; max_degree]);
+    let (mut t, mut x) = (vec![Line([0; LIFT]); max_degree], vec![Line([0; LIFT]); max_degree]);
     let iterations =
         run_passes(&mut g, max_iterations, Layers::satisfied, |g| g.iterate(kernel, tables, &mut t, &mut x));
-    let word = g.word(llr);
+    let word = g.word();
     let success = code.syndrome(&word) == *syndrome;
     Decoded { word, success, iterations }
 }
@@ -139,19 +162,22 @@ pub(super) fn decode_with(
 /// The decoder's state, by base row.
 struct Layers<'a> {
     lifting: &'a Lifting,
+    /// The target syndrome.
+    syndrome: &'a BitVec,
     /// Per variable: its current total belief (fixed point, 1/16 units); each block of `Z`
     /// variables is stored [`COPIES`] times in a row. Only the middle copy (lanes `Z..2Z`) is
     /// current for every kernel: the AVX-512 one writes only that.
-    belief: Vec<i16>,
+    belief: Vec<Block>,
     /// Per base edge, a row of lanes: the last check-to-variable messages.
-    msgs: Vec<[i16; LIFT]>,
+    msgs: Vec<Lanes>,
     /// Per base row, a row of lanes: each check's target parity as a sign bit (`-1` or `0`).
     flip: Vec<Lanes>,
 }
 
 impl<'a> Layers<'a> {
-    fn new(code: &LdpcCode, lifting: &'a Lifting, syndrome: &BitVec, llr: &[f32]) -> Self {
+    fn new(code: &LdpcCode, lifting: &'a Lifting, syndrome: &'a BitVec, llr: &[f32]) -> Self {
         assert_eq!(llr.len(), code.len(), "one belief per variable");
+        assert_eq!(code.len() % LIFT, 0, "whole blocks");
         let beliefs: Vec<i16> = llr
             .iter()
             .map(|&l| {
@@ -159,21 +185,25 @@ impl<'a> Layers<'a> {
                     if l < 0.0 { -KNOWN } else { KNOWN }
                 } else {
                     // Saturating conversion; never 0 for a nonzero belief, so its sign survives.
-                    let q = (l * LLR_SCALE).round().clamp(-CHANNEL_MAX, CHANNEL_MAX) as i16;
+                    let q = round((l * LLR_SCALE).clamp(-CHANNEL_MAX, CHANNEL_MAX)) as i16;
                     if q == 0 && l != 0.0 { if l < 0.0 { -1 } else { 1 } } else { q }
                 }
             })
             .collect();
-        let mut belief = Vec::with_capacity(COPIES * beliefs.len());
-        for block in beliefs.chunks(LIFT) {
-            for _ in 0..COPIES {
-                belief.extend_from_slice(block);
-            }
-        }
+        let belief = beliefs
+            .chunks(LIFT)
+            .map(|block| {
+                let mut copies = [0; COPIES * LIFT];
+                for copy in copies.chunks_mut(LIFT) {
+                    copy.copy_from_slice(block);
+                }
+                Line(copies)
+            })
+            .collect();
         let rows = lifting.row_starts.len() - 1;
-        let flip = (0..rows).map(|r| std::array::from_fn(|k| -i16::from(syndrome.get(r * LIFT + k)))).collect();
-        let msgs = vec![[0; LIFT]; lifting.blocks.len()];
-        Self { lifting, belief, msgs, flip }
+        let flip = (0..rows).map(|r| Line(std::array::from_fn(|k| -i16::from(syndrome.get(r * LIFT + k))))).collect();
+        let msgs = vec![Line([0; LIFT]); lifting.blocks.len()];
+        Self { lifting, syndrome, belief, msgs, flip }
     }
 
     /// The edges of base row `r`: `(column block, shift)`.
@@ -182,20 +212,9 @@ impl<'a> Layers<'a> {
         &l.blocks[l.row_starts[r] as usize..l.row_starts[r + 1] as usize]
     }
 
-    /// Whether the hard decisions satisfy every check.
+    /// Whether the hard decisions satisfy every check: their syndrome, by rotated blocks.
     fn satisfied(&self) -> bool {
-        (0..self.flip.len()).all(|r| {
-            let mut parity = self.flip[r];
-            for &(c, s) in self.row(r) {
-                let block = &self.belief[COPIES * c as usize * LIFT + LIFT..][..LIFT];
-                for (k, p) in parity.iter_mut().enumerate() {
-                    *p ^= block[(k + s as usize) % LIFT];
-                }
-            }
-            // Every sign bit clear. (Written as an OR: comparing the lanes with 0 crashes
-            // LLVM's wasm SIMD instruction selection in rustc 1.95.)
-            parity.iter().fold(0, |any, &p| any | p) >= 0
-        })
+        self.lifting.syndrome(&self.word()) == *self.syndrome
     }
 
     /// One layered pass over all base rows; returns how many checks the hard decisions violated
@@ -248,7 +267,7 @@ impl<'a> Layers<'a> {
             first += d;
             // The beliefs, each edge's block rotated by its shift.
             for (t, &(c, s)) in t.iter_mut().zip(edges) {
-                let from = &self.belief[COPIES * c as usize * LIFT + LIFT + s as usize..][..LIFT];
+                let from = &self.belief[c as usize][LIFT + s as usize..][..LIFT];
                 t.copy_from_slice(from);
             }
             // Hard decisions as they stand, then the variable-to-check messages, their signs
@@ -294,24 +313,22 @@ impl<'a> Layers<'a> {
                 }
             }
             for (t, &(c, s)) in t.iter().zip(edges) {
-                let copies = (&mut self.belief[COPIES * c as usize * LIFT..][..COPIES * LIFT]).try_into();
-                store_rotated(copies.expect("a block"), t, s as usize);
+                store_rotated(&mut self.belief[c as usize], t, s as usize);
             }
         }
         unsatisfied
     }
 
-    /// The full word: known bits from `llr`'s sign, the rest from the beliefs.
-    fn word(&self, llr: &[f32]) -> BitVec {
-        let mut word = BitVec::zeros(llr.len());
-        for (c, (llr, copies)) in llr.chunks(LIFT).zip(self.belief.chunks(COPIES * LIFT)).enumerate() {
-            for (k, (&l, &b)) in llr.iter().zip(&copies[LIFT..2 * LIFT]).enumerate() {
-                if if l.is_infinite() { l < 0.0 } else { b < 0 } {
-                    word.set(c * LIFT + k, true);
-                }
-            }
+    /// The hard decisions: a bit set where the belief is negative. Known bits are their own
+    /// (a known belief keeps its sign, [`KNOWN`]). Built a block at a time, as 32-bit halves
+    /// of the word's `u64`s (most significant bit first, as [`BitVec`] packs them).
+    fn word(&self) -> BitVec {
+        let mut words = vec![0u64; self.belief.len().div_ceil(2)];
+        for (c, block) in self.belief.iter().enumerate() {
+            let bits = block[LIFT..2 * LIFT].iter().fold(0u32, |w, &b| w << 1 | u32::from(b < 0));
+            words[c / 2] |= u64::from(bits) << if c % 2 == 0 { 32 } else { 0 };
         }
-        word
+        BitVec::from_words(words, self.belief.len() * LIFT)
     }
 }
 
@@ -346,15 +363,30 @@ fn lookup<const AVX2: bool, const N: usize>(x: &mut Phis, table: &[u16; N], shuf
     }
 }
 
+/// `x.round()` (half away from zero) for `|x| < 2^23`, without the library call baseline
+/// x86-64 makes for it (it has no rounding instruction): its integer part and fraction are
+/// exact, so the result is too. A test compares it with `round` across the channel's range.
+fn round(x: f32) -> f32 {
+    let whole = x as i32 as f32;
+    let fraction = x - whole;
+    if fraction >= 0.5 {
+        whole + 1.0
+    } else if fraction <= -0.5 {
+        whole - 1.0
+    } else {
+        whole
+    }
+}
+
 /// Stores `t` as the block's beliefs read at shift `s` (lane `k` is variable `(k + s) mod Z`)
 /// into its copies ([`COPIES`]): whole at `Z + s`, and again at `s` and `2Z + s`, whose parts
 /// outside `Z..3Z` land in the padding. Three stores of a fixed length: the compiler moves
 /// whole vectors, with no `memmove` call, no masked store and no load of what was just stored.
 #[inline(always)]
 fn store_rotated(copies: &mut [i16; COPIES * LIFT], t: &Lanes, s: usize) {
-    copies[s..][..LIFT].copy_from_slice(t);
-    copies[LIFT + s..][..LIFT].copy_from_slice(t);
-    copies[2 * LIFT + s..][..LIFT].copy_from_slice(t);
+    copies[s..][..LIFT].copy_from_slice(&t[..]);
+    copies[LIFT + s..][..LIFT].copy_from_slice(&t[..]);
+    copies[2 * LIFT + s..][..LIFT].copy_from_slice(&t[..]);
 }
 
 #[cfg(test)]
@@ -401,12 +433,11 @@ mod tests {
             let max_degree = lifting.row_starts.windows(2).map(|w| (w[1] - w[0]) as usize).max().unwrap_or(0);
             let run = |kernel: Kernel| {
                 let mut g = Layers::new(&code, lifting, &syndrome, &llr);
-                let (mut t, mut x) = (vec![[0; LIFT]; max_degree], vec![[0; LIFT]; max_degree]);
+                let (mut t, mut x) = (vec![Line([0; LIFT]); max_degree], vec![Line([0; LIFT]); max_degree]);
                 (0..12)
                     .map(|_| {
                         let unsatisfied = g.iterate(kernel, (tables(), shuffle_tables()), &mut t, &mut x);
-                        let middle: Vec<i16> =
-                            g.belief.chunks(COPIES * LIFT).flat_map(|c| c[LIFT..2 * LIFT].to_vec()).collect();
+                        let middle: Vec<i16> = g.belief.iter().flat_map(|c| c[LIFT..2 * LIFT].to_vec()).collect();
                         (unsatisfied, middle, g.msgs.clone(), g.satisfied())
                     })
                     .collect::<Vec<_>>()
@@ -431,6 +462,22 @@ mod tests {
             for &kernel in &kernels {
                 assert_eq!(decode_with(kernel, &code, lifting, &syndrome, &llr, 100), out, "{kernel:?}");
             }
+        }
+    }
+
+    #[test]
+    fn rounding_without_the_library_is_rounding() {
+        let mut x = -CHANNEL_MAX - 2.0;
+        while x <= CHANNEL_MAX + 2.0 {
+            for y in [x, f32::from_bits(x.to_bits() + 1), f32::from_bits(x.to_bits().saturating_sub(1))] {
+                assert_eq!(round(y), y.round(), "{y}");
+            }
+            x += 0.125;
+        }
+        let mut rng = Seed::from_text("round").rng("x");
+        for _ in 0..100_000 {
+            let y = (rng.random::<f32>() - 0.5) * 2.0 * (CHANNEL_MAX + 2.0);
+            assert_eq!(round(y), y.round(), "{y}");
         }
     }
 
@@ -461,12 +508,12 @@ mod tests {
             })
             .collect();
         let mut g = Layers::new(&code, lifting, &syndrome, &llr);
-        let (mut t, mut x) = (vec![[0; LIFT]; 200], vec![[0; LIFT]; 200]);
+        let (mut t, mut x) = (vec![Line([0; LIFT]); 200], vec![Line([0; LIFT]); 200]);
         let mut lowest = i32::from(KNOWN);
         for _ in 0..30 {
             g.iterate(Kernel::fastest(), (tables(), shuffle_tables()), &mut t, &mut x);
             for v in (0..n).filter(|&v| known(v)) {
-                let b = i32::from(g.belief[(v / LIFT) * COPIES * LIFT + LIFT + v % LIFT]);
+                let b = i32::from(g.belief[v / LIFT][LIFT + v % LIFT]);
                 let signed = if llr[v] > 0.0 { b } else { -b };
                 lowest = lowest.min(signed);
             }
