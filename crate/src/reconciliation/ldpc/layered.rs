@@ -114,7 +114,10 @@ impl Kernel {
             Kernel::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx512 => {
-                std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512bw")
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512bw")
+                    && std::arch::is_x86_feature_detected!("avx512vbmi")
+                    && std::arch::is_x86_feature_detected!("avx512cd")
             }
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,
@@ -228,7 +231,7 @@ impl<'a> Layers<'a> {
         match kernel {
             Kernel::Avx512 => {
                 let (l, b, m, f) = (self.lifting, &mut self.belief, &mut self.msgs, &self.flip);
-                // SAFETY: the CPU supports AVX-512 F and BW (asserted above).
+                // SAFETY: the CPU supports AVX-512 F, BW, VBMI and CD (asserted above).
                 return unsafe { super::avx512::pass(l, b, m, f, super::avx512::avx512_tables(), t, x) };
             }
             // SAFETY: the CPU supports AVX2 (asserted above).
