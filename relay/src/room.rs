@@ -396,19 +396,24 @@ impl Rooms {
                     _ => return Err(format!("{} may not send this fiber frame", from.name())),
                 };
                 // A frame of n bytes holds at most 8n pulses: refused while it could overrun
-                // the fibers' relay-wide budget.
+                // the fibers' relay-wide budget, or the owner's share of it.
                 let fits = || self.pending.load(Ordering::Relaxed) + 8 * frame.len() <= MAX_PENDING_PULSES_TOTAL;
                 if !fits() {
                     self.empty_stale_fibers();
                 }
-                if !fits() {
-                    return Err("the relay is full (its fibers hold all the pulses they may); try again later".into());
-                }
-                if self.pending_pulses_of(room.owner) + 8 * frame.len() > self.address_share {
-                    return Err(format!(
+                let busy = if !fits() {
+                    Some("the relay's fibers hold all the pulses they may; try again in a moment".to_string())
+                } else if self.pending_pulses_of(room.owner) + 8 * frame.len() > self.address_share {
+                    Some(format!(
                         "the rooms opened from this address hold all the pulses one address may ({}); finish a round first",
                         self.address_share
-                    ));
+                    ))
+                } else {
+                    None
+                };
+                if let Some(message) = busy {
+                    busy_round(room, &message);
+                    return Ok(());
                 }
                 room.fiber_seen = std::time::Instant::now();
                 let fiber = if fiber_no == 1 { &mut room.fiber } else { &mut room.fiber2 };
@@ -511,6 +516,22 @@ impl Rooms {
     }
 }
 
+/// Ends the room's round when its fibers cannot take a frame for lack of room (the relay's or
+/// the owner's budget): the frame is dropped, the fibers let go of the round's pulses, and
+/// Alice, Bob and Eve are told (`busy`), so the round ends at once and Alice may start another
+/// later. Nobody is closed: nothing is wrong with the room. (A relay could always end a round
+/// by dropping a frame; saying so gives it no new power.)
+fn busy_round(room: &mut Room, message: &str) {
+    room.fiber.reset();
+    room.fiber2.reset();
+    let text = serde_json::json!({ "type": "busy", "message": message }).to_string();
+    for (role, (_, tx)) in &room.members {
+        if *role != Role::Carol {
+            tx.send(Outgoing::Text(text.clone()));
+        }
+    }
+}
+
 /// Refuses a Hello announcing more pulses or batches than a room's fiber holds at once (its
 /// parameters are public; the tag is the receiver's to check).
 fn fits_the_fiber(hello: &[u8]) -> Result<(), Refusal> {
@@ -554,8 +575,8 @@ mod tests {
         alice.handle(&Ready { nonce_b: [5; 32] }.encode()).expect("start")
     }
 
-    #[test]
-    fn one_address_holds_at_most_its_share_of_the_fibers_and_others_are_not_turned_away() {
+    #[tokio::test]
+    async fn one_address_holds_at_most_its_share_of_the_fibers_and_others_are_not_turned_away() {
         // A share between 1.5 and 2 rounds (a frame counts as 8 pulses a byte until the fiber reads it).
         let rooms = Rooms::with_address_share(14_000);
         let budget = Budget::new(1 << 20);
@@ -564,7 +585,9 @@ mod tests {
             let id = rooms.create(rooms.connection_id(), owner, ChannelModel::default(), Outbox::new(&budget).0);
             id.expect("a room")
         };
-        let (first, second, other) = (open(mallory), open(mallory), open(honest));
+        let (first, other) = (open(mallory), open(honest));
+        let (alice, alice_inbox) = Outbox::new(&budget);
+        let second = rooms.create(rooms.connection_id(), mallory, ChannelModel::default(), alice).expect("a room");
         // The first room's photons wait for Bob (who never measures): 8,192 pulses held.
         for f in round_frames(&first) {
             rooms.route(&first, Role::Alice, f).expect("within the share");
@@ -573,9 +596,16 @@ mod tests {
         // The same address's second room: its Hello passes, its first photons would overrun.
         let frames = round_frames(&second);
         rooms.route(&second, Role::Alice, frames[0].clone()).expect("a Hello holds no pulses");
-        let refused = rooms.route(&second, Role::Alice, frames[1].clone()).expect_err("over the share");
-        assert!(refused.contains("this address"), "{refused}");
+        rooms.route(&second, Role::Alice, frames[1].clone()).expect("over the share: the round ends, Alice stays");
         assert_eq!(rooms.pending_pulses_of(mallory), 8192, "the refused frame holds nothing");
+        // Alice is told why her round ended, and is not closed (the message is queued already).
+        let busy = match alice_inbox.recv().await.map(|q| q.msg) {
+            Some(Outgoing::Text(t)) => t,
+            other => panic!("expected a text message, got {other:?}"),
+        };
+        let busy: serde_json::Value = serde_json::from_str(&busy).expect("JSON");
+        assert_eq!(busy["type"], "busy", "{busy}");
+        assert!(busy["message"].as_str().is_some_and(|m| m.contains("this address")), "{busy}");
         // Another address is served as before.
         for f in round_frames(&other) {
             rooms.route(&other, Role::Alice, f).expect("another address's share");

@@ -9,7 +9,7 @@
 
 /** The control messages the relay may deliver; anything else is dropped (the relay is not
  * trusted to drive the page: it cannot fake a round's end or re-open the link). */
-const RELAY_TEXT = new Set(["joined", "members", "left", "chat", "status", "abort", "fiber", "eveKnows"]);
+const RELAY_TEXT = new Set(["joined", "members", "left", "chat", "status", "abort", "busy", "fiber", "eveKnows"]);
 /** A running round that hears nothing for this long ends (a dropped frame must not stall the
  * link; the round's pool bits stay burned). */
 export const ROUND_IDLE_MS = 20_000;
@@ -181,6 +181,11 @@ export class RelayLink {
         // Only the peer's departure ends a round (not Eve's, nor Carol's, the introducer's).
         if (msg.role === { alice: "bob", bob: "alice" }[this.role]) this.#endFromOutside("peer_left", `${msg.role} left`);
         return this.emit("left", msg);
+      case "busy":
+        // The relay's fibers had no room for a frame: it dropped it and ends the round (it
+        // could always do that by dropping a frame; this only says so at once).
+        if (this.role !== "eve") this.#endFromOutside("relay_busy", `the relay: ${String(msg.message).slice(0, 300)}`);
+        return this.emit("busy", msg);
       case "abort": {
         // Unauthenticated: it may end the round, and only if it comes from the peer (the relay
         // stamps the sender); what was burned is decided by this side's endpoint alone.

@@ -18,6 +18,7 @@ const PLAIN = {
   relay_closed: "The relay closed the connection.",
   link_not_ready: "Bob has not sent his fresh nonce yet: wait for Bob to join.",
   timeout: "Nothing arrived for a while (a message was dropped): the round ended without a key.",
+  relay_busy: "The relay had no room for this round's photons right now: the round ended without a key. Start again in a moment.",
 };
 
 export function plainWords(code, message) {
