@@ -818,7 +818,9 @@ test("the toy group: Eve's tab really decrypts the recorded chat after the discr
 
 test("a QKD round recorded by Eve stays closed under every switch", async () => {
   const context = await browser.newContext();
-  const { alice, bobLink, eveLink } = await openRoom(context);
+  // Enough pulses that the round's key fills the authentication pools and still stores keys
+  // for the chat (a key near 2,500 bits, as 300,000 pulses give, sometimes left none).
+  const { alice, bobLink, eveLink } = await openRoom(context, { pulses: 600000 });
   const eve = await joinEve(context, eveLink, { mitm: "record", psk: pskOf(bobLink) });
   const bob = await startWithBob(context, alice, bobLink);
   assert.equal(await outcome(alice), "ok");
