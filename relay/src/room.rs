@@ -82,6 +82,9 @@ struct Room {
     open: bool,
     /// When a fiber frame last came through (a fiber holding pulses long after is stale).
     fiber_seen: std::time::Instant,
+    /// The room was told its round ended for lack of fiber room (`busy`), since Alice's last
+    /// Hello: said once per round, however many frames follow.
+    busy: bool,
     /// What Eve on the fiber overhears of the round's public discussion, joined with her
     /// fiber records to tell her tab what she knows of the sifted key.
     eve_view: Option<EveView>,
@@ -231,6 +234,7 @@ impl Rooms {
                 mitm: Mitm::Off,
                 open: true,
                 fiber_seen: std::time::Instant::now(),
+                busy: false,
                 eve_view: None,
             })),
         );
@@ -456,6 +460,7 @@ impl Rooms {
                 if from == Role::Alice && kind == Some(Kind::Hello) {
                     fits_the_fiber(&frame)?;
                     room.fiber.reset();
+                    room.busy = false;
                 }
                 if room.fiber.eve().is_some() && room.members.contains_key(&Role::Eve) {
                     overhear(room, &frame);
@@ -520,10 +525,15 @@ impl Rooms {
 /// the owner's budget): the frame is dropped, the fibers let go of the round's pulses, and
 /// Alice, Bob and Eve are told (`busy`), so the round ends at once and Alice may start another
 /// later. Nobody is closed: nothing is wrong with the room. (A relay could always end a round
-/// by dropping a frame; saying so gives it no new power.)
+/// by dropping a frame; saying so gives it no new power.) Said once per round: the round's
+/// later frames are dropped without a word, so a sender cannot turn its frames into a flood of
+/// messages to the others.
 fn busy_round(room: &mut Room, message: &str) {
     room.fiber.reset();
     room.fiber2.reset();
+    if std::mem::replace(&mut room.busy, true) {
+        return;
+    }
     let text = serde_json::json!({ "type": "busy", "message": message }).to_string();
     for (role, (_, tx)) in &room.members {
         if *role != Role::Carol {
@@ -606,6 +616,11 @@ mod tests {
         let busy: serde_json::Value = serde_json::from_str(&busy).expect("JSON");
         assert_eq!(busy["type"], "busy", "{busy}");
         assert!(busy["message"].as_str().is_some_and(|m| m.contains("this address")), "{busy}");
+        // Said once a round: another frame of it is dropped without a word.
+        rooms.route(&second, Role::Alice, frames[2].clone()).expect("dropped");
+        let quiet = tokio::time::timeout(std::time::Duration::from_millis(50), alice_inbox.recv()).await;
+        assert!(quiet.is_err(), "a second busy message: {:?}", quiet.map(|q| q.map(|q| q.msg)));
+        rooms.route(&second, Role::Alice, frames[0].clone()).expect("a new Hello");
         // Another address is served as before.
         for f in round_frames(&other) {
             rooms.route(&other, Role::Alice, f).expect("another address's share");
