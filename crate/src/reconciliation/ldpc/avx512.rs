@@ -96,6 +96,17 @@ struct Registers {
     cells: [__m512i; 6],
 }
 
+impl Registers {
+    #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,avx512cd")]
+    fn of(t: &Tables) -> Self {
+        Self {
+            forward_low: registers(&t.forward_low),
+            forward_high: registers(&t.forward_high),
+            cells: registers(&t.cells),
+        }
+    }
+}
+
 /// `forward[i]` per lane, for indices below [`FORWARD_LEN`] (see the module documentation).
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,avx512cd")]
 fn forward(i: __m512i, t: &Registers) -> __m512i {
@@ -157,11 +168,7 @@ pub(super) fn pass(
     t: &mut [Lanes],
     x: &mut [Phis],
 ) -> usize {
-    let r = Registers {
-        forward_low: registers(&tables.forward_low),
-        forward_high: registers(&tables.forward_high),
-        cells: registers(&tables.cells),
-    };
+    let r = Registers::of(tables);
     // SAFETY (every load and store below): each pointer is a row of 32 lanes, or a block's
     // middle copy taken as a slice of 32 (so bounds-checked).
     let rotation = |s: u32| unsafe { load(tables.rotations[s as usize % LIFT].as_ptr().cast()) };
@@ -237,11 +244,7 @@ mod tests {
             // SAFETY: the CPU has the features (checked above); `row` is 32 lanes.
             let (s, value) = unsafe {
                 let j = load(row.as_ptr());
-                let r = Registers {
-                    forward_low: registers(&avx512_tables().forward_low),
-                    forward_high: registers(&avx512_tables().forward_high),
-                    cells: registers(&avx512_tables().cells),
-                };
+                let r = Registers::of(avx512_tables());
                 let mut out = ([0i16; LIFT], [0i16; LIFT]);
                 _mm512_storeu_si512(out.0.as_mut_ptr().cast(), cell_shift(j));
                 _mm512_storeu_si512(out.1.as_mut_ptr().cast(), inverse(j, &r));
@@ -260,11 +263,7 @@ mod tests {
         for row in rows(FORWARD_LEN) {
             // SAFETY: as above.
             let value = unsafe {
-                let r = Registers {
-                    forward_low: registers(&avx512_tables().forward_low),
-                    forward_high: registers(&avx512_tables().forward_high),
-                    cells: registers(&avx512_tables().cells),
-                };
+                let r = Registers::of(avx512_tables());
                 let mut out = [0i16; LIFT];
                 _mm512_storeu_si512(out.as_mut_ptr().cast(), forward(load(row.as_ptr()), &r));
                 out
