@@ -39,7 +39,7 @@ pub const WANTED_FILES: u64 = 32_768;
 pub struct ServeLimits {
     /// Time a client has to send its request headers.
     pub header_read: Duration,
-    /// Longest an HTTP connection lasts before its upgrade (see [`HTTP_CONNECTION_TIMEOUT`]).
+    /// Longest an HTTP connection lasts before its upgrade (by default `HTTP_CONNECTION_TIMEOUT`, 120 s).
     pub http_connection: Duration,
     /// Most TCP connections at once (HTTP and WebSocket); more are closed at accept.
     pub max_sockets: usize,

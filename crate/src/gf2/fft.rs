@@ -1,5 +1,5 @@
 //! Long GF(2) middle products without a carry-less multiply instruction (wasm32): an additive FFT
-//! over GF(2^16) = GF(2)[z] / (z^16 + z^12 + z^3 + z + 1).
+//! over GF(2^16) = GF(2)\[z\] / (z^16 + z^12 + z^3 + z + 1).
 //!
 //! The bytes of a polynomial are field elements, so a GF(2) polynomial is a polynomial over
 //! GF(2^16) in `x = z^8` whose products of coefficients (15 bits) never reduce: the GF(2)

@@ -152,7 +152,7 @@ unsafe fn load(p: *const i16) -> __m512i {
     unsafe { _mm512_loadu_si512(p.cast()) }
 }
 
-/// One layered pass over all base rows, as [`super::layered`]'s: `belief` holds [`COPIES`]
+/// One layered pass over all base rows, as [`super::layered`]'s: `belief` holds [`COPIES`](super::layered::COPIES)
 /// copies of each block (only the middle one is read and written), `msgs` a row of lanes per
 /// base edge, `flip` a row per base row; `t` and `x` are scratch rows, one per edge of the
 /// largest base row. Returns how many checks the hard decisions violated when their row was

@@ -58,7 +58,7 @@ impl LdpcCode {
     }
 
     /// Builds the code of length `n` (at least 2) from `dist`, edges drawn from `seed`:
-    /// quasi-cyclic when the length allows it ([`lift::lifting`], codes of 65,536 bits and
+    /// quasi-cyclic when the length allows it (`lift::lifting`, codes of 65,536 bits and
     /// more), otherwise unstructured. Variable degrees above the number of checks are
     /// capped (tiny codes only).
     pub fn build(n: usize, dist: &Distribution, seed: &[u8; 32]) -> Self {

@@ -55,8 +55,8 @@ fn shuffle_tables() -> &'static ShuffleTables {
 /// table (`phi` of it is 0, the same as for any larger value).
 const KNOWN: i16 = i16::MAX;
 
-/// Largest variable degree of a code decoded here (see [`KNOWN`]); codes with larger degrees
-/// are drawn unstructured ([`super::lift::lifting`]).
+/// Largest variable degree of a code decoded here (see `KNOWN`, the belief of a known bit); codes
+/// with larger degrees are drawn unstructured (`lift::lifting`).
 pub const MAX_LIFTED_DEGREE: u32 = 122;
 
 const _: () = assert!(
