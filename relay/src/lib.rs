@@ -92,11 +92,13 @@ pub struct Paths {
 /// and `/metrics`. [`run`] serves it; handlers need `ConnectInfo<SocketAddr>` (admission
 /// counts addresses).
 pub fn router(paths: &Paths, settings: Settings, sockets: Arc<AtomicUsize>) -> Router {
+    let rooms = Rooms::default();
+    let metrics = Arc::new(metrics::Metrics::new(rooms.busy_rounds()));
     let state = AppState {
-        rooms: Arc::new(Rooms::default()),
+        rooms: Arc::new(rooms),
         budget: outbox::Budget::default(),
         timeouts: settings.timeouts,
-        metrics: Arc::new(metrics::Metrics::default()),
+        metrics,
         admission: admission::Admission::new(settings.serve.max_sockets.saturating_sub(HTTP_HEADROOM)),
         sockets,
     };

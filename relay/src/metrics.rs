@@ -1,5 +1,5 @@
 //! `/metrics` in the OpenMetrics text format (prometheus-client): rooms, connections, bytes
-//! waiting in send queues, and refusals by reason.
+//! waiting in send queues, refusals by reason, and rounds ended for lack of fiber room.
 
 use std::sync::atomic::AtomicI64;
 
@@ -16,6 +16,16 @@ pub struct Refusal {
     /// `not_reading`, `too_big`, `idle`, `not_started`, `no_join`, `full`, `policy`.
     pub reason: String,
 }
+
+/// Which pulse budget a round ended on (`busy`): the relay-wide one or one address's share.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct BusyBudget {
+    /// `relay` or `address`.
+    pub budget: String,
+}
+
+/// Rounds ended by `busy`, by budget. The rooms count them; a clone shares the counts.
+pub type BusyRounds = Family<BusyBudget, Counter>;
 
 /// The gauges read at exposition time.
 pub struct Now {
@@ -41,8 +51,9 @@ pub struct Metrics {
     refusals: Family<Refusal, Counter>,
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
+impl Metrics {
+    /// The metrics, with the rooms' count of busy rounds.
+    pub fn new(busy: BusyRounds) -> Self {
         let mut registry = Registry::with_prefix("qkdlab");
         let connections = Gauge::<i64, AtomicI64>::default();
         let rooms = Gauge::<i64, AtomicI64>::default();
@@ -60,11 +71,10 @@ impl Default for Metrics {
             pending.clone(),
         );
         registry.register("refusals", "Connections the relay closed, by reason", refusals.clone());
+        registry.register("busy_rounds", "Rounds ended because the fibers had no room for a frame, by budget", busy);
         Self { registry, connections, rooms, queued, sockets, pending, refusals }
     }
-}
 
-impl Metrics {
     /// Counts a connection the relay closed, by the category of its reason.
     pub fn refused(&self, reason: &str) {
         let category = [

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use crate::limits::{
     MAX_MEMBERS, MAX_PENDING_PULSES, MAX_PENDING_PULSES_PER_ADDRESS, MAX_PENDING_PULSES_TOTAL, MAX_ROOMS,
 };
+use crate::metrics::{BusyBudget, BusyRounds};
 use crate::outbox::{Outbox, Outgoing};
 
 /// A member's role.
@@ -158,6 +159,8 @@ pub struct Rooms {
     by_owner: Mutex<HashMap<IpAddr, usize>>,
     /// [`MAX_PENDING_PULSES_PER_ADDRESS`] (smaller in tests).
     address_share: usize,
+    /// Rounds ended by [`busy_round`], by budget (shared with `/metrics`).
+    busy_rounds: BusyRounds,
 }
 
 impl Default for Rooms {
@@ -189,7 +192,13 @@ impl Rooms {
             pending: AtomicUsize::new(0),
             by_owner: Mutex::default(),
             address_share,
+            busy_rounds: BusyRounds::default(),
         }
+    }
+
+    /// The count of rounds ended for lack of fiber room (a clone shares the counts).
+    pub fn busy_rounds(&self) -> BusyRounds {
+        self.busy_rounds.clone()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Mutex<Room>>>> {
@@ -406,17 +415,25 @@ impl Rooms {
                     self.empty_stale_fibers();
                 }
                 let busy = if !fits() {
-                    Some("the relay's fibers hold all the pulses they may; try again in a moment".to_string())
+                    Some((
+                        "relay",
+                        "the relay's fibers hold all the pulses they may; try again in a moment".to_string(),
+                    ))
                 } else if self.pending_pulses_of(room.owner) + 8 * frame.len() > self.address_share {
-                    Some(format!(
-                        "the rooms opened from this address hold all the pulses one address may ({}); finish a round first",
-                        self.address_share
+                    Some((
+                        "address",
+                        format!(
+                            "the rooms opened from this address hold all the pulses one address may ({}); finish a round first",
+                            self.address_share
+                        ),
                     ))
                 } else {
                     None
                 };
-                if let Some(message) = busy {
-                    busy_round(room, &message);
+                if let Some((budget, message)) = busy {
+                    if busy_round(room, &message) {
+                        self.busy_rounds.get_or_create(&BusyBudget { budget: budget.into() }).inc();
+                    }
                     return Ok(());
                 }
                 room.fiber_seen = std::time::Instant::now();
@@ -527,12 +544,12 @@ impl Rooms {
 /// later. Nobody is closed: nothing is wrong with the room. (A relay could always end a round
 /// by dropping a frame; saying so gives it no new power.) Said once per round: the round's
 /// later frames are dropped without a word, so a sender cannot turn its frames into a flood of
-/// messages to the others.
-fn busy_round(room: &mut Room, message: &str) {
+/// messages to the others. Returns whether this frame ended the round (the first one did).
+fn busy_round(room: &mut Room, message: &str) -> bool {
     room.fiber.reset();
     room.fiber2.reset();
     if std::mem::replace(&mut room.busy, true) {
-        return;
+        return false;
     }
     let text = serde_json::json!({ "type": "busy", "message": message }).to_string();
     for (role, (_, tx)) in &room.members {
@@ -540,6 +557,7 @@ fn busy_round(room: &mut Room, message: &str) {
             tx.send(Outgoing::Text(text.clone()));
         }
     }
+    true
 }
 
 /// Refuses a Hello announcing more pulses or batches than a room's fiber holds at once (its
@@ -620,6 +638,17 @@ mod tests {
         rooms.route(&second, Role::Alice, frames[2].clone()).expect("dropped");
         let quiet = tokio::time::timeout(std::time::Duration::from_millis(50), alice_inbox.recv()).await;
         assert!(quiet.is_err(), "a second busy message: {:?}", quiet.map(|q| q.map(|q| q.msg)));
+        // One round ended, on the address's share, and /metrics says so.
+        let busy = rooms.busy_rounds();
+        let count = |budget: &str| busy.get_or_create(&BusyBudget { budget: budget.into() }).get();
+        assert_eq!((count("address"), count("relay")), (1, 0));
+        let text = crate::metrics::Metrics::new(rooms.busy_rounds()).render(crate::metrics::Now {
+            rooms: 3,
+            queued: 0,
+            sockets: 0,
+            pending_pulses: 0,
+        });
+        assert!(text.contains(r#"qkdlab_busy_rounds_total{budget="address"} 1"#), "{text}");
         rooms.route(&second, Role::Alice, frames[0].clone()).expect("a new Hello");
         // Another address is served as before.
         for f in round_frames(&other) {
