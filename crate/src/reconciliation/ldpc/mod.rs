@@ -49,8 +49,8 @@ pub use decoder::{Decoded, MAX_VAR_DEGREE, STALL, decode};
 pub use layered::MAX_LIFTED_DEGREE;
 pub use lift::{LIFT, Lifting, MIN_BASE_COLUMNS};
 pub use plan::{
-    BLIND_RESERVE, FRAME_BITS, FramePlan, LENGTH_GRID, LdpcPlan, MAX_QBER, binary_entropy, blind_reserve,
-    first_efficiency,
+    BLIND_RESERVE, FRAME_BITS, FramePlan, LENGTH_GRID, LONG_BLIND_RESERVE, LONG_FIRST_EFFICIENCY, LONG_FRAME_BITS,
+    LONG_MAX_QBER, LdpcPlan, MAX_QBER, binary_entropy, blind_reserve, first_efficiency, frame_count,
 };
 
 use crate::bits::BitVec;

@@ -19,9 +19,33 @@ use super::code::LdpcCode;
 use super::distributions::{DISTRIBUTIONS, Distribution};
 use crate::error::Error;
 
-/// Key bits per frame: longer frames decode closer to capacity, shorter ones faster. A key is
-/// split into `ceil(len / FRAME_BITS)` frames of equal length (within one bit).
+/// Key bits per frame: longer frames decode closer to capacity, shorter ones faster (and a
+/// key's frames are decoded on every core). A key shorter than [`LONG_FRAME_BITS`] is split
+/// into `ceil(len / FRAME_BITS)` frames of equal length (within one bit).
 pub const FRAME_BITS: usize = 100_000;
+
+/// A key of at least this many bits, at an estimated error rate up to [`LONG_MAX_QBER`], is
+/// split into `ceil(len / LONG_FRAME_BITS)` frames (of half to all of it): on such frames the
+/// codes decode within a few per cent of their thresholds, so the plan aims lower
+/// ([`LONG_FIRST_EFFICIENCY`]) and f stays under 1.10 at 1 %, which 10^5-bit frames cannot reach
+/// there.
+pub const LONG_FRAME_BITS: usize = 1_000_000;
+
+/// Highest estimated error rate at which a long key gets long frames: the mother codes from
+/// there up (rate 0.7 and below, the published ensembles with degree-2 variables) lost more
+/// frames of 10^6 bits than of 10^5 (1 in 20 at 5 % and 4 in 20 at 8 %, against 0 and 2 in
+/// 100), and 10^5-bit frames already reach f 1.10 there.
+pub const LONG_MAX_QBER: f64 = 0.03;
+
+/// Frames of at least this many bits plan with the long tables ([`LONG_FIRST_EFFICIENCY`],
+/// [`LONG_BLIND_RESERVE`]): every frame of a key split by [`LONG_FRAME_BITS`].
+const LONG_TABLES_FROM: usize = LONG_FRAME_BITS / 2;
+
+/// The number of frames a key of `key_bits` bits is split into at estimated error rate `qber`.
+pub fn frame_count(key_bits: usize, qber: f64) -> usize {
+    let long = key_bits >= LONG_FRAME_BITS && qber <= LONG_MAX_QBER;
+    key_bits.div_ceil(if long { LONG_FRAME_BITS } else { FRAME_BITS })
+}
 
 /// Largest key accepted (2^31 bits): frame counts and positions fit in `u32`.
 pub const MAX_KEY_BITS: usize = 1 << 31;
@@ -59,6 +83,9 @@ pub fn blind_reserve(qber: f64) -> f64 {
 /// a frame that failed once to decode.
 pub const BLIND_RESERVE: [(f64, f64); 2] = [(0.01, 0.08), (0.02, 0.04)];
 
+/// [`BLIND_RESERVE`] for frames of a long key ([`LONG_FRAME_BITS`]).
+pub const LONG_BLIND_RESERVE: [(f64, f64); 2] = [(0.01, 0.02), (0.02, 0.03)];
+
 /// Efficiency the first decoding attempt aims at, by error rate: linear between the points of
 /// `FIRST_EFFICIENCY`, flat beyond them.
 pub fn first_efficiency(qber: f64) -> f64 {
@@ -77,6 +104,18 @@ pub fn first_efficiency(qber: f64) -> f64 {
 /// over 100 frames, none lost. At 8 % aiming higher moves to a more shortened code that did
 /// no better.
 pub const FIRST_EFFICIENCY: [(f64, f64); 4] = [(0.01, 1.13), (0.02, 1.098), (0.05, 1.095), (0.08, 1.06)];
+
+/// [`FIRST_EFFICIENCY`] for frames of a long key ([`LONG_FRAME_BITS`]).
+pub const LONG_FIRST_EFFICIENCY: [(f64, f64); 3] = [(0.01, 1.092), (0.02, 1.075), (0.03, 1.07)];
+
+/// The first attempt's efficiency and the reveal's reserve for a frame of `n` bits at `qber`.
+fn aims(n: usize, qber: f64) -> (f64, f64) {
+    if n >= LONG_TABLES_FROM {
+        (interpolate(&LONG_FIRST_EFFICIENCY, qber), interpolate(&LONG_BLIND_RESERVE, qber))
+    } else {
+        (first_efficiency(qber), blind_reserve(qber))
+    }
+}
 
 /// Mother code lengths are multiples of `n / LENGTH_GRID` (rounded to a power of two), so that
 /// keys at nearby error rates share codes (built once per process and cached); the bits
@@ -132,9 +171,10 @@ impl FramePlan {
     /// allow with its own reserve.
     fn new(n: usize, qber: f64, high: f64) -> Result<Self, Error> {
         let nh = |q: f64| n as f64 * binary_entropy(q.max(MIN_QBER));
-        let target = (first_efficiency(qber) * nh(qber)).ceil().max(1.0);
-        let ceiling = (first_efficiency(high) * nh(high)).ceil() + (blind_reserve(high) * nh(high)).ceil();
-        let reserve = (blind_reserve(qber) * nh(qber)).ceil().max(ceiling - target);
+        let ((first, spare), (first_high, spare_high)) = (aims(n, qber), aims(n, high));
+        let target = (first * nh(qber)).ceil().max(1.0);
+        let ceiling = (first_high * nh(high)).ceil() + (spare_high * nh(high)).ceil();
+        let reserve = (spare * nh(qber)).ceil().max(ceiling - target);
         // Lowest-rate ensemble with (1 - R)(n + p) <= target + p, i.e. s >= 0.
         let fits = |d: &Distribution| (1.0 - d.design_rate()) * (n as f64 + reserve) <= target + reserve;
         let (distribution, code_length) = match DISTRIBUTIONS.iter().position(|d| fits(d)) {
@@ -200,7 +240,7 @@ impl LdpcPlan {
         if key_bits > MAX_KEY_BITS {
             return Err(Error::invalid("key_bits", format!("must be at most {MAX_KEY_BITS}, got {key_bits}")));
         }
-        let count = key_bits.div_ceil(FRAME_BITS);
+        let count = frame_count(key_bits, qber);
         let mut frames = Vec::with_capacity(count);
         for i in 0..count {
             let n = key_bits / count + usize::from(i < key_bits % count);

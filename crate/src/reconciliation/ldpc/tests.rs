@@ -334,6 +334,40 @@ fn plan_splits_long_keys_into_equal_frames_and_fits_the_rate() {
 }
 
 #[test]
+fn long_keys_at_low_error_rates_get_long_frames_aimed_lower() {
+    let lens = |n: usize, q: f64| -> Vec<usize> {
+        LdpcPlan::for_qber(n, q).expect("valid").frames().iter().map(|f| f.key_bits).collect()
+    };
+    assert_eq!(lens(LONG_FRAME_BITS, 0.01), vec![LONG_FRAME_BITS]);
+    assert_eq!(lens(LONG_FRAME_BITS - 1, 0.01).len(), LONG_FRAME_BITS.div_ceil(FRAME_BITS));
+    assert_eq!(lens(2_500_001, 0.02), vec![833_334, 833_334, 833_333]);
+    // Above LONG_MAX_QBER the frames stay short.
+    assert_eq!(lens(LONG_FRAME_BITS, 0.05).len(), LONG_FRAME_BITS / FRAME_BITS);
+    for (q, first) in [(0.01, LONG_FIRST_EFFICIENCY[0].1), (0.02, LONG_FIRST_EFFICIENCY[1].1)] {
+        let plan = LdpcPlan::for_qber(2_000_000, q).expect("valid");
+        for f in plan.frames() {
+            let aimed = f.leak() as f64 / (f.key_bits as f64 * binary_entropy(q));
+            assert!((aimed - first).abs() < 0.001, "first attempt at f = {aimed} at {q}");
+            assert!(aimed < first_efficiency(q), "long frames aim lower than short ones");
+            assert!(f.reveal > 0 && f.reveal <= f.punctured);
+        }
+    }
+}
+
+#[test]
+fn a_long_key_at_one_percent_is_reconciled_in_one_frame_under_f_1_10() {
+    let n = LONG_FRAME_BITS;
+    let (a, b) = keys(n, 0.01, "long key");
+    let actual = a.hamming_distance(&b) as f64 / n as f64;
+    let r = reconcile_ldpc(&a, &b, actual, &[9; 32]).expect("runs");
+    assert_eq!(r.frames, 1);
+    assert!(r.failed_frames.is_empty());
+    assert_eq!((r.key == a, r.alice_key == a), (true, true));
+    let ceiling = LONG_FIRST_EFFICIENCY[0].1 + LONG_BLIND_RESERVE[0].1 + 0.002;
+    assert!(r.efficiency <= ceiling, "f = {}", r.efficiency);
+}
+
+#[test]
 fn a_plan_for_an_estimate_aims_at_it_and_reveals_up_to_the_plan_for_the_high_value() {
     let n = 57_000;
     assert_eq!(LdpcPlan::for_estimate(n, 0.01, 0.01).expect("valid"), LdpcPlan::for_qber(n, 0.01).expect("valid"));
