@@ -120,6 +120,10 @@ test("bad arguments are refused with their code and field", () => {
   refused(() => toeplitzHash(new Uint8Array(1), new Uint8Array(1), 8, 4), "invalid_parameter", "seed");
   refused(() => toeplitzHash(new Uint8Array(2), new Uint8Array(1), 8.5, 4), "invalid_parameter", "inputBits");
   refused(() => finiteKeyLength(1000, 100, 0.7, 0), "invalid_parameter", "qber");
+  // A count past 2^32 - 1 is refused in wasm32, never cut to its low 32 bits.
+  refused(() => finiteKeyLength(2 ** 32 + 1e6, 1e5, 0.02, 2e5), "invalid_parameter", "n");
+  refused(() => toeplitzHash(new Uint8Array(2), new Uint8Array(1), 2 ** 32 + 8, 8), "invalid_parameter", "inputBits");
+  refused(() => reconcile(new Uint8Array([0xa5]), new Uint8Array([0xa4]), 2 ** 32 + 8, 0.05), "invalid_parameter", "bits");
   refused(() => reconcile(new Uint8Array(2), new Uint8Array(3), 16, 0.01), "invalid_parameter", "noisy");
   refused(() => frameRoute(new Uint8Array([9, 1])), "decode_error", undefined, Error);
 });

@@ -99,10 +99,15 @@ struct EveView {
 }
 
 /// Eve (on the fiber) overhears a public frame; after the sift reply her tab learns how much
-/// of the sifted key and of the key she holds (counts only).
-fn overhear(room: &mut Room, frame: &[u8]) {
+/// of the sifted key and of the key she holds (counts only). Once a round: the view opens at
+/// Alice's Hello (the one the relay checked against the fiber's limits) and closes with its
+/// report, so repeating a sift reply cannot make the relay rebuild a report over every pulse of
+/// the round again and again.
+fn overhear(room: &mut Room, from: Role, frame: &[u8]) {
     let Ok(msg) = qkdlab::auth::peek(frame) else { return };
-    if let Msg::Hello(_, config) = &msg {
+    if let Msg::Hello(_, config) = &msg
+        && from == Role::Alice
+    {
         let keep = config.pulses <= EVE_VIEW_MAX_PULSES;
         room.fiber.keep_eve_records(keep);
         room.eve_view = keep.then(|| EveView {
@@ -116,6 +121,7 @@ fn overhear(room: &mut Room, frame: &[u8]) {
     if !matches!(msg, Msg::SiftReply { .. }) {
         return;
     }
+    let Some(view) = room.eve_view.take() else { return };
     let Some(attack) = room.fiber.eve() else { return };
     let r = view.notebook.report(
         attack.name(),
@@ -408,6 +414,12 @@ impl Rooms {
                     (Role::Bob, k, true) if k == measure => (2, Role::Bob),
                     _ => return Err(format!("{} may not send this fiber frame", from.name())),
                 };
+                // A round ended busy takes no more photons: its frames are dropped until Alice's
+                // next Hello (its members have ended it; keeping them would hold pulses nobody
+                // measures).
+                if room.busy {
+                    return Ok(());
+                }
                 // A frame of n bytes holds at most 8n pulses: refused while it could overrun
                 // the fibers' relay-wide budget, or the owner's share of it.
                 let fits = || self.pending.load(Ordering::Relaxed) + 8 * frame.len() <= MAX_PENDING_PULSES_TOTAL;
@@ -480,7 +492,7 @@ impl Rooms {
                     room.busy = false;
                 }
                 if room.fiber.eve().is_some() && room.members.contains_key(&Role::Eve) {
-                    overhear(room, &frame);
+                    overhear(room, from, &frame);
                 }
                 let peer = if from == Role::Alice { Role::Bob } else { Role::Alice };
                 let to = if room.mitm != Mitm::Off && room.members.contains_key(&Role::Eve) { Role::Eve } else { peer };
@@ -634,8 +646,10 @@ mod tests {
         let busy: serde_json::Value = serde_json::from_str(&busy).expect("JSON");
         assert_eq!(busy["type"], "busy", "{busy}");
         assert!(busy["message"].as_str().is_some_and(|m| m.contains("this address")), "{busy}");
-        // Said once a round: another frame of it is dropped without a word.
+        // Said once a round: another frame of it is dropped without a word, and not kept,
+        // though the emptied fibers would now have room for it.
         rooms.route(&second, Role::Alice, frames[2].clone()).expect("dropped");
+        assert_eq!(rooms.pending_pulses_of(mallory), 8192, "a busy round's later photons are dropped");
         let quiet = tokio::time::timeout(std::time::Duration::from_millis(50), alice_inbox.recv()).await;
         assert!(quiet.is_err(), "a second busy message: {:?}", quiet.map(|q| q.map(|q| q.msg)));
         // One round ended, on the address's share, and /metrics says so.
@@ -662,5 +676,59 @@ mod tests {
         rooms.route(&second, Role::Alice, frames[1].clone()).expect("the share is free again");
         assert_eq!(rooms.pending_pulses_of(mallory), 4096);
         assert_eq!(rooms.pending_pulses(), 4096 + 8192);
+    }
+
+    /// Eve's report of what she knows is built once a round, at the first sift reply after
+    /// Alice's Hello: repeated replies, or a Hello from Bob (which the relay does not check
+    /// against the fiber's limits), make the relay rebuild nothing.
+    #[tokio::test]
+    async fn eve_hears_one_report_a_round_however_often_the_sift_reply_comes() {
+        use qkdlab::BitVec;
+        use qkdlab::auth::{Channel, Direction, session_id};
+        use qkdlab::msgs::{Msg, Opening, RoundAuth};
+        use qkdlab::quantum::{EveBasis, InterceptResend};
+        let rooms = Rooms::default();
+        let budget = Budget::new(1 << 26);
+        let (alice, _a) = Outbox::new(&budget);
+        let id =
+            rooms.create(rooms.connection_id(), [10, 0, 0, 9].into(), ChannelModel::default(), alice).expect("room");
+        let (bob, _b) = Outbox::new(&budget);
+        rooms.join(&id, Role::Bob, rooms.connection_id(), bob, None).expect("bob");
+        let (eve, eve_inbox) = Outbox::new(&budget);
+        let attack: Attack = InterceptResend { fraction: 1.0, basis: EveBasis::Random }.into();
+        rooms.join(&id, Role::Eve, rooms.connection_id(), eve, Some((attack, Mitm::Off))).expect("eve");
+        let psk = Credential::psk(&[1; 32]).expect("psk");
+        let mut ch = Channel::new(&psk, Direction::AliceToBob, session_id(&id, 1, &[0; 32], &[0; 32]));
+        let pulses = 1 << 16;
+        let config = Config { pulses, batch_size: 1 << 12, ..Config::default() };
+        let opening = Opening { round: 1, nonce_a: [0; 32], auth: RoundAuth::Bootstrap, prev_committed: 0 };
+        let hello = ch.seal(&Msg::Hello(opening, config)).expect("hello");
+        let mut clicks = BitVec::zeros(pulses as usize);
+        clicks.set(0, true);
+        let sift = ch.seal(&Msg::Sift { clicks, bases: BitVec::zeros(1) }).expect("sift");
+        let mut one = BitVec::zeros(1);
+        one.set(0, true);
+        let reply =
+            Msg::SiftReply { matches: one, sample: BitVec::zeros(1), sample_bits: BitVec::zeros(0), classes: None };
+        let reply = ch.seal(&reply).expect("reply");
+        let reports = || async {
+            let mut n = 0;
+            while let Ok(Some(q)) = tokio::time::timeout(std::time::Duration::from_millis(20), eve_inbox.recv()).await {
+                n += usize::from(matches!(q.msg, Outgoing::Text(t) if t.contains("eveKnows")));
+            }
+            n
+        };
+        // Bob's Hello opens no view.
+        for (from, frame) in [(Role::Bob, &hello), (Role::Bob, &sift), (Role::Alice, &reply)] {
+            rooms.route(&id, from, frame.clone()).expect("routed");
+        }
+        assert_eq!(reports().await, 0);
+        // Alice's does: one report, however many replies follow.
+        rooms.route(&id, Role::Alice, hello).expect("hello");
+        rooms.route(&id, Role::Bob, sift).expect("sift");
+        for _ in 0..5 {
+            rooms.route(&id, Role::Alice, reply.clone()).expect("reply");
+        }
+        assert_eq!(reports().await, 1);
     }
 }

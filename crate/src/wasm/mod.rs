@@ -102,8 +102,12 @@ fn options(v: JsValue) -> Result<Options, JsValue> {
     from_js(v, "options")
 }
 
+/// A positive whole number up to 10^12 that fits `usize` (2^32 - 1 in wasm32): a larger one is
+/// refused, never cut to its low 32 bits.
 fn whole(field: &'static str, v: f64) -> Result<usize, JsValue> {
-    integer(field, v, 1e12).map(|x| x as usize).map_err(js_error)
+    let max = 1e12_f64.min(usize::MAX as f64);
+    let x = integer(field, v, max).map_err(js_error)?;
+    usize::try_from(x).map_err(|_| js_error(Error::invalid(field, format!("must be at most {max}, got {v}"))))
 }
 
 fn bits(field: &'static str, bytes: &[u8], n: usize) -> Result<BitVec, JsValue> {
