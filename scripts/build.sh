@@ -4,6 +4,8 @@
 # conditional exports, TypeScript types, README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The scripts read what cargo builds from target/, whatever CARGO_TARGET_DIR the caller set.
+export CARGO_TARGET_DIR="$PWD/target"
 bash scripts/setup.sh wasm
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 

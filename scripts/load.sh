@@ -6,6 +6,8 @@
 # raise their open-file limit (as far as the hard limit allows; a privileged user may raise it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The scripts read what cargo builds from target/, whatever CARGO_TARGET_DIR the caller set.
+export CARGO_TARGET_DIR="$PWD/target"
 bash scripts/setup.sh rust
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 cargo build --quiet --release -p qkdlab-relay --bin qkdlab-relay --example load

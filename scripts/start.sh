@@ -4,6 +4,8 @@
 # session natively in the terminal instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The scripts read what cargo builds from target/, whatever CARGO_TARGET_DIR the caller set.
+export CARGO_TARGET_DIR="$PWD/target"
 bash scripts/setup.sh wasm
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 if [ ! -f pkg/web/qkdlab.js ] || [ -n "$(find crate/src crate/Cargo.toml -newer pkg/web/qkdlab.js -print -quit)" ]; then

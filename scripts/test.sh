@@ -4,6 +4,8 @@
 # playground's end-to-end tests in Chromium against a real relay.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The scripts read what cargo builds from target/, whatever CARGO_TARGET_DIR the caller set.
+export CARGO_TARGET_DIR="$PWD/target"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 step() { printf '\n== %s\n' "$*"; }
 
