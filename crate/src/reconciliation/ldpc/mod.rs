@@ -50,7 +50,7 @@ pub use layered::MAX_LIFTED_DEGREE;
 pub use lift::{LIFT, Lifting, MIN_BASE_COLUMNS};
 pub use plan::{
     BLIND_RESERVE, FRAME_BITS, FramePlan, LENGTH_GRID, LONG_BLIND_RESERVE, LONG_FIRST_EFFICIENCY, LONG_FRAME_BITS,
-    LONG_MAX_QBER, LdpcPlan, MAX_QBER, binary_entropy, blind_reserve, first_efficiency, frame_count,
+    LONG_MAX_QBER, LONG_MIN_QBER, LdpcPlan, MAX_QBER, binary_entropy, blind_reserve, first_efficiency, frame_count,
 };
 
 use crate::bits::BitVec;

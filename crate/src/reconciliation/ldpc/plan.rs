@@ -24,11 +24,11 @@ use crate::error::Error;
 /// into `ceil(len / FRAME_BITS)` frames of equal length (within one bit).
 pub const FRAME_BITS: usize = 100_000;
 
-/// A key of at least this many bits, at an estimated error rate up to [`LONG_MAX_QBER`], is
-/// split into `ceil(len / LONG_FRAME_BITS)` frames (of half to all of it): on such frames the
-/// codes decode within a few per cent of their thresholds, so the plan aims lower
-/// ([`LONG_FIRST_EFFICIENCY`]) and f stays under 1.10 at 1 %, which 10^5-bit frames cannot reach
-/// there.
+/// A key of at least this many bits, at an estimated error rate from [`LONG_MIN_QBER`] to
+/// [`LONG_MAX_QBER`], is split into `ceil(len / LONG_FRAME_BITS)` frames (of half to all of
+/// it): on such frames the codes decode within a few per cent of their thresholds, so the plan
+/// aims lower ([`LONG_FIRST_EFFICIENCY`]) and f stays under 1.10 at 1 %, which 10^5-bit frames
+/// cannot reach there.
 pub const LONG_FRAME_BITS: usize = 1_000_000;
 
 /// Highest estimated error rate at which a long key gets long frames: the mother codes from
@@ -37,13 +37,17 @@ pub const LONG_FRAME_BITS: usize = 1_000_000;
 /// 100), and 10^5-bit frames already reach f 1.10 there.
 pub const LONG_MAX_QBER: f64 = 0.03;
 
+/// Lowest estimated error rate at which a long key gets long frames: below 1 % the codes need
+/// the short tables' higher aims (at 0.3 and 0.5 % long frames aimed at 1.092 lost every frame).
+pub const LONG_MIN_QBER: f64 = 0.009;
+
 /// Frames of at least this many bits plan with the long tables ([`LONG_FIRST_EFFICIENCY`],
 /// [`LONG_BLIND_RESERVE`]): every frame of a key split by [`LONG_FRAME_BITS`].
 const LONG_TABLES_FROM: usize = LONG_FRAME_BITS / 2;
 
 /// The number of frames a key of `key_bits` bits is split into at estimated error rate `qber`.
 pub fn frame_count(key_bits: usize, qber: f64) -> usize {
-    let long = key_bits >= LONG_FRAME_BITS && qber <= LONG_MAX_QBER;
+    let long = key_bits >= LONG_FRAME_BITS && (LONG_MIN_QBER..=LONG_MAX_QBER).contains(&qber);
     key_bits.div_ceil(if long { LONG_FRAME_BITS } else { FRAME_BITS })
 }
 
@@ -102,8 +106,20 @@ pub fn first_efficiency(qber: f64) -> f64 {
 /// At 2 % the published rate-0.85 ensemble left no such room (a first failure in about three
 /// frames at 1.095, one in ten at 1.115); with the designed one, 1.098 gives a mean of 1.099
 /// over 100 frames, none lost. At 8 % aiming higher moves to a more shortened code that did
-/// no better.
-pub const FIRST_EFFICIENCY: [(f64, f64); 4] = [(0.01, 1.13), (0.02, 1.098), (0.05, 1.095), (0.08, 1.06)];
+/// no better. Below 1 % the first attempt aims higher: the highest-rate codes
+/// ([`super::distributions::DESIGNED`], rates 0.943 to 0.966) decode every frame in 20 at
+/// f 1.25 at 0.5 %, 1.44 at 0.3 % and 1.63 at 0.2 % (their thresholds are at f 1.13 to 1.21),
+/// where 1.13 lost most frames.
+pub const FIRST_EFFICIENCY: [(f64, f64); 8] = [
+    (0.002, 1.6),
+    (0.003, 1.45),
+    (0.005, 1.25),
+    (0.007, 1.15),
+    (0.01, 1.13),
+    (0.02, 1.098),
+    (0.05, 1.095),
+    (0.08, 1.06),
+];
 
 /// [`FIRST_EFFICIENCY`] for frames of a long key ([`LONG_FRAME_BITS`]).
 pub const LONG_FIRST_EFFICIENCY: [(f64, f64); 3] = [(0.01, 1.092), (0.02, 1.075), (0.03, 1.07)];

@@ -65,10 +65,15 @@ fn constructed_codes_follow_the_published_degree_distributions() {
         let placed: usize = deg.iter().map(|&d| d as usize).sum();
         assert_eq!(placed, code.edges());
         if code.lifting().is_none() {
+            // With checks of degree 120 to 200 (the highest rates) the edge count is not a
+            // multiple of the degree by a few per cent of the checks: those are one off.
+            let near = |c: usize| dist.rho.iter().any(|&(r, _)| (r as usize).abs_diff(code.check(c).len()) <= 1);
+            let all_near = (0..code.checks()).all(near);
             for &(d, rho) in dist.rho {
                 let edges = (0..code.checks()).filter(|&c| code.check(c).len() == d as usize).count() * d as usize;
                 let got = edges as f64 / code.edges() as f64;
-                assert!((got - rho).abs() < 0.01, "ensemble {i}, {n} bits: rho_{d} {got} vs {rho}");
+                let tolerance = if all_near && d >= 100 { 0.05 } else { 0.01 };
+                assert!((got - rho).abs() < tolerance, "ensemble {i}, {n} bits: rho_{d} {got} vs {rho}");
             }
         } else {
             // Lifted, the check degrees are balanced against the edge count a base row (Z
@@ -307,6 +312,15 @@ fn reconcile_keeping_every_frame(q: f64, label: &str, run: u8) -> f64 {
         r.efficiency
     );
     r.efficiency
+}
+
+#[test]
+fn reconcile_below_one_percent_keeps_every_frame() {
+    // The plan used to puncture the rate-0.92 code by up to 5 % of the frame here, and lost
+    // every frame at 0.3 %; the rates 0.943 to 0.966 decode them.
+    for (q, run) in [(0.002, 0), (0.003, 1), (0.005, 2), (0.008, 3)] {
+        reconcile_keeping_every_frame(q, "below one percent", run);
+    }
 }
 
 #[test]
