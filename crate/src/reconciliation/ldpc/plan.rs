@@ -107,14 +107,16 @@ pub fn first_efficiency(qber: f64) -> f64 {
 /// frames at 1.095, one in ten at 1.115); with the designed one, 1.098 gives a mean of 1.099
 /// over 100 frames, none lost. At 8 % aiming higher moves to a more shortened code that did
 /// no better. Below 1 % the first attempt aims higher: the highest-rate codes
-/// ([`super::distributions::DESIGNED`], rates 0.943 to 0.966) decode every frame in 20 at
-/// f 1.25 at 0.5 %, 1.44 at 0.3 % and 1.63 at 0.2 % (their thresholds are at f 1.13 to 1.21),
-/// where 1.13 lost most frames.
-pub const FIRST_EFFICIENCY: [(f64, f64); 8] = [
+/// ([`super::distributions::DESIGNED`], rates 0.943 to 0.966; thresholds at f 1.13 to 1.21)
+/// kept every frame of 30 to 40 per point at these aims from 0.2 to 0.9 % (three reveals in 40
+/// at 0.6 %, none below), where 1.13 lost 30 in 30 at 0.3 % and 16 at 0.5 %.
+pub const FIRST_EFFICIENCY: [(f64, f64); 10] = [
     (0.002, 1.6),
     (0.003, 1.45),
-    (0.005, 1.25),
-    (0.007, 1.15),
+    (0.004, 1.32),
+    (0.005, 1.22),
+    (0.006, 1.16),
+    (0.007, 1.14),
     (0.01, 1.13),
     (0.02, 1.098),
     (0.05, 1.095),
