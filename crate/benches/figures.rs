@@ -324,12 +324,15 @@ fn ldpc(runs: usize) -> Vec<LdpcFigures> {
 /// wrong / frames) and Bob's decoding throughput, all attempts, in key Mbit/s. `qber` and the
 /// fields as in [`LdpcFigures`]; `full_ms` is the whole run.
 fn ldpc_long_keys(runs: usize) -> Vec<LdpcFigures> {
-    use qkdlab::reconciliation::ldpc::{LONG_MAX_QBER, LdpcAlice, LdpcBob, LdpcPlan, LdpcStep, frame_count};
+    use qkdlab::reconciliation::ldpc::{
+        LONG_MAX_QBER, LONG_MIN_QBER, LdpcAlice, LdpcBob, LdpcPlan, LdpcStep, frame_count,
+    };
     let n = 2_000_000;
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
     println!(
-        "LDPC, a key of {n} bits (frames of {} bits up to {} %, of {} above; decoded on {threads} threads), {runs} runs per QBER",
+        "LDPC, a key of {n} bits (frames of {} bits from {} to {} %, of {} otherwise; decoded on {threads} threads), {runs} runs per QBER",
         n / frame_count(n, 0.01),
+        LONG_MIN_QBER * 100.0,
         LONG_MAX_QBER * 100.0,
         n / frame_count(n, 0.05)
     );
