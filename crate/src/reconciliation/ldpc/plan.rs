@@ -41,14 +41,15 @@ pub const LONG_MAX_QBER: f64 = 0.03;
 /// the short tables' higher aims (at 0.3 and 0.5 % long frames aimed at 1.092 lost every frame).
 pub const LONG_MIN_QBER: f64 = 0.009;
 
-/// Frames of at least this many bits plan with the long tables ([`LONG_FIRST_EFFICIENCY`],
-/// [`LONG_BLIND_RESERVE`]): every frame of a key split by [`LONG_FRAME_BITS`].
-const LONG_TABLES_FROM: usize = LONG_FRAME_BITS / 2;
+/// Whether a key of `key_bits` bits at estimated error rate `qber` is split into long frames
+/// (planned with [`LONG_FIRST_EFFICIENCY`] and [`LONG_BLIND_RESERVE`]).
+fn long_frames(key_bits: usize, qber: f64) -> bool {
+    key_bits >= LONG_FRAME_BITS && (LONG_MIN_QBER..=LONG_MAX_QBER).contains(&qber)
+}
 
 /// The number of frames a key of `key_bits` bits is split into at estimated error rate `qber`.
 pub fn frame_count(key_bits: usize, qber: f64) -> usize {
-    let long = key_bits >= LONG_FRAME_BITS && (LONG_MIN_QBER..=LONG_MAX_QBER).contains(&qber);
-    key_bits.div_ceil(if long { LONG_FRAME_BITS } else { FRAME_BITS })
+    key_bits.div_ceil(if long_frames(key_bits, qber) { LONG_FRAME_BITS } else { FRAME_BITS })
 }
 
 /// Largest key accepted (2^31 bits): frame counts and positions fit in `u32`.
@@ -126,9 +127,10 @@ pub const FIRST_EFFICIENCY: [(f64, f64); 10] = [
 /// [`FIRST_EFFICIENCY`] for frames of a long key ([`LONG_FRAME_BITS`]).
 pub const LONG_FIRST_EFFICIENCY: [(f64, f64); 3] = [(0.01, 1.092), (0.02, 1.075), (0.03, 1.07)];
 
-/// The first attempt's efficiency and the reveal's reserve for a frame of `n` bits at `qber`.
-fn aims(n: usize, qber: f64) -> (f64, f64) {
-    if n >= LONG_TABLES_FROM {
+/// The first attempt's efficiency and the reveal's reserve at `qber`, for a frame of a key split
+/// into long frames or not.
+fn aims(long: bool, qber: f64) -> (f64, f64) {
+    if long {
         (interpolate(&LONG_FIRST_EFFICIENCY, qber), interpolate(&LONG_BLIND_RESERVE, qber))
     } else {
         (first_efficiency(qber), blind_reserve(qber))
@@ -187,9 +189,10 @@ impl FramePlan {
     /// The frame's plan: the first attempt aims at `first_efficiency(qber) n h(qber)`, and the
     /// reveal can take the disclosure up to what a plan for `high` (at least `qber`) would
     /// allow with its own reserve.
-    fn new(n: usize, qber: f64, high: f64) -> Result<Self, Error> {
+    /// `long`: the frame is one of a key split into long frames.
+    fn new(n: usize, qber: f64, high: f64, long: bool) -> Result<Self, Error> {
         let nh = |q: f64| n as f64 * binary_entropy(q.max(MIN_QBER));
-        let ((first, spare), (first_high, spare_high)) = (aims(n, qber), aims(n, high));
+        let ((first, spare), (first_high, spare_high)) = (aims(long, qber), aims(long, high));
         let target = (first * nh(qber)).ceil().max(1.0);
         let ceiling = (first_high * nh(high)).ceil() + (spare_high * nh(high)).ceil();
         let reserve = (spare * nh(qber)).ceil().max(ceiling - target);
@@ -258,11 +261,11 @@ impl LdpcPlan {
         if key_bits > MAX_KEY_BITS {
             return Err(Error::invalid("key_bits", format!("must be at most {MAX_KEY_BITS}, got {key_bits}")));
         }
-        let count = frame_count(key_bits, qber);
+        let (count, long) = (frame_count(key_bits, qber), long_frames(key_bits, qber));
         let mut frames = Vec::with_capacity(count);
         for i in 0..count {
             let n = key_bits / count + usize::from(i < key_bits % count);
-            frames.push(FramePlan::new(n, qber, high)?);
+            frames.push(FramePlan::new(n, qber, high, long)?);
         }
         Ok(Self { qber, key_bits, frames })
     }
